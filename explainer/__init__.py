@@ -1,0 +1,33 @@
+"""The attention engine: pure numpy, no streamlit. One function per step of the lesson, and one call for all.
+
+>>> trace = run_attention("jane visits africa")
+>>> trace.tokens[int(trace.weights[0].argmax())]
+'visits'
+"""
+from .attention import (
+    apply_mask,
+    attend,
+    causal_mask,
+    cosine_scores,
+    dot_scores,
+    merge_heads,
+    scaled_dot_product_attention,
+    softmax,
+    split_heads,
+)
+from .frames import tidy, wide
+from .positions import model_input, positional_encoding
+from .tokens import MAX_WORDS, InputError, find_words, tokenize
+from .trace import HEAD_COUNTS, SIMILARITIES, STEPS, WEIGHT_SETS, Matrix, Settings, Trace, run_attention
+from .vocabulary import D_MODEL, DEFAULT_SENTENCE, EXAMPLES, FEATURES, VOCABULARY, embed, unknown_word_vector
+from .weights import CONTENTS, D_K, QUESTIONS, Projections, designed_weights, project, random_weights
+
+__all__ = [
+    "CONTENTS", "D_K", "D_MODEL", "DEFAULT_SENTENCE", "EXAMPLES", "FEATURES", "HEAD_COUNTS", "MAX_WORDS",
+    "QUESTIONS", "SIMILARITIES", "STEPS", "VOCABULARY", "WEIGHT_SETS",
+    "InputError", "Matrix", "Projections", "Settings", "Trace",
+    "apply_mask", "attend", "causal_mask", "cosine_scores", "designed_weights", "dot_scores", "embed",
+    "find_words", "merge_heads", "model_input", "positional_encoding", "project", "random_weights",
+    "run_attention", "scaled_dot_product_attention", "softmax", "split_heads", "tidy", "tokenize",
+    "unknown_word_vector", "wide",
+]

@@ -1,0 +1,31 @@
+"""Matrices as tidy (long-form) DataFrames: one row per cell, the shape Altair draws from."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .trace import Matrix
+
+
+def tidy(matrix: Matrix) -> pd.DataFrame:
+    """One row per cell of the matrix: row label, column label, value, and both positions (for sorting).
+
+    (n_rows, n_cols) -> DataFrame with n_rows * n_cols rows and columns row, col, value, row_index, col_index.
+    """
+    values = np.asarray(matrix.values)
+    if values.shape != (len(matrix.rows), len(matrix.cols)):
+        raise ValueError(f"{matrix.symbol}: values of shape {values.shape} do not fit "
+                         f"{len(matrix.rows)} row and {len(matrix.cols)} column labels")
+    row_index, col_index = np.indices(values.shape)
+    return pd.DataFrame({
+        "row": np.asarray(matrix.rows, dtype=object)[row_index.ravel()],
+        "col": np.asarray(matrix.cols, dtype=object)[col_index.ravel()],
+        "value": values.ravel(),
+        "row_index": row_index.ravel(),
+        "col_index": col_index.ravel(),
+    })
+
+
+def wide(matrix: Matrix) -> pd.DataFrame:
+    """The matrix as a table with its row and column labels: the numbers behind a chart, for reading or export."""
+    return pd.DataFrame(np.asarray(matrix.values), index=list(matrix.rows), columns=list(matrix.cols))

@@ -1,0 +1,217 @@
+"""The whole chain in one call: sentence -> tokens -> X -> Q, K, V -> scores -> weights -> output.
+
+Pages call run_attention once and draw from the Trace it returns; nothing is recomputed anywhere else.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+
+from .attention import apply_mask, attend, causal_mask, cosine_scores, dot_scores, merge_heads, softmax, split_heads
+from .positions import model_input, positional_encoding
+from .tokens import tokenize
+from .vocabulary import FEATURES, embed
+from .weights import designed_weights, project, random_weights
+
+WEIGHT_SETS = ("designed", "random")
+SIMILARITIES = ("dot", "cosine")
+HEAD_COUNTS = (1, 2, 4)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the chain. The defaults are the lesson's case."""
+
+    weights: str = "designed"  # "designed" (hand-set, explainable) or "random" (untrained, from `seed`)
+    seed: int = 0  # random weights only
+    positional: bool = True  # add sinusoidal positions to the embeddings
+    scaled: bool = True  # divide the scores by √d_k (per head)
+    temperature: float = 1.0  # divide the scores by T: T < 1 sharpens the softmax, T > 1 flattens it
+    causal: bool = False  # let each word look only at itself and the words before it
+    similarity: str = "dot"  # "dot" (the transformer's) or "cosine"
+    heads: int = 1  # d_k split over this many heads; 1 is the lesson's case
+
+    def __post_init__(self) -> None:
+        if self.weights not in WEIGHT_SETS:
+            raise ValueError(f"weights must be one of {WEIGHT_SETS}, got {self.weights!r}")
+        if self.similarity not in SIMILARITIES:
+            raise ValueError(f"similarity must be one of {SIMILARITIES}, got {self.similarity!r}")
+        if self.heads not in HEAD_COUNTS:
+            raise ValueError(f"heads must be one of {HEAD_COUNTS}, got {self.heads!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}")
+        if isinstance(self.temperature, bool) or not isinstance(self.temperature, (int, float, np.floating)) \
+                or not (math.isfinite(self.temperature) and self.temperature > 0):
+            raise ValueError(f"temperature must be a positive number, got {self.temperature!r}")
+        for name in ("positional", "scaled", "causal"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """One matrix of the trace, ready to draw: values with row and column labels and a display name."""
+
+    symbol: str  # "Q"
+    caption: str  # "queries"
+    values: np.ndarray  # 2-D
+    rows: tuple[str, ...]
+    cols: tuple[str, ...]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.values.shape
+
+    @property
+    def title(self) -> str:
+        """The matrix's name and shape, as every chart shows it: "Q  (3 × 4)"."""
+        return f"{self.symbol}  ({self.shape[0]} × {self.shape[1]})"
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Every intermediate of one run of self-attention, named as in the lesson.
+
+    Shapes, for n tokens, d_model features, d_k query/key width and h heads (d_head = d_k / h):
+    embeddings, positions, X (n, d_model); W_Q, W_K, W_V (d_k, d_model); Q, K, V, output (n, d_k).
+    scores (raw Q·Kᵀ), logits (scaled, tempered, masked) and weights (softmax of logits) are (n, n) for one head,
+    the lesson's case, and (h, n, n) for several heads; `head(i)` gives any head's as (n, n).
+    """
+
+    sentence: str
+    tokens: tuple[str, ...]
+    unknown: tuple[bool, ...]  # per token: not in the vocabulary, so given a vector from its letters
+    settings: Settings
+    embeddings: np.ndarray
+    positions: np.ndarray  # all zeros when positional encoding is off
+    X: np.ndarray
+    W_Q: np.ndarray
+    W_K: np.ndarray
+    W_V: np.ndarray
+    Q: np.ndarray
+    K: np.ndarray
+    V: np.ndarray
+    scores: np.ndarray
+    logits: np.ndarray
+    weights: np.ndarray
+    output: np.ndarray
+    scale: float  # what the scores were multiplied by: 1/√d_head if scaled, over the temperature
+    qk_dims: tuple[str, ...]
+    v_dims: tuple[str, ...]
+    labels: tuple[str, ...] = field(init=False)  # tokens made unique for chart axes: "the (1)", "the (2)"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "labels", unique_labels(self.tokens))
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)  # a trace is a record: nothing downstream may change it
+
+    def head(self, index: int) -> Trace:
+        """One head's part of the trace: W, Q, K, V and output narrowed to its dims; scores, logits, weights (n, n).
+
+        With one head (the lesson's case) that is the whole trace.
+        """
+        heads = self.settings.heads
+        if not 0 <= index < heads:
+            raise ValueError(f"head must be between 0 and {heads - 1}, got {index}")
+        if self.weights.ndim == 2:
+            return self
+        d_head = self.Q.shape[1] // heads
+        cut = slice(index * d_head, (index + 1) * d_head)
+        return replace(self, W_Q=self.W_Q[cut], W_K=self.W_K[cut], W_V=self.W_V[cut],
+                       Q=self.Q[:, cut], K=self.K[:, cut], V=self.V[:, cut], output=self.output[:, cut],
+                       scores=self.scores[index], logits=self.logits[index], weights=self.weights[index],
+                       qk_dims=self.qk_dims[cut], v_dims=self.v_dims[cut])
+
+    def matrix(self, name: str) -> Matrix:
+        """A named 2-D matrix of the trace with its labels, e.g. trace.matrix("Q"). Multi-head: use head(i) first."""
+        if name not in STEPS:
+            raise ValueError(f"no matrix named {name!r}; the trace has {list(STEPS)}")
+        values = getattr(self, name)
+        if values.ndim != 2:
+            raise ValueError(f"{name} has one matrix per head {values.shape}: pick one with trace.head(i)")
+        symbol, caption = STEPS[name]
+        row_kind, col_kind = _AXES[name]
+        return Matrix(symbol, caption, values, self._axis(row_kind), self._axis(col_kind))
+
+    def _axis(self, kind: str) -> tuple[str, ...]:
+        return {"tokens": self.labels, "features": FEATURES, "qk": self.qk_dims, "v": self.v_dims}[kind]
+
+
+STEPS = {
+    "embeddings": ("E", "word embeddings"),
+    "positions": ("PE", "positional encoding"),
+    "X": ("X", "embeddings + positions"),
+    "W_Q": ("W_Q", "query weights"),
+    "W_K": ("W_K", "key weights"),
+    "W_V": ("W_V", "value weights"),
+    "Q": ("Q", "queries"),
+    "K": ("K", "keys"),
+    "V": ("V", "values"),
+    "scores": ("Q·Kᵀ", "raw scores"),
+    "logits": ("scaled scores", "scores × scale, masked"),
+    "weights": ("A", "attention weights"),
+    "output": ("A·V", "output"),
+}
+"""Display name and caption of every matrix in the trace, in the order of the chain."""
+
+_AXES = {
+    "embeddings": ("tokens", "features"), "positions": ("tokens", "features"), "X": ("tokens", "features"),
+    "W_Q": ("qk", "features"), "W_K": ("qk", "features"), "W_V": ("v", "features"),
+    "Q": ("tokens", "qk"), "K": ("tokens", "qk"), "V": ("tokens", "v"),
+    "scores": ("tokens", "tokens"), "logits": ("tokens", "tokens"), "weights": ("tokens", "tokens"),
+    "output": ("tokens", "v"),
+}
+
+
+def unique_labels(tokens: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Tokens as chart labels; a word that occurs more than once is numbered: ("the (1)", "cat", "the (2)")."""
+    seen: dict[str, int] = {}
+    labels = []
+    for token in tokens:
+        seen[token] = seen.get(token, 0) + 1
+        labels.append(f"{token} ({seen[token]})" if tokens.count(token) > 1 else token)
+    return tuple(labels)
+
+
+def run_attention(sentence: str, **settings) -> Trace:
+    """Run self-attention on a sentence and keep every step.
+
+    `settings` are the fields of Settings (weights, seed, positional, scaled, temperature, causal, similarity,
+    heads). Raises InputError for a sentence the lesson cannot use, ValueError for a bad setting.
+    """
+    unknown_names = set(settings) - {f.name for f in fields(Settings)}
+    if unknown_names:
+        raise ValueError(f"run_attention got unknown settings {sorted(unknown_names)}")
+    config = Settings(**settings)
+    tokens = tokenize(sentence)
+    embeddings, unknown = embed(tokens)
+    n_tokens, d_model = embeddings.shape
+
+    positions = positional_encoding(n_tokens, d_model) if config.positional else np.zeros_like(embeddings)
+    X = model_input(embeddings, positions)  # (n, d_model)
+    W = designed_weights() if config.weights == "designed" else random_weights(config.seed)
+    Q, K, V = project(X, W.W_Q), project(X, W.W_K), project(X, W.W_V)  # (n, d_k) each
+
+    Qh, Kh, Vh = (split_heads(M, config.heads) for M in (Q, K, V))  # (h, n, d_head)
+    similarity = dot_scores if config.similarity == "dot" else cosine_scores
+    scores = similarity(Qh, Kh)  # (h, n, d_head) x (h, d_head, n) -> (h, n, n)
+    d_head = Qh.shape[-1]
+    scale = (1.0 / math.sqrt(d_head) if config.scaled else 1.0) / config.temperature
+    mask = causal_mask(n_tokens) if config.causal else None
+    logits = apply_mask(scores * scale, mask)  # (h, n, n), -inf where masked
+    weights = softmax(logits, axis=-1)  # (h, n, n), rows sum to 1
+    output = merge_heads(attend(weights, Vh))  # (h, n, n) x (h, n, d_head) -> (h, n, d_head) -> (n, d_k)
+
+    def lesson_shape(stack: np.ndarray) -> np.ndarray:
+        return stack[0] if config.heads == 1 else stack
+
+    return Trace(
+        sentence=sentence, tokens=tuple(tokens), unknown=tuple(unknown), settings=config,
+        embeddings=embeddings, positions=positions, X=X, W_Q=W.W_Q, W_K=W.W_K, W_V=W.W_V, Q=Q, K=K, V=V,
+        scores=lesson_shape(scores), logits=lesson_shape(logits), weights=lesson_shape(weights), output=output,
+        scale=scale, qk_dims=W.qk_dims, v_dims=W.v_dims,
+    )

@@ -1,0 +1,266 @@
+"""The whole chain: tokens, vocabulary, positions, weights and run_attention."""
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import explainer
+from explainer import (
+    DEFAULT_SENTENCE,
+    EXAMPLES,
+    FEATURES,
+    MAX_WORDS,
+    VOCABULARY,
+    InputError,
+    positional_encoding,
+    random_weights,
+    run_attention,
+    tokenize,
+    unknown_word_vector,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- tokens ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, words", [
+    ("jane visits africa", ["jane", "visits", "africa"]),
+    ("  Jane,visits\tAFRICA!!  ", ["jane", "visits", "africa"]),
+    ("The animal didn't cross", ["the", "animal", "didn't", "cross"]),
+    ("it’s 2 o'clock", ["it's", "2", "o'clock"]),
+    ("naïve Zoë — 東京 🙂 привет", ["naïve", "zoë", "東京", "привет"]),
+    ("snake_case-words", ["snake", "case", "words"]),
+])
+def test_tokenize_lowercases_and_splits_on_everything_but_letters_and_digits(text, words):
+    assert tokenize(text) == words
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t", "?!., 🙂 ---"])
+def test_a_sentence_without_words_gets_a_readable_error(text):
+    with pytest.raises(InputError, match="no words"):
+        tokenize(text)
+
+
+def test_a_sentence_over_the_word_limit_says_how_many_words_it_has():
+    words = " ".join(["word"] * (MAX_WORDS + 1))
+    with pytest.raises(InputError, match=f"{MAX_WORDS + 1} words; the lesson takes at most {MAX_WORDS}"):
+        tokenize(words)
+    assert len(tokenize(" ".join(["word"] * MAX_WORDS))) == MAX_WORDS
+
+
+def test_the_word_limit_is_between_12_and_16():
+    assert 12 <= MAX_WORDS <= 16
+
+
+def test_input_error_is_a_value_error_and_not_text_is_refused():
+    assert issubclass(InputError, ValueError)
+    with pytest.raises(InputError, match="must be text"):
+        tokenize(None)
+
+
+# --- vocabulary -----------------------------------------------------------------------------------------------
+
+def test_the_vocabulary_is_large_readable_and_covers_every_example():
+    assert len(VOCABULARY) >= 60
+    assert len(FEATURES) >= 6
+    assert {"jane", "visit", "visits", "africa"} <= VOCABULARY.keys()
+    assert EXAMPLES[0] == DEFAULT_SENTENCE == "jane visits africa"
+    assert len(EXAMPLES) >= 6
+    for sentence in EXAMPLES:
+        assert set(tokenize(sentence)) <= VOCABULARY.keys(), sentence
+    for word, vector in VOCABULARY.items():
+        assert vector.shape == (len(FEATURES),), word
+        assert np.all((vector >= 0) & (vector <= 1)) and vector.any(), word
+
+
+def test_the_lesson_words_mean_what_they_say():
+    def strongest(word):
+        return FEATURES[int(VOCABULARY[word].argmax())]
+
+    assert [strongest(w) for w in ("jane", "visits", "africa")] == ["person", "action", "place"]
+
+
+def test_unknown_words_are_flagged_and_get_a_vector_from_their_letters():
+    trace = run_attention("jane visits zanzibar")
+    assert trace.unknown == (False, False, True)
+    np.testing.assert_array_equal(trace.embeddings[2], unknown_word_vector("zanzibar"))
+    assert not np.array_equal(unknown_word_vector("zanzibar"), unknown_word_vector("zanzibra"))
+    assert np.all((trace.embeddings[2] >= 0) & (trace.embeddings[2] <= 1))
+
+
+def test_an_unknown_words_vector_is_the_same_in_every_process():
+    code = "import explainer; print(explainer.unknown_word_vector('zanzibar').tolist())"
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(runs) == 1
+    assert runs.pop().strip() == str(unknown_word_vector("zanzibar").tolist())
+
+
+# --- positions ------------------------------------------------------------------------------------------------
+
+def test_positional_encoding_follows_the_paper():
+    n, d = 5, 8
+    pe = positional_encoding(n, d)
+    for pos in range(n):
+        for i in range(d // 2):
+            angle = pos / 10000 ** (2 * i / d)
+            assert pe[pos, 2 * i] == pytest.approx(math.sin(angle))
+            assert pe[pos, 2 * i + 1] == pytest.approx(math.cos(angle))
+
+
+def test_positions_can_be_switched_off():
+    on, off = run_attention("jane visits africa"), run_attention("jane visits africa", positional=False)
+    np.testing.assert_allclose(off.X, math.sqrt(len(FEATURES)) * off.embeddings)
+    np.testing.assert_allclose(on.X - off.X, positional_encoding(3, len(FEATURES)))
+    assert not off.positions.any()
+
+
+# --- the default example: the lesson's table --------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, key, lesson_value", [("jane", "visits", 0.94), ("visits", "africa", 0.86),
+                                                      ("africa", "visits", 0.76)])
+def test_designed_weights_reproduce_the_lessons_table(query, key, lesson_value):
+    trace = run_attention(DEFAULT_SENTENCE)
+    row = trace.weights[trace.tokens.index(query)]
+    assert trace.tokens[int(row.argmax())] == key
+    assert row[trace.tokens.index(key)] == pytest.approx(lesson_value, abs=0.03)
+
+
+def test_the_lessons_table_holds_without_positions_too():
+    trace = run_attention(DEFAULT_SENTENCE, positional=False)
+    assert [trace.tokens[j] for j in trace.weights.argmax(axis=1)] == ["visits", "africa", "visits"]
+
+
+def test_attention_is_not_symmetric():
+    weights = run_attention(DEFAULT_SENTENCE).weights
+    assert not np.allclose(weights, weights.T)
+
+
+# --- the whole chain ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sentence", EXAMPLES)
+@pytest.mark.parametrize("weights", ["designed", "random"])
+def test_every_built_in_example_runs_with_consistent_shapes(sentence, weights):
+    trace = run_attention(sentence, weights=weights)
+    n, d_model, d_k = len(tokenize(sentence)), len(FEATURES), explainer.D_K
+    assert trace.tokens == tuple(tokenize(sentence))
+    assert not any(trace.unknown)
+    assert trace.X.shape == (n, d_model)
+    assert trace.W_Q.shape == trace.W_K.shape == trace.W_V.shape == (d_k, d_model)
+    assert trace.Q.shape == trace.K.shape == trace.V.shape == trace.output.shape == (n, d_k)
+    assert trace.scores.shape == trace.weights.shape == (n, n)
+    np.testing.assert_allclose(trace.weights.sum(axis=1), 1.0)
+    np.testing.assert_allclose(trace.Q, trace.X @ trace.W_Q.T)
+    np.testing.assert_allclose(trace.scores, trace.Q @ trace.K.T)
+    np.testing.assert_allclose(trace.output, trace.weights @ trace.V)
+
+
+def test_scaling_and_temperature_divide_the_scores():
+    base = run_attention(DEFAULT_SENTENCE, scaled=False)
+    scaled = run_attention(DEFAULT_SENTENCE, temperature=0.5)
+    assert base.scale == 1.0
+    assert scaled.scale == pytest.approx(1 / math.sqrt(explainer.D_K) / 0.5)
+    np.testing.assert_allclose(scaled.logits, base.scores / math.sqrt(explainer.D_K) / 0.5)
+
+
+@given(st.floats(0.05, 5))
+def test_temperature_changes_how_sharp_a_row_is_not_its_order(temperature):
+    base = run_attention(DEFAULT_SENTENCE)
+    tempered = run_attention(DEFAULT_SENTENCE, temperature=temperature)
+    np.testing.assert_array_equal(np.argsort(tempered.logits, axis=1), np.argsort(base.logits, axis=1))
+
+
+def test_low_temperature_approaches_a_hard_lookup():
+    weights = run_attention(DEFAULT_SENTENCE, temperature=0.01).weights
+    np.testing.assert_allclose(weights, np.eye(3)[[1, 2, 1]], atol=1e-6)
+
+
+def test_the_causal_mask_hides_later_words():
+    trace = run_attention(DEFAULT_SENTENCE, causal=True)
+    assert np.all(np.triu(trace.weights, k=1) == 0)
+    assert trace.weights[0, 0] == 1.0
+    assert np.isneginf(trace.logits[0, 1])
+
+
+def test_cosine_scores_lie_between_minus_one_and_one():
+    trace = run_attention(DEFAULT_SENTENCE, similarity="cosine", scaled=False)
+    assert np.all(np.abs(trace.scores) <= 1 + 1e-12)
+    assert trace.scores[0, 1] == pytest.approx(
+        trace.Q[0] @ trace.K[1] / np.linalg.norm(trace.Q[0]) / np.linalg.norm(trace.K[1]))
+
+
+def test_multi_head_output_is_the_heads_outputs_side_by_side():
+    trace = run_attention("the dog chased the ball", heads=2)
+    assert trace.weights.shape == (2, 5, 5)
+    d_head = explainer.D_K // 2
+    pieces = []
+    for h in range(2):
+        part = slice(h * d_head, (h + 1) * d_head)
+        out, weights = explainer.scaled_dot_product_attention(trace.Q[:, part], trace.K[:, part], trace.V[:, part])
+        np.testing.assert_allclose(trace.head(h).weights, weights)
+        pieces.append(out)
+    np.testing.assert_allclose(trace.output, np.hstack(pieces))
+    assert trace.head(1).matrix("Q").title == "Q  (5 × 2)"
+    assert trace.head(1).qk_dims == explainer.QUESTIONS[2:]
+
+
+def test_random_weights_are_reproducible_from_the_seed():
+    a, b, c = random_weights(7), random_weights(7), random_weights(8)
+    np.testing.assert_array_equal(a.W_Q, b.W_Q)
+    assert not np.allclose(a.W_Q, c.W_Q)
+    first = run_attention("the cat sat", weights="random", seed=7)
+    again = run_attention("the cat sat", weights="random", seed=7)
+    np.testing.assert_array_equal(first.weights, again.weights)
+    # the draw itself is numpy's default_rng(seed): W_Q, W_K, W_V in that order
+    expected = np.random.default_rng(7).normal(0, 1 / math.sqrt(len(FEATURES)), (3, explainer.D_K, len(FEATURES)))
+    np.testing.assert_array_equal(a.W_K, expected[1])
+
+
+def test_the_trace_cannot_be_changed_by_accident():
+    trace = run_attention(DEFAULT_SENTENCE)
+    with pytest.raises(ValueError):
+        trace.weights[0, 0] = 1.0
+
+
+def test_repeated_words_get_unique_labels():
+    trace = run_attention("the cat sat on the mat")
+    assert trace.labels == ("the (1)", "cat", "sat", "on", "the (2)", "mat")
+    weights = trace.matrix("weights")
+    assert weights.title == "A  (6 × 6)" and weights.rows == weights.cols == trace.labels
+    assert trace.matrix("X").cols == FEATURES
+
+
+@pytest.mark.parametrize("settings, message", [
+    (dict(weights="trained"), "weights must be one of"),
+    (dict(similarity="euclid"), "similarity must be one of"),
+    (dict(heads=3), "heads must be one of"),
+    (dict(seed=-1), "seed must be a whole number"),
+    (dict(temperature=0), "temperature must be a positive number, got 0"),
+    (dict(temperature=float("nan")), "temperature"),
+    (dict(positional="yes"), "positional must be True or False"),
+    (dict(colour="red"), r"unknown settings \['colour'\]"),
+])
+def test_bad_settings_are_named_in_the_error(settings, message):
+    with pytest.raises(ValueError, match=message):
+        run_attention(DEFAULT_SENTENCE, **settings)
+
+
+def test_matrix_names_what_it_has():
+    trace = run_attention(DEFAULT_SENTENCE)
+    with pytest.raises(ValueError, match="no matrix named 'Z'"):
+        trace.matrix("Z")
+    with pytest.raises(ValueError, match=r"pick one with trace\.head"):
+        run_attention(DEFAULT_SENTENCE, heads=2).matrix("weights")
+
+
+def test_the_engine_never_imports_streamlit():
+    code = "import sys, explainer; explainer.run_attention('jane visits africa'); print('streamlit' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.strip() == "False"

@@ -1,0 +1,37 @@
+"""Tidy DataFrames: one row per cell, in the order of the matrix."""
+import numpy as np
+import pytest
+
+from explainer import FEATURES, Matrix, run_attention, tidy, wide
+
+
+def test_tidy_has_one_row_per_cell_with_labels_and_values():
+    trace = run_attention("jane visits africa")
+    frame = tidy(trace.matrix("weights"))
+    assert len(frame) == 9
+    assert list(frame.columns) == ["row", "col", "value", "row_index", "col_index"]
+    cell = frame[(frame.row == "jane") & (frame.col == "visits")]
+    assert cell.value.item() == trace.weights[0, 1]
+    assert cell.row_index.item() == 0 and cell.col_index.item() == 1
+    np.testing.assert_allclose(frame.groupby("row").value.sum(), 1.0)
+
+
+def test_tidy_works_for_rectangular_matrices_with_feature_names():
+    trace = run_attention("jane visits africa")
+    frame = tidy(trace.matrix("W_Q"))
+    assert len(frame) == trace.W_Q.size
+    cell = frame[(frame.row == "action?") & (frame.col == "person")]
+    assert cell.value.item() == trace.W_Q[0, FEATURES.index("person")]
+
+
+def test_wide_keeps_the_labels_for_export():
+    trace = run_attention("the cat sat on the mat")
+    table = wide(trace.matrix("weights"))
+    assert table.shape == (6, 6)
+    assert list(table.index) == list(trace.labels)
+    assert table.loc["cat", "sat"] == trace.weights[1, 2]
+
+
+def test_tidy_refuses_labels_that_do_not_fit():
+    with pytest.raises(ValueError, match=r"shape \(2, 2\) do not fit 3 row"):
+        tidy(Matrix("M", "m", np.zeros((2, 2)), ("a", "b", "c"), ("x", "y")))
