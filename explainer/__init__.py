@@ -4,6 +4,7 @@
 >>> trace.tokens[int(trace.weights[0].argmax())]
 'visits'
 """
+from . import charts, state, views
 from .attention import (
     apply_mask,
     attend,
@@ -17,12 +18,13 @@ from .attention import (
 )
 from .frames import tidy, wide
 from .positions import model_input, positional_encoding
-from .tokens import MAX_WORDS, InputError, find_words, tokenize
+from .tokens import MAX_CHARS, MAX_WORDS, InputError, find_words, fit_sentence, tokenize
 from .trace import HEAD_COUNTS, SIMILARITIES, STEPS, WEIGHT_SETS, Matrix, Settings, Trace, run_attention
 from .vocabulary import D_MODEL, DEFAULT_SENTENCE, EXAMPLES, FEATURES, VOCABULARY, embed, unknown_word_vector
 from .weights import CONTENTS, D_K, QUESTIONS, Projections, designed_weights, project, random_weights
 
 __all__ = [
+    "MAX_CHARS", "charts", "fit_sentence", "state", "views",
     "CONTENTS", "D_K", "D_MODEL", "DEFAULT_SENTENCE", "EXAMPLES", "FEATURES", "HEAD_COUNTS", "MAX_WORDS",
     "QUESTIONS", "SIMILARITIES", "STEPS", "VOCABULARY", "WEIGHT_SETS",
     "InputError", "Matrix", "Projections", "Settings", "Trace",

@@ -7,9 +7,13 @@ a space. An apostrophe between letters stays inside its word ("didn't" is one to
 from __future__ import annotations
 
 import re
+import unicodedata
 
 MAX_WORDS = 12
 """The longest sentence the lesson takes: a 12 × 12 attention matrix still reads on a phone."""
+
+MAX_CHARS = 300
+"""The most text fit_sentence reads; a sentence of MAX_WORDS long words fits well within it."""
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
@@ -42,3 +46,27 @@ def tokenize(sentence: str) -> list[str]:
 def find_words(text: str) -> list[str]:
     """Every word in the text, lower-cased, with no limit on their number."""
     return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+
+
+def fit_sentence(text: object, fallback: str) -> tuple[str, list[str]]:
+    """Make any text usable as the lesson's sentence, saying what was changed.
+
+    Control characters are dropped, text beyond MAX_CHARS is cut, words beyond MAX_WORDS are left out, and text
+    with no words at all is replaced by `fallback`. Returns the sentence and notices for the student (which never
+    quote the text itself, so they are safe to show as they are).
+    """
+    if not isinstance(text, str):
+        return fallback, ["The sentence was not text, so the lesson's sentence is shown instead."]
+    notices = []
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text).strip()
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS]
+        notices.append(f"The sentence was very long: only its first {MAX_CHARS} characters were read.")
+    words = list(_WORD.finditer(text))
+    if not words:
+        return fallback, [*notices, "The sentence had no words in it, so the lesson's sentence is shown instead."]
+    if len(words) > MAX_WORDS:
+        text = text[:words[MAX_WORDS - 1].end()]
+        notices.append(f"The sentence had {len(words)} words; the lesson takes at most {MAX_WORDS}, "
+                       f"so only the first {MAX_WORDS} are used.")
+    return text, notices

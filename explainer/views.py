@@ -1,0 +1,252 @@
+"""What the lesson pages show, derived from a Trace: small tables a student can check by hand.
+
+Every function here reads a finished trace (or, for the experiments, draws its own random numbers) and returns a
+tidy DataFrame; the pages draw them and compute nothing themselves.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .attention import softmax
+from .trace import STEPS, Trace
+
+
+def _one_head(trace: Trace) -> None:
+    if trace.weights.ndim != 2:
+        raise ValueError(f"views read one head at a time; pass trace.head(i), not weights {trace.weights.shape}")
+
+
+def _check_token(trace: Trace, index: int, what: str = "query") -> int:
+    _one_head(trace)
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < len(trace.tokens):
+        raise ValueError(f"{what} must be a token position between 0 and {len(trace.tokens) - 1}, got {index!r}")
+    return int(index)
+
+
+def chain(trace: Trace) -> pd.DataFrame:
+    """The chain at a glance: each matrix in order with its name, what it is and its shape."""
+    rows = []
+    for name, (symbol, caption) in STEPS.items():
+        if name in ("embeddings", "positions", "W_Q", "W_K", "W_V", "logits"):
+            continue
+        shape = getattr(trace, name).shape
+        rows.append({"step": symbol, "what": caption, "shape": " × ".join(str(s) for s in shape)})
+    return pd.DataFrame(rows)
+
+
+def top_keys(trace: Trace) -> pd.DataFrame:
+    """The lesson's table: for each query word, the key it attends to most and with what probability."""
+    _one_head(trace)
+    weights = trace.weights
+    best = weights.argmax(axis=1)
+    return pd.DataFrame({
+        "q": trace.labels,
+        "k": [trace.labels[j] for j in best],
+        "probability": weights[np.arange(len(best)), best],
+    })
+
+
+def attention_row(trace: Trace, query: int) -> pd.DataFrame:
+    """Where one word looks: each word of the sentence with the attention the query gives it."""
+    query = _check_token(trace, query)
+    positions = np.arange(len(trace.labels))
+    return pd.DataFrame({"word": trace.labels, "position": positions, "weight": trace.weights[query],
+                         "focus": positions == query})
+
+
+def lookup(trace: Trace, query: int) -> pd.DataFrame:
+    """Attention as a soft database lookup: every (key, value) row with the weight the query gives it.
+
+    `hard` marks the one row an exact SELECT would return: the best-matching key.
+    """
+    query = _check_token(trace, query)
+    weights = trace.weights[query]
+    return pd.DataFrame({
+        "key": trace.labels,
+        "value": [" · ".join(f"{d} {v:.2f}" for d, v in zip(trace.v_dims, row, strict=True)) for row in trace.V],
+        "weight": weights,
+        "hard": np.arange(len(weights)) == weights.argmax(),
+    })
+
+
+def lookup_results(trace: Trace, query: int) -> pd.DataFrame:
+    """What each lookup returns for one query: attention's blend of all values beside the one value of the row
+    an exact match would return (the best-matching key's)."""
+    query = _check_token(trace, query)
+    best = int(trace.weights[query].argmax())
+    n = len(trace.v_dims)
+    return pd.DataFrame({
+        "dim": list(trace.v_dims) * 2,
+        "result": ["soft: attention"] * n + ["hard: SELECT"] * n,
+        "value": np.concatenate([trace.output[query], trace.V[best]]),
+    })
+
+
+def dot_product_terms(trace: Trace, query: int, key: int) -> pd.DataFrame:
+    """q·k term by term: one row per dimension with q_d, k_d and their product; the products add up to the score."""
+    query, key = _check_token(trace, query), _check_token(trace, key, "key")
+    q, k = trace.Q[query], trace.K[key]
+    return pd.DataFrame({"dim": trace.qk_dims, "q": q, "k": k, "product": q * k})
+
+
+def similarities(trace: Trace, query: int) -> pd.DataFrame:
+    """For one query, every key's dot product beside its cosine similarity, with both vectors' lengths."""
+    query = _check_token(trace, query)
+    q = trace.Q[query]
+    q_len, k_len = np.linalg.norm(q), np.linalg.norm(trace.K, axis=1)
+    dot = trace.K @ q
+    cosine = np.divide(dot, q_len * k_len, out=np.zeros_like(dot), where=(q_len * k_len) > 0)
+    return pd.DataFrame({"key": trace.labels, "dot": dot, "cosine": cosine, "|q|": q_len, "|k|": k_len})
+
+
+def vectors_2d(trace: Trace) -> tuple[pd.DataFrame, str]:
+    """Queries and keys as points in a plane: their own two dims when d_k = 2, else their two main directions (PCA).
+
+    Returns the points (word, kind "query"/"key", x, y) and a note saying which plane it is.
+    """
+    _one_head(trace)
+    Q, K = trace.Q, trace.K
+    if Q.shape[1] == 1:  # one head of width 1: the vectors are numbers on a line
+        xy = np.hstack([np.vstack([Q, K]), np.zeros((2 * len(Q), 1))])
+        note = f"one dimension ({trace.qk_dims[0]}): each vector is a number, drawn on the horizontal line"
+    elif Q.shape[1] == 2:
+        xy, note = np.vstack([Q, K]), f"the two dimensions themselves ({trace.qk_dims[0]}, {trace.qk_dims[1]})"
+    else:
+        both = np.vstack([Q, K])
+        _, singular, axes = np.linalg.svd(both, full_matrices=False)  # directions of greatest spread, through 0
+        xy = both @ axes[:2].T
+        kept = (singular[:2] ** 2).sum() / max((singular**2).sum(), 1e-300)
+        note = (f"the two directions along which the {Q.shape[1]}-dimensional vectors spread most "
+                f"(they keep {kept:.0%} of the spread), so dot products in the picture are close to the real "
+                "ones, not equal")
+    n = len(trace.labels)
+    return pd.DataFrame({
+        "word": list(trace.labels) * 2,
+        "kind": ["query"] * n + ["key"] * n,
+        "x": xy[:, 0],
+        "y": xy[:, 1],
+    }), note
+
+
+def softmax_steps(trace: Trace, query: int) -> pd.DataFrame:
+    """One query's row through softmax, step by step: raw score, scaled, exp(scaled - max), probability.
+
+    Masked keys (causal mask) have no scaled score (NaN here) and probability 0.
+    """
+    query = _check_token(trace, query)
+    raw = trace.scores[query]
+    scaled = trace.logits[query]
+    shifted = np.exp(scaled - scaled.max())
+    probability = shifted / shifted.sum()
+    masked = np.isneginf(scaled)
+    steps = {
+        "1 raw score": raw,
+        "2 scaled": np.where(masked, np.nan, scaled),
+        "3 exp(scaled − max)": shifted,
+        "4 probability": probability,
+    }
+    return pd.DataFrame([
+        {"step": step, "key": label, "key_index": j, "value": values[j], "masked": bool(masked[j])}
+        for step, values in steps.items() for j, label in enumerate(trace.labels)
+    ])
+
+
+def temperature_sweep(trace: Trace, query: int, temperatures: np.ndarray | None = None) -> pd.DataFrame:
+    """How one query's weights change with temperature, everything else as in the trace."""
+    query = _check_token(trace, query)
+    if temperatures is None:
+        temperatures = np.geomspace(0.01, 5, 46)
+    untempered = trace.logits[query] * trace.settings.temperature  # the scaled scores before ÷ T
+    rows = []
+    for t in temperatures:
+        for j, w in enumerate(softmax(untempered / t)):
+            rows.append({"temperature": float(t), "key": trace.labels[j], "weight": float(w)})
+    return pd.DataFrame(rows)
+
+
+def scaling_experiment(d_ks: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512), n_keys: int = 10,
+                       samples: int = 400, seed: int = 0) -> pd.DataFrame:
+    """Why divide by √d_k: for random q and k with unit-variance entries, the spread of q·k grows like √d_k.
+
+    For each d_k, draws `samples` queries and n_keys keys per query, and reports the measured standard deviation
+    of q·k beside √d_k, and the average largest softmax weight in a row with and without the division
+    (1 means the softmax has saturated into a one-hot row; 1/n_keys would be uniform).
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d_k in d_ks:
+        q = rng.standard_normal((samples, 1, d_k))
+        k = rng.standard_normal((samples, n_keys, d_k))
+        dots = (q * k).sum(axis=-1)  # (samples, n_keys)
+        rows.append({
+            "d_k": d_k,
+            "std of q·k": float(dots.std()),
+            "√d_k": math.sqrt(d_k),
+            "largest weight, unscaled": float(softmax(dots).max(axis=-1).mean()),
+            "largest weight, ÷√d_k": float(softmax(dots / math.sqrt(d_k)).max(axis=-1).mean()),
+        })
+    return pd.DataFrame(rows)
+
+
+def output_row(trace: Trace, query: int) -> pd.DataFrame:
+    """One word's output, dimension by dimension."""
+    query = _check_token(trace, query)
+    return pd.DataFrame({"dim": trace.v_dims, "value": trace.output[query]})
+
+
+def contributions(trace: Trace, query: int) -> pd.DataFrame:
+    """The second MatMul for one query: each word's share a_qj · v_j of each output dimension.
+
+    Summing `contribution` over the words of one dim gives the output o_q in that dim.
+    """
+    query = _check_token(trace, query)
+    weights = trace.weights[query]
+    return pd.DataFrame([
+        {"word": trace.labels[j], "word_index": j, "dim": dim, "dim_index": d, "weight": weights[j],
+         "value": trace.V[j, d], "contribution": weights[j] * trace.V[j, d]}
+        for j in range(len(trace.labels)) for d, dim in enumerate(trace.v_dims)
+    ])
+
+
+def _tex_number(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def chain_formula(trace: Trace) -> str:
+    """The chain as one LaTeX line, each matrix with the current sentence's shape under it."""
+    def shaped(symbol: str, matrix: np.ndarray) -> str:
+        rows, cols = matrix.shape[-2:]
+        return rf"\underset{{{rows}\times{cols}}}{{{symbol}}}"
+
+    qkv = r"Q,\ K,\ V"
+    # two lines, so that the chain fits a phone's width
+    return (rf"\begin{{aligned}} {shaped('X', trace.X)} &\xrightarrow{{W_Q^\top,\,W_K^\top,\,W_V^\top}} "
+            rf"{shaped(qkv, trace.Q)} \xrightarrow{{\;QK^\top\;}} {shaped('S', trace.scores)} \\ "
+            rf"&\xrightarrow{{\text{{softmax}}}} {shaped('A', trace.weights)} \xrightarrow{{\;A\,V\;}} "
+            rf"{shaped('O', trace.output)} \end{{aligned}}")
+
+
+def dot_product_formula(terms: pd.DataFrame) -> str:
+    """q·k written out with the numbers of dot_product_terms: (q₁)(k₁) + (q₂)(k₂) + … = score."""
+    parts = " + ".join(rf"({_tex_number(q)})({_tex_number(k)})" for q, k in zip(terms["q"], terms["k"], strict=True))
+    return rf"q \cdot k = {parts} = {_tex_number(terms['product'].sum())}"
+
+
+def weighted_sum_formula(trace: Trace, query: int, shown: int = 3) -> str:
+    """o_q = Σ a_qj v_j with the numbers: the `shown` largest weights written out, the rest as "+ …"."""
+    query = _check_token(trace, query)
+    weights = trace.weights[query]
+    order = np.argsort(-weights, kind="stable")
+    terms = [rf"{_tex_number(weights[j])}\,v_{{{_tex_word(trace, j)}}}" for j in order[:shown]]
+    rest = r" + \dots" if len(order) > shown else ""
+    return rf"o_{{{_tex_word(trace, query)}}} = \sum_j a_j\, v_j = " + " + ".join(terms) + rest
+
+
+def _tex_word(trace: Trace, index: int) -> str:
+    """A word as a LaTeX subscript. Tokens hold only letters, digits and apostrophes, so plain ASCII ones are
+    safe inside \\text{}; any other script is written as the word's position, which KaTeX can always draw."""
+    word = trace.tokens[index]
+    return rf"\text{{{word}}}" if word.isascii() else str(index + 1)

@@ -1,0 +1,74 @@
+"""Stage 1: each word looks for the words that explain it; attention as a soft database lookup."""
+import streamlit as st
+
+import frame
+from explainer import charts, views
+
+PAGE = "pages/1_Intuition.py"
+lesson = frame.start(PAGE)
+trace, focus = lesson.view, lesson.focus
+
+st.title("1 · Intuition: every word looks for the words that explain it")
+st.markdown(
+    "When your eyes land on **jane** in *jane visits africa*, your mind goes looking through the rest of the "
+    "sentence for the word that tells you what jane is about, and settles on **visits**. Reading on, **visits** "
+    "makes you look for where, and you find **africa**. Self-attention does this for every word at once: "
+    "each word (the *query*) asks a question of every word (the *keys*), and the answer is a probability for each."
+)
+
+st.subheader("Pick a word and see where it looks")
+strip, picker = st.columns([3, 1])
+with picker:
+    st.segmented_control("Word", range(len(trace.labels)), format_func=trace.labels.__getitem__, required=True,
+                         **frame.bound("focus", place="page"))
+with strip:
+    frame.chart(charts.sentence_strip(views.attention_row(trace, focus), select="word"),
+                alt_text=f"The sentence as word tiles, shaded by how much '{lesson.focus_word}' attends to each.",
+                key="sentence_strip", on_select=frame.clicked("sentence_strip", "word", {"focus": "position"}))
+best = views.top_keys(trace).iloc[focus]
+st.markdown(f"**{best.q}** looks most at **{best.k}**, with probability **{best.probability:.2f}**. "
+            "Click a word, or pick one beside the sentence.")
+
+st.subheader("For each word, the word it attends to most")
+st.markdown("This is the lesson's table, computed live for your sentence: *q* is the word asking, *k* the word "
+            "it finds most related, and the probability how sure the answer is. Each row of attention sums to 1, "
+            "so the probability is that word's share.")
+st.dataframe(views.top_keys(trace), hide_index=True, width="stretch",
+             column_config={"probability": st.column_config.ProgressColumn("probability", format="%.2f",
+                                                                          min_value=0.0, max_value=1.0)})
+st.caption("Notice the table is not symmetric: which word *visits* looks at says nothing about which word "
+           "*africa* looks at. Every word asks its own question.")
+
+st.subheader("Attention is a soft SELECT")
+st.markdown(
+    "Think of the sentence as a tiny database table with one row per word: a **key** (what the word offers "
+    "to be found by) and a **value** (what it hands over when found). A database answers a query with an "
+    "*exact match*: the one row whose key equals what you asked for. Attention never finds an exact match, "
+    "because a query is a vector, not a name. It returns **every row, weighted by how similar its key is to the "
+    "query**, and blends the values by those weights."
+)
+table = views.lookup(trace, focus)
+hard, soft = st.columns(2)
+with hard:
+    st.markdown("**A database: exact match, one row back**")
+    st.code(f"SELECT value FROM sentence\nWHERE key = '{table.key[table.hard].item()}';", language="sql")
+    st.dataframe(table[table.hard][["key", "value"]], hide_index=True, width="stretch")
+with soft:
+    st.markdown(f"**Attention: query = “{lesson.focus_word}”, every row back, weighted**")
+    st.dataframe(table[["weight", "key", "value"]], hide_index=True, width="stretch",
+                 column_config={"weight": st.column_config.ProgressColumn("weight", format="%.3f",
+                                                                         min_value=0.0, max_value=1.0)})
+frame.temperature_slider("From soft to hard: the temperature", place="page")
+st.markdown(
+    "Slide the temperature toward 0: the weights pile up on the best-matching key until one row has weight 1 and "
+    "the rest 0 — attention has become the exact lookup on the left. Raise it and the answer spreads over every "
+    "row. A transformer keeps the soft version because it can be learned: a small change in a query gives a small "
+    "change in the answer, so training can nudge it in the right direction."
+)
+frame.chart(charts.bars(views.lookup_results(trace, focus), x="value", y="dim", color="result", rule_at=0,
+                        title=f"What the lookup returns for “{lesson.focus_word}”: soft (attention) vs hard (SELECT)"),
+            alt_text="Bars comparing, for each value dimension, the blended value attention returns with the "
+                     "single value the exact lookup returns.",
+            numbers=views.lookup_results(trace, focus))
+
+frame.footer(PAGE)

@@ -1,0 +1,119 @@
+"""Chart builders: the specs they produce hold the marks, encodings, scales and data the pages rely on."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from explainer import DEFAULT_SENTENCE, charts, run_attention, views
+
+
+@pytest.fixture(scope="module")
+def trace():
+    return run_attention(DEFAULT_SENTENCE)
+
+
+def layers(chart):
+    spec = chart.to_dict()
+    return spec, {layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]: layer
+                  for layer in spec["layer"]}
+
+
+def data_of(spec):
+    (values,) = spec["datasets"].values()
+    return pd.DataFrame(values)
+
+
+def test_probability_heatmap_uses_the_fixed_zero_to_one_scale(trace):
+    spec, marks = layers(charts.heatmap(trace.matrix("weights"), probability=True, focus_row=0))
+    color = marks["rect"]["encoding"]["color"]
+    assert color["field"] == "value" and color["scale"] == {"domain": [0, 1], "scheme": charts.PROBABILITY_SCHEME}
+    assert spec["title"]["text"] == "A  (3 × 3)"
+    assert marks["text"]["encoding"]["text"]["field"] == "label"
+    tooltip_fields = [t["field"] for t in marks["rect"]["encoding"]["tooltip"]]
+    assert tooltip_fields == ["row", "col", "value"]
+    data = data_of(spec)
+    cell = data[(data.row == "jane") & (data.col == "visits")]
+    assert cell.value.item() == trace.weights[0, 1] and cell.label.item() == f"{trace.weights[0, 1]:.2f}"
+    assert data.focus.sum() == 3 and set(data[data.focus].row) == {"jane"}
+
+
+def test_signed_heatmap_diverges_symmetrically_around_zero(trace):
+    spec, marks = layers(charts.heatmap(trace.matrix("X")))
+    scale = marks["rect"]["encoding"]["color"]["scale"]
+    reach = np.abs(trace.X).max()
+    assert scale["domainMid"] == 0 and scale["scheme"] == charts.SIGNED_SCHEME
+    assert scale["domain"] == pytest.approx([-reach, reach])
+    assert marks["rect"]["encoding"]["x"]["sort"] == list(trace.matrix("X").cols)
+    assert spec["title"]["text"] == "X  (3 × 8)"
+
+
+def test_heatmap_writes_zero_and_negative_numbers_readably():
+    trace = run_attention(DEFAULT_SENTENCE)
+    labels = data_of(charts.heatmap(trace.matrix("embeddings")).to_dict()).label
+    assert "0" in set(labels) and "1.00" in set(labels)
+    signed = data_of(charts.heatmap(trace.matrix("positions")).to_dict())
+    assert (signed[signed.value < 0].label.str.startswith("−")).all()
+
+
+def test_a_clickable_heatmap_names_its_selection_and_fields(trace):
+    spec = charts.heatmap(trace.matrix("scores"), select="cell", select_fields=("row_index", "col_index"),
+                          focus_cell=(0, 1)).to_dict()
+    (param,) = spec["params"]
+    assert param["name"] == "cell" and param["select"]["fields"] == ["row_index", "col_index"]
+    data = data_of(spec)
+    assert data.focus.sum() == 1 and data[data.focus].col.item() == "visits"
+
+
+def test_masked_scores_are_written_as_minus_infinity():
+    causal = run_attention(DEFAULT_SENTENCE, causal=True)
+    data = data_of(charts.heatmap(causal.matrix("logits")).to_dict())
+    assert (data[data.col_index > data.row_index].label == "−∞").all()
+
+
+def test_sentence_strip_is_clickable_by_position(trace):
+    spec, marks = layers(charts.sentence_strip(views.attention_row(trace, 0), select="word"))
+    assert spec["params"][0]["select"]["fields"] == ["position"]
+    assert marks["rect"]["encoding"]["color"]["scale"]["domain"] == [0, 1]
+    assert list(data_of(spec).word) == ["jane", "visits", "africa"]
+
+
+def test_grouped_bars_put_one_bar_per_group_side_by_side(trace):
+    _spec, marks = layers(charts.bars(views.lookup_results(trace, 0), x="value", y="dim", color="result",
+                                     title="t", rule_at=0))
+    assert marks["bar"]["encoding"]["yOffset"]["field"] == "result"
+    assert marks["bar"]["encoding"]["y"]["sort"] == list(trace.v_dims)
+    assert "rule" in marks
+
+
+def test_probability_bars_fix_their_axis_to_zero_one(trace):
+    steps = views.softmax_steps(trace, 0)
+    rows = steps[steps.step.str.startswith("4")]
+    _, marks = layers(charts.bars(rows, x="value", y="key", title="4", probability=True))
+    assert marks["bar"]["encoding"]["x"]["scale"] == {"domain": [0, 1]}
+
+
+def test_stacked_contributions_stack_words_and_mark_the_total(trace):
+    _spec, marks = layers(charts.stacked_contributions(views.contributions(trace, 0), views.output_row(trace, 0),
+                                                      title="o"))
+    assert marks["bar"]["encoding"]["y"]["aggregate"] == "sum"
+    assert marks["bar"]["encoding"]["color"]["field"] == "word"
+    assert "tick" in marks
+
+
+def test_vectors_draw_an_arrow_per_query_and_key(trace):
+    points, _ = views.vectors_2d(trace)
+    spec, marks = layers(charts.vectors(points, focus_word="jane", title="q and k"))
+    assert marks["rule"]["encoding"]["x2"] == {"datum": 0}
+    assert len(data_of(spec)) == 6 and data_of(spec).focus.sum() == 1
+
+
+def test_lines_melt_several_columns_into_series():
+    table = views.scaling_experiment(d_ks=(1, 4), samples=20)
+    spec, marks = layers(charts.lines(table, x="d_k", y=["std of q·k", "√d_k"], log_x=True, title="t"))
+    assert marks["line"]["encoding"]["x"]["scale"]["type"] == "log"
+    assert set(data_of(spec).series) == {"std of q·k", "√d_k"}
+
+
+def test_describe_gives_a_text_alternative_with_the_largest_value(trace):
+    text = charts.describe(trace.matrix("weights"), probability=True)
+    assert "A  (3 × 3)" in text and "probabilities" in text
+    assert f"Largest: {trace.weights.max():.2f} at row jane, column visits" in text

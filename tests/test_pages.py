@@ -1,0 +1,169 @@
+"""Every page in AppTest: runs cleanly for every sentence and every control, and draws what the lesson needs."""
+import json
+
+import pytest
+
+from explainer import EXAMPLES, state
+from tests.conftest import PAGES, charts, open_page, titles
+
+UNKNOWN = "zanzibar glows brightly tonight"
+
+
+def no_exception(at):
+    assert not at.exception, [e.message for e in at.exception]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("sentence", [*EXAMPLES, UNKNOWN])
+def test_every_page_runs_for_every_example_and_for_unknown_words(page, sentence):
+    at = open_page(page, {"sentence": sentence})
+    no_exception(at)
+    assert charts(at), "every page draws at least one chart"
+    notes = " ".join(i.value for i in at.info)
+    if sentence == UNKNOWN:
+        assert "Not in the vocabulary" in notes and "zanzibar" in notes and "tonight" in notes
+    else:
+        assert "Not in the vocabulary" not in notes
+
+
+def drawn(at) -> list[str]:
+    """What the charts show, comparable between runs."""
+    return [json.dumps(spec, sort_keys=True) + data.to_csv() for spec, data in charts(at)]
+
+
+def change(at, widget: str, value):
+    """Set a sidebar widget by key and rerun."""
+    element = next(w for w in at.sidebar if getattr(w, "key", None) == widget)
+    element.set_value(value)
+    return at.run()
+
+
+CONTROLS = [
+    ("sidebar_sentence", "the dog chased the ball", "sentence", "the dog chased the ball"),
+    ("sidebar_example", EXAMPLES[3], "sentence", EXAMPLES[3]),
+    ("sidebar_focus", 2, "focus", 2),
+    ("sidebar_weights", "random", "weights", "random"),
+    ("sidebar_positional", False, "positional", False),
+    ("sidebar_scaled", False, "scaled", False),
+    ("sidebar_temperature", 0.3, "temperature", 0.3),
+    ("sidebar_causal", True, "causal", True),
+    ("sidebar_similarity", "cosine", "similarity", "cosine"),
+    ("sidebar_heads", 2, "heads", 2),
+]
+
+
+# Q·Kᵀ comes before scaling and temperature: the Q and K page draws nothing they change.
+BEFORE_SOFTMAX = {("pages/2_Q_and_K.py", "scaled"), ("pages/2_Q_and_K.py", "temperature")}
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("widget, value, field, expected", CONTROLS, ids=[c[0] for c in CONTROLS])
+def test_each_sidebar_control_reruns_cleanly_and_changes_the_lesson(page, widget, value, field, expected):
+    at = open_page(page)
+    before = drawn(at)
+    at = change(at, widget, value)
+    no_exception(at)
+    assert getattr(at.session_state["lesson"], field) == expected
+    if (page, field) not in BEFORE_SOFTMAX:
+        assert drawn(at) != before, "the charts follow the control"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_seed_and_head_controls_appear_when_they_mean_something(page):
+    at = open_page(page, {"weights": "random", "heads": "4"})
+    assert at.number_input(key="sidebar_seed").value == 0
+    at = change(at, "sidebar_seed", 42)
+    no_exception(at)
+    assert at.session_state["lesson"].seed == 42
+    at = change(at, "sidebar_head", 3)
+    no_exception(at)
+    assert at.session_state["lesson"].head == 3
+    assert "sidebar_seed" not in [getattr(w, "key", None) for w in open_page(page).sidebar]
+
+
+def test_intuition_table_shows_the_lessons_answers():
+    at = open_page("pages/1_Intuition.py")
+    table = next(df.value for df in at.dataframe if list(df.value.columns) == ["q", "k", "probability"])
+    assert list(zip(table.q, table.k, strict=True)) == [("jane", "visits"), ("visits", "africa"),
+                                                       ("africa", "visits")]
+    assert table.probability.round(2).tolist()[0] == pytest.approx(0.94, abs=0.03)
+
+
+def test_home_shows_the_chain_with_the_sentences_shapes():
+    at = open_page("app.py", {"sentence": "the cat sat on the mat"})
+    chain = at.dataframe[0].value
+    assert dict(zip(chain.step, chain["shape"], strict=True)) == {
+        "X": "6 × 8", "Q": "6 × 4", "K": "6 × 4", "V": "6 × 4", "Q·Kᵀ": "6 × 6", "A": "6 × 6", "A·V": "6 × 4"}
+    assert r"\underset{6\times6}{A}" in at.latex[1].value
+    assert [link.label for link in at.sidebar.get("page_link")] == [p.title for p in __import__("frame").PAGES]
+
+
+def test_every_heatmap_is_titled_with_its_name_and_shape():
+    expected = {
+        "pages/2_Q_and_K.py": ["E  (3 × 8)", "PE  (3 × 8)", "X  (3 × 8)", "W_Q  (4 × 8)", "W_K  (4 × 8)",
+                               "Q  (3 × 4)", "K  (3 × 4)", "Q·Kᵀ  (3 × 3)"],
+        "pages/4_V_and_the_second_MatMul.py": ["W_V  (4 × 8)", "V  (3 × 4)", "A  (3 × 3)", "A·V  (3 × 4)"],
+    }
+    for page, names in expected.items():
+        shown = titles(open_page(page))
+        for name in names:
+            assert name in shown, (page, name)
+
+
+def test_probability_charts_use_the_fixed_scale_and_signed_ones_diverge():
+    for spec, data in charts(open_page("pages/4_V_and_the_second_MatMul.py")):
+        title = spec.get("title", {}).get("text", "")
+        color = spec["layer"][0]["encoding"].get("color", {}) if "layer" in spec else {}
+        if title.startswith("A  ("):
+            assert color["scale"]["domain"] == [0, 1]
+            assert data.value.between(0, 1).all()
+        elif title.startswith(("V  (", "A·V  (", "W_V  (")):
+            assert color["scale"]["domainMid"] == 0
+
+
+def test_every_chart_has_a_text_alternative():
+    for page in PAGES:
+        at = open_page(page)
+        for element in at.get("vega_lite_chart"):
+            assert len(element.proto.alt) > 20, page
+
+
+def test_q_and_k_term_by_term_follows_the_chosen_pair():
+    at = open_page("pages/2_Q_and_K.py")
+    assert at.selectbox(key="page_key").value == 1  # jane's top key, visits
+    at.selectbox(key="page_key").set_value(2).run()
+    no_exception(at)
+    assert at.session_state["lesson"].key == 2
+    formula = next(x.value.strip("$\n") for x in at.latex if "q \\cdot k" in x.value)
+    trace = __import__("explainer").run_attention("jane visits africa")
+    assert formula.endswith(f"= {trace.scores[0, 2]:.2f}")
+
+
+def test_temperature_on_the_intuition_page_is_the_sidebars():
+    at = open_page("pages/1_Intuition.py")
+    at.slider(key="page_temperature").set_value(0.01).run()
+    no_exception(at)
+    assert at.slider(key="sidebar_temperature").value == pytest.approx(0.01)
+    soft = next(df.value for df in at.dataframe if "weight" in df.value.columns)
+    assert soft.weight.max() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_state_survives_a_page_change():
+    at = open_page("app.py")
+    change(at, "sidebar_temperature", 2.5)
+    at.switch_page("pages/3_Softmax.py").run()
+    no_exception(at)
+    assert at.slider(key="sidebar_temperature").value == pytest.approx(2.5)
+    assert at.session_state["lesson"].temperature == pytest.approx(2.5)
+    assert at.query_params["temperature"] == "2.5"
+
+
+def test_a_link_opens_the_exact_view_it_describes():
+    query = {"sentence": "the cat sat on the mat", "focus": "mat", "temperature": "0.5", "positions": "off"}
+    at = open_page("pages/3_Softmax.py", query)
+    no_exception(at)
+    lesson = at.session_state["lesson"]
+    assert (lesson.sentence, lesson.focus, lesson.temperature, lesson.positional) == \
+        ("the cat sat on the mat", 5, 0.5, False)
+    assert state.to_query(lesson) == query
+    assert not at.warning

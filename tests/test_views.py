@@ -1,0 +1,140 @@
+"""The lesson's derived tables: each checked against the trace it comes from, by an independent route."""
+import math
+
+import numpy as np
+import pytest
+
+from explainer import DEFAULT_SENTENCE, run_attention, views
+
+
+@pytest.fixture(scope="module")
+def trace():
+    return run_attention(DEFAULT_SENTENCE)
+
+
+def test_top_keys_is_the_lessons_table(trace):
+    table = views.top_keys(trace)
+    assert list(zip(table.q, table.k, strict=True)) == [("jane", "visits"), ("visits", "africa"), ("africa", "visits")]
+    np.testing.assert_allclose(table.probability, trace.weights.max(axis=1))
+
+
+def test_lookup_marks_the_one_row_an_exact_select_returns(trace):
+    table = views.lookup(trace, 0)
+    assert table.hard.sum() == 1 and table.key[table.hard].item() == "visits"
+    np.testing.assert_allclose(table.weight.sum(), 1.0)
+    assert table.value[1].startswith(f"who {trace.V[1, 0]:.2f}")
+
+
+def test_lookup_results_put_the_blend_beside_the_best_row(trace):
+    results = views.lookup_results(trace, 1)
+    soft = results[results.result.str.startswith("soft")].value.to_numpy()
+    hard = results[results.result.str.startswith("hard")].value.to_numpy()
+    np.testing.assert_allclose(soft, sum(trace.weights[1, j] * trace.V[j] for j in range(3)))
+    np.testing.assert_allclose(hard, trace.V[2])  # visits' best key is africa
+
+
+def test_at_low_temperature_the_soft_lookup_returns_the_hard_row():
+    cold = run_attention(DEFAULT_SENTENCE, temperature=0.01)
+    results = views.lookup_results(cold, 0)
+    soft, hard = np.split(results.value.to_numpy(), 2)
+    np.testing.assert_allclose(soft, hard, atol=1e-6)
+
+
+def test_dot_product_terms_add_up_to_the_score(trace):
+    terms = views.dot_product_terms(trace, 0, 1)
+    assert len(terms) == trace.Q.shape[1]
+    assert terms["product"].sum() == pytest.approx(trace.scores[0, 1])
+    formula = views.dot_product_formula(terms)
+    assert formula.endswith(f"= {trace.scores[0, 1]:.2f}")
+    assert formula.count(")(") == trace.Q.shape[1]
+
+
+def test_similarities_put_dot_beside_cosine(trace):
+    table = views.similarities(trace, 2)
+    for j in range(3):
+        q, k = trace.Q[2], trace.K[j]
+        assert table["dot"][j] == pytest.approx(float(q @ k))
+        assert table.cosine[j] == pytest.approx(float(q @ k) / math.hypot(*q) / math.hypot(*k))
+    assert table["|q|"].nunique() == 1
+
+
+def test_vectors_2d_uses_the_dimensions_themselves_when_there_are_two():
+    head = run_attention(DEFAULT_SENTENCE, heads=2).head(0)
+    points, note = views.vectors_2d(head)
+    queries = points[points.kind == "query"]
+    np.testing.assert_allclose(queries[["x", "y"]].to_numpy(), head.Q)
+    assert "dimensions themselves" in note
+
+
+def test_vectors_2d_keeps_dot_products_close_when_it_projects(trace):
+    points, note = views.vectors_2d(trace)
+    q = points[points.kind == "query"][["x", "y"]].to_numpy()
+    k = points[points.kind == "key"][["x", "y"]].to_numpy()
+    # the projection is the best rank-2 fit, so the top key of each query survives here
+    assert list((q @ k.T).argmax(axis=1)) == list(trace.scores.argmax(axis=1))
+    assert "spread most" in note
+
+
+def test_softmax_steps_end_in_the_attention_row(trace):
+    steps = views.softmax_steps(trace, 0)
+    by_step = {step: rows.value.to_numpy() for step, rows in steps.groupby("step", sort=False)}
+    raw, scaled, shifted, probability = by_step.values()
+    np.testing.assert_allclose(raw, trace.scores[0])
+    np.testing.assert_allclose(scaled, trace.scores[0] / 2)  # √d_k = 2, T = 1
+    assert shifted.max() == 1.0
+    np.testing.assert_allclose(probability, trace.weights[0])
+
+
+def test_softmax_steps_show_masked_keys_as_masked():
+    causal = run_attention(DEFAULT_SENTENCE, causal=True)
+    steps = views.softmax_steps(causal, 0)
+    masked = steps[steps.masked]
+    assert set(masked.key) == {"visits", "africa"}
+    assert masked[masked.step.str.startswith("2")].value.isna().all()
+    assert (masked[masked.step.str.startswith("4")].value == 0).all()
+
+
+def test_temperature_sweep_keeps_the_order_and_sharpens(trace):
+    sweep = views.temperature_sweep(trace, 0, np.array([0.1, 1.0, 5.0]))
+    rows = {t: g.set_index("key").weight for t, g in sweep.groupby("temperature")}
+    np.testing.assert_allclose(rows[1.0].to_numpy(), trace.weights[0])
+    for weights in rows.values():
+        assert weights.idxmax() == "visits"
+        assert weights.sum() == pytest.approx(1.0)
+    assert rows[0.1]["visits"] > rows[1.0]["visits"] > rows[5.0]["visits"]
+
+
+def test_scaling_experiment_shows_spread_growing_like_root_d_k():
+    table = views.scaling_experiment(d_ks=(4, 64, 256), samples=600, seed=1)
+    np.testing.assert_allclose(table["std of q·k"], np.sqrt([4, 64, 256]), rtol=0.1)
+    unscaled, scaled = table["largest weight, unscaled"], table["largest weight, ÷√d_k"]
+    assert unscaled.is_monotonic_increasing and unscaled.iloc[-1] > 0.8
+    assert scaled.max() < 0.5
+
+
+def test_contributions_add_up_to_the_output(trace):
+    parts = views.contributions(trace, 0)
+    totals = parts.groupby("dim", sort=False).contribution.sum().to_numpy()
+    np.testing.assert_allclose(totals, trace.output[0])
+    np.testing.assert_allclose(views.output_row(trace, 0).value, trace.output[0])
+
+
+def test_weighted_sum_formula_names_the_largest_terms(trace):
+    formula = views.weighted_sum_formula(trace, 0)
+    assert formula.startswith(r"o_{\text{jane}}")
+    assert rf"{trace.weights[0, 1]:.2f}\,v_{{\text{{visits}}}}" in formula
+
+
+def test_chain_lists_every_step_with_its_shape(trace):
+    chain = views.chain(trace)
+    assert list(chain.step) == ["X", "Q", "K", "V", "Q·Kᵀ", "A", "A·V"]
+    assert dict(zip(chain.step, chain["shape"], strict=True))["Q·Kᵀ"] == "3 × 3"
+    assert r"\underset{3\times8}{X}" in views.chain_formula(trace)
+
+
+def test_views_refuse_a_bad_word_position_and_several_heads_at_once(trace):
+    with pytest.raises(ValueError, match="between 0 and 2, got 3"):
+        views.softmax_steps(trace, 3)
+    with pytest.raises(ValueError, match=r"pass trace\.head"):
+        views.top_keys(run_attention(DEFAULT_SENTENCE, heads=2))
+
