@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 import explainer
 from explainer import state as lesson_state
@@ -19,6 +19,7 @@ from explainer.state import LessonState
 STORE = "lesson"  # the lesson state
 LINKED = "lesson_link"  # the query parameters last written to the URL
 NOTICES = "lesson_notices"  # what was changed in input, to show once
+DRAWN = "tables_drawn"  # tables offered so far in this run: names each one's expander the same way every run
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def _trace(sentence: str, settings: tuple) -> explainer.Trace:
 def start(page: str) -> Lesson:
     """Set the page up and return the lesson: call first on every page, with the page's path (PAGES)."""
     this = _page(page)
+    st.session_state[DRAWN] = 0
     st.set_page_config(page_title=f"{this.title} · Self-attention", layout="wide")
     _load()
     _sidebar(this)
@@ -220,21 +222,47 @@ def footer(page: str) -> None:
         right.page_link(after.path, label=f"Next: {after.title} →", query_params=links)
 
 
-def chart(chart: alt.TopLevelMixin, *, alt_text: str, numbers: pd.DataFrame | None = None,
-          key: str | None = None, on_select=None, stretch: bool = True) -> None:
-    """Draw a chart (full width unless `stretch` is off) with its text alternative, and its numbers in a table
-    below on request."""
-    width = "stretch" if stretch else "content"
-    if on_select is None:
-        st.altair_chart(chart, width=width, alt=alt_text, key=key)
-    else:
-        st.altair_chart(chart, width=width, alt=alt_text, key=key, on_select=on_select)
+def chart(builder, *args, alt_text: str, numbers: pd.DataFrame | None = None, key: str | None = None,
+          on_select=None, stretch: bool = True, **options) -> None:
+    """Draw `builder(*args, **options)` from explainer.charts (full width unless `stretch` is off), with its text
+    alternative, and its numbers in a table below on request."""
+    st.vega_lite_chart(spec=_spec(builder.__name__, args, options), width="stretch" if stretch else "content",
+                       alt=alt_text, key=key, on_select=on_select or "ignore")
     if numbers is not None:
-        with st.expander("The numbers"):
+        show_numbers(numbers)
+
+
+def show_numbers(numbers: pd.DataFrame) -> None:
+    """The numbers behind a chart, in a table that is filled in only once a student opens it (a run costs less)."""
+    st.session_state[DRAWN] = st.session_state.get(DRAWN, 0) + 1
+    numbers_box = st.expander("The numbers", key=f"numbers_{st.session_state[DRAWN]}", on_change="rerun")
+    if numbers_box.open:
+        with numbers_box:
             st.dataframe(numbers, width="stretch")
+
+
+@st.cache_data(max_entries=2000, show_spinner=False)
+def _spec(builder: str, args: tuple, options: dict) -> dict:
+    """A chart's Vega-Lite spec, built once for the same inputs.
+
+    Building a chart with Altair and converting it costs tens of milliseconds (Altair checks every piece against
+    the Vega-Lite schema), most of a page's run; the inputs are small matrices and tables, cheap to hash. The
+    specs are checked against the schema in the tests instead (tests/test_charts.py).
+    """
+    spec = getattr(explainer.charts, builder)(*args, **options).to_dict(validate=False)
+    # Streamlit sends a chart's data as Arrow bytes, and converts it on every run unless it already is bytes.
+    spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows))
+                        for name, rows in spec.get("datasets", {}).items()}
+    return spec
+
+
+@st.cache_data(show_spinner=False)
+def scaling_experiment() -> pd.DataFrame:
+    """The √d_k experiment: thousands of random dot products, the same for everyone, so drawn once."""
+    return explainer.views.scaling_experiment()
 
 
 def matrix(m: explainer.Matrix, *, probability: bool = False, **options) -> None:
     """A heatmap of one matrix of the trace, with its alt text and its numbers."""
-    chart(explainer.charts.heatmap(m, probability=probability, **options),
-          alt_text=explainer.charts.describe(m, probability=probability), numbers=explainer.wide(m))
+    chart(explainer.charts.heatmap, m, probability=probability,
+          alt_text=explainer.charts.describe(m, probability=probability), numbers=explainer.wide(m), **options)

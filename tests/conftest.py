@@ -32,9 +32,9 @@ def charts(at) -> list[tuple[dict, pd.DataFrame]]:
     found = []
     for element in at.get("vega_lite_chart"):
         spec = json.loads(element.proto.spec)
-        data = pd.concat([pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in element.proto.datasets]) \
-            if element.proto.datasets else pd.DataFrame()
-        found.append((spec, data))
+        frames = [pd.DataFrame(values) for values in spec.get("datasets", {}).values()]  # inline in the spec
+        frames += [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in element.proto.datasets]
+        found.append((spec, pd.concat(frames) if frames else pd.DataFrame()))
     return found
 
 

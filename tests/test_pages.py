@@ -167,3 +167,15 @@ def test_a_link_opens_the_exact_view_it_describes():
         ("the cat sat on the mat", 5, 0.5, False)
     assert state.to_query(lesson) == query
     assert not at.warning
+
+
+def test_the_numbers_behind_a_chart_appear_when_their_table_is_opened():
+    at = open_page("pages/2_Q_and_K.py")
+    assert not at.dataframe, "tables are filled in only when opened"
+    assert [e.label for e in at.expander][:3] == ["The numbers"] * 3
+    at.session_state["numbers_1"] = True  # what a click on the first "The numbers" does
+    at.run()
+    no_exception(at)
+    (table,) = [df.value for df in at.dataframe]
+    trace = __import__("explainer").run_attention("jane visits africa")
+    assert list(table.index) == list(trace.labels) and table.loc["jane", "person"] == trace.embeddings[0, trace.matrix("embeddings").cols.index("person")]
