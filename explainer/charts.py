@@ -3,6 +3,9 @@
 Colours follow one rule everywhere: probabilities on a fixed 0..1 sequential scale; signed values (X, W, Q, K, V,
 scores, outputs) on a diverging scale centred on 0. Both schemes are colour-blind safe.
 Every builder also returns, through `describe`, a text alternative for screen readers.
+
+Data is given once, to the whole layered chart: Altair compares and copies the data of each layer otherwise,
+which cost more than the rest of the chart.
 """
 from __future__ import annotations
 
@@ -12,6 +15,10 @@ import pandas as pd
 
 from .frames import tidy
 from .trace import Matrix
+
+# Altair checks each piece of a chart against the Vega-Lite schema as it is made ("debug mode"); that was a
+# third of a chart's cost on every build. The finished specs are checked in full by the tests instead.
+alt.utils.schemapi.disable_debug_mode()
 
 PROBABILITY_SCHEME = "blues"
 SIGNED_SCHEME = "blueorange"
@@ -75,7 +82,7 @@ def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None 
               axis=alt.Axis(orient="top", labelAngle=-45 if crowded else 0, labelOverlap=False, labelLimit=90,
                             labelFontSize=12))
     y = alt.Y("row:N", sort=list(matrix.rows), title=None, axis=alt.Axis(labelLimit=90, labelFontSize=12))
-    base = alt.Chart(data).encode(x=x, y=y)
+    base = alt.Chart().encode(x=x, y=y)
     cells = base.mark_rect().encode(
         color=alt.Color("value:Q", scale=scale, legend=None),
         stroke=_by_flag(alt.Stroke, "focus", FOCUS_STROKE, "transparent"),
@@ -86,7 +93,7 @@ def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None 
     if select:
         cells = cells.add_params(alt.selection_point(name=select, fields=list(select_fields), on="click"))
     text = base.mark_text(fontSize=12).encode(text=alt.Text("label:N"), fill=_ink())
-    return alt.layer(cells, text).properties(
+    return alt.layer(cells, text, data=data).properties(
         title=alt.Title(matrix.title, subtitle=subtitle or matrix.caption, anchor="start"),
         height=alt.Step(CELL), width="container",
     )
@@ -107,7 +114,7 @@ def sentence_strip(words: pd.DataFrame, *, select: str | None = None) -> alt.Lay
     `words` has columns word, position, weight, focus (bool). A click selection named `select` on `position`.
     """
     words = words.assign(strong=words["weight"] > 0.55)
-    base = alt.Chart(words).encode(x=alt.X("position:O", axis=None))
+    base = alt.Chart().encode(x=alt.X("position:O", axis=None))
     tiles = base.mark_rect(cornerRadius=6, height=44).encode(
         color=alt.Color("weight:Q", scale=probability_scale(), legend=None),
         stroke=_by_flag(alt.Stroke, "focus", FOCUS_STROKE, "#999"),
@@ -118,7 +125,7 @@ def sentence_strip(words: pd.DataFrame, *, select: str | None = None) -> alt.Lay
         tiles = tiles.add_params(alt.selection_point(name=select, fields=["position"], on="click"))
     word = base.mark_text(fontSize=14, fontWeight="bold", dy=-7).encode(text=alt.Text("word:N"), fill=_ink())
     share = base.mark_text(fontSize=11, dy=10).encode(text=alt.Text("weight:Q", format=".2f"), fill=_ink())
-    return alt.layer(tiles, word, share).properties(height=60, width="container")
+    return alt.layer(tiles, word, share, data=words).properties(height=60, width="container")
 
 
 def bars(data: pd.DataFrame, *, x: str, y: str, title: str, probability: bool = False, sort: list | None = None,
@@ -137,7 +144,7 @@ def bars(data: pd.DataFrame, *, x: str, y: str, title: str, probability: bool = 
     if probability:
         domain = (0, 1)
     x_scale = alt.Scale(domain=list(domain)) if domain else alt.Undefined
-    base = alt.Chart(data).encode(
+    base = alt.Chart().encode(
         y=alt.Y(f"{y}:N", sort=sort or list(dict.fromkeys(data[y])), title=None, axis=alt.Axis(labelLimit=100)),
         x=alt.X(f"{x}:Q", title=None, scale=x_scale),
     )
@@ -154,9 +161,9 @@ def bars(data: pd.DataFrame, *, x: str, y: str, title: str, probability: bool = 
     text = base.mark_text(align="left", dx=4, fontSize=12).encode(text=alt.Text("_label:N"))
     layers = [bar, text]
     if rule_at is not None:
-        layers.append(alt.Chart(pd.DataFrame({"at": [rule_at]})).mark_rule(color="#555").encode(x=alt.X("at:Q")))
-    return alt.layer(*layers).properties(title=alt.Title(title, anchor="start"), height=alt.Step(24),
-                                         width="container")
+        layers.append(alt.Chart().mark_rule(color="#555").encode(x=alt.datum(rule_at)))
+    return alt.layer(*layers, data=data).properties(title=alt.Title(title, anchor="start"), height=alt.Step(24),
+                                                    width="container")
 
 
 def stacked_contributions(data: pd.DataFrame, output: pd.DataFrame, *, title: str) -> alt.LayerChart:
@@ -179,7 +186,7 @@ def stacked_contributions(data: pd.DataFrame, output: pd.DataFrame, *, title: st
     total = alt.Chart(output).encode(x=alt.X("dim:N", sort=dims), y=alt.Y("value:Q"))
     tick = total.mark_tick(color="black", thickness=3, size=40)
     label = total.mark_text(dy=-10, fontSize=12, fontWeight="bold").encode(text=alt.Text("value:Q", format=".2f"))
-    zero = alt.Chart(pd.DataFrame({"at": [0]})).mark_rule(color="#555").encode(y=alt.Y("at:Q"))
+    zero = alt.Chart(output).mark_rule(color="#555").encode(y=alt.datum(0))
     return alt.layer(stack, zero, tick, label).properties(title=alt.Title(title, anchor="start"), height=280,
                                                            width="container")
 
@@ -210,7 +217,7 @@ def vectors(points: pd.DataFrame, *, focus_word: str, title: str, size: int = 36
     high = max(0.0, float(data[["x", "y"]].max().max()))
     pad = 0.15 * ((high - low) or 1.0)
     domain = alt.Scale(domain=[low - pad, high + pad], nice=False)
-    base = alt.Chart(data).encode(
+    base = alt.Chart().encode(
         x=alt.X("x:Q", scale=domain, title=None), y=alt.Y("y:Q", scale=domain, title=None),
         color=alt.Color("kind:N", scale=alt.Scale(domain=["query", "key"], range=["#d62728", "#1f77b4"]),
                         legend=None),  # the title names the colours, and without a legend the plot stays square
@@ -221,7 +228,7 @@ def vectors(points: pd.DataFrame, *, focus_word: str, title: str, size: int = 36
                                      strokeWidth=_by_flag(alt.StrokeWidth, "focus", 4, 1.5))
     heads = base.mark_point(filled=True, size=60)
     names = base.mark_text(align="left", dx=6, dy=-6, fontSize=12).encode(text=alt.Text("word:N"))
-    return alt.layer(arrows, heads, names).properties(title=alt.Title(title, anchor="start"), height=size,
+    return alt.layer(arrows, heads, names, data=data).properties(title=alt.Title(title, anchor="start"), height=size,
                                                       width=size - 20)  # the title sits above, the axis beside
 
 
@@ -235,7 +242,7 @@ def lines(data: pd.DataFrame, *, x: str, y: list[str] | str, title: str, log_x: 
     x_range = [float(data[x].min()), float(data[x].max())]
     x_scale = alt.Scale(type="log", domain=x_range, nice=False) if log_x else alt.Scale(domain=x_range)
     y_scale = alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined
-    line = alt.Chart(data).mark_line(point=True).encode(
+    line = alt.Chart().mark_line(point=True).encode(
         x=alt.X(f"{x}:Q", scale=x_scale, title=x),
         y=alt.Y(f"{y}:Q", scale=y_scale, title=y_title or y),
         color=alt.Color(f"{color}:N", scale=alt.Scale(scheme=WORD_SCHEME),
@@ -244,9 +251,9 @@ def lines(data: pd.DataFrame, *, x: str, y: list[str] | str, title: str, log_x: 
     )
     layers = [line]
     if mark_x is not None:
-        layers.append(alt.Chart(pd.DataFrame({"at": [mark_x]})).mark_rule(strokeDash=[4, 4], color="#555")
-                      .encode(x=alt.X("at:Q")))
-    return alt.layer(*layers).properties(title=alt.Title(title, anchor="start"), height=300, width="container")
+        layers.append(alt.Chart().mark_rule(strokeDash=[4, 4], color="#555").encode(x=alt.datum(mark_x)))
+    return alt.layer(*layers, data=data).properties(title=alt.Title(title, anchor="start"), height=300,
+                                                    width="container")
 
 
 def describe(matrix: Matrix, *, probability: bool = False) -> str:

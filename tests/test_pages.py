@@ -178,4 +178,5 @@ def test_the_numbers_behind_a_chart_appear_when_their_table_is_opened():
     no_exception(at)
     (table,) = [df.value for df in at.dataframe]
     trace = __import__("explainer").run_attention("jane visits africa")
-    assert list(table.index) == list(trace.labels) and table.loc["jane", "person"] == trace.embeddings[0, trace.matrix("embeddings").cols.index("person")]
+    person = trace.matrix("embeddings").cols.index("person")
+    assert list(table.index) == list(trace.labels) and table.loc["jane", "person"] == trace.embeddings[0, person]
