@@ -7,6 +7,7 @@ into each widget's key before it is drawn and saved back by its on_change callba
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 import streamlit as st
@@ -24,16 +25,17 @@ DRAWN = "tables_drawn"  # tables offered so far in this run: names each one's ex
 
 @dataclass(frozen=True)
 class Page:
-    path: str
-    title: str
+    path: str  # the script, relative to app.py
+    title: str  # as the menu shows it
+    url_path: str  # where Streamlit serves it: the file name without its number prefix ("" for the home page)
 
 
 PAGES = (
-    Page("app.py", "Home"),
-    Page("pages/1_Intuition.py", "1 Intuition"),
-    Page("pages/2_Q_and_K.py", "2 Q and K"),
-    Page("pages/3_Softmax.py", "3 Softmax"),
-    Page("pages/4_V_and_the_second_MatMul.py", "4 V and the second MatMul"),
+    Page("app.py", "Home", ""),
+    Page("pages/1_Intuition.py", "1 Intuition", "Intuition"),
+    Page("pages/2_Q_and_K.py", "2 Q and K", "Q_and_K"),
+    Page("pages/3_Softmax.py", "3 Softmax", "Softmax"),
+    Page("pages/4_V_and_the_second_MatMul.py", "4 V and the second MatMul", "V_and_the_second_MatMul"),
 )
 
 
@@ -94,7 +96,7 @@ def _page(path: str) -> Page:
 
 def _load() -> None:
     """Take the state from the URL on a session's first run, and whenever the URL changed under us (back button)."""
-    params = st.query_params.to_dict()
+    params = _url_params()
     if STORE not in st.session_state or params != st.session_state.get(LINKED):
         state, notices = lesson_state.from_query(params)
         st.session_state[STORE] = state
@@ -104,9 +106,15 @@ def _load() -> None:
 def _link(state: LessonState) -> None:
     """Keep the address bar a link to this exact view (defaults left out); write only when it changes."""
     params = lesson_state.to_query(state)
-    if st.query_params.to_dict() != params:
+    if _url_params() != params:
         st.query_params.from_dict(params)
     st.session_state[LINKED] = params
+
+
+def _url_params() -> dict[str, str]:
+    """The URL's query parameters, but for Streamlit's own (embed options), which stay whatever we write."""
+    return {name: value for name, value in st.query_params.to_dict().items()
+            if name not in lesson_state.IGNORED_PARAMETERS}
 
 
 def _notify(notices: list[str]) -> None:
@@ -194,6 +202,8 @@ def _sidebar(this: Page) -> None:
             if state.heads > 1:
                 st.radio("Head shown", range(state.heads), horizontal=True, format_func=lambda h: f"head {h + 1}",
                          **bound("head"))
+        st.caption("Link to this view: copy it to share exactly what you see.")
+        st.code(link_to_view(this, query()), language=None, wrap_lines=True)
 
 
 def query() -> dict[str, str]:
@@ -206,6 +216,23 @@ def temperature_slider(label: str, place: str = "sidebar") -> None:
     st.slider(label, *lesson_state.TEMPERATURE_RANGE, step=0.01,
               help="Scores are divided by the temperature before softmax: below 1 sharper, above 1 flatter. "
                    "The sidebar and the page share one temperature.", **bound("temperature", place))
+
+
+def link_to_view(page: Page, params: dict[str, str]) -> str:
+    """The address of this page with these settings, as the browser would show it.
+
+    Built from the address the browser reported (st.context.url) so that it holds the right host and any path
+    the app is served under; relative ("/Softmax?...") when there is none (as in tests).
+    """
+    reported = urlsplit(st.context.url or "")
+    base = reported.path
+    for other in PAGES:
+        if other.url_path and base.rstrip("/").endswith("/" + other.url_path):
+            base = base.rstrip("/")[: -len(other.url_path)]
+            break
+    base = base if base.endswith("/") else base + "/"
+    query = f"?{urlencode(params)}" if params else ""
+    return urlunsplit((reported.scheme, reported.netloc, base + page.url_path, "", "")) + query
 
 
 def footer(page: str) -> None:

@@ -58,10 +58,10 @@ def fit_sentence(text: object, fallback: str) -> tuple[str, list[str]]:
     if not isinstance(text, str):
         return fallback, ["The sentence was not text, so the lesson's sentence is shown instead."]
     notices = []
-    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text).strip()
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS]
         notices.append(f"The sentence was very long: only its first {MAX_CHARS} characters were read.")
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text).strip()
     words = list(_WORD.finditer(text))
     if not words:
         return fallback, [*notices, "The sentence had no words in it, so the lesson's sentence is shown instead."]

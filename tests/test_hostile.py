@@ -1,0 +1,84 @@
+"""Nothing a student types or a link carries can break a page or be rendered as markup."""
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from explainer import state
+from tests.conftest import PAGES, ROOT, charts, open_page
+from tests.test_state import queries
+
+HOSTILE = [
+    "<script>alert('x')</script> jane",
+    "**bold** _it_ [link](javascript:alert(1)) # heading",
+    r"$\frac{1}{0}$ \(x\) $$\begin{matrix}\end{matrix}$$",
+    "<img src=x onerror=alert(1)> visits",
+    "مرحبا بالعالم jane שלום",
+    "jane 🙂 visits 👩🏽‍🚀 africa",
+    "jane\u202evisits\u200b africa\x00\x07",
+    "a" * 5000,
+    " ".join(["word"] * 40),
+]
+
+
+def rendered_text(at) -> str:
+    """Every piece of text the page renders as markdown or LaTeX (code blocks show text as it is)."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [x.value for x in at.latex]
+    parts += [w.value for w in at.warning] + [i.value for i in at.info]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("sentence", HOSTILE, ids=range(len(HOSTILE)))
+def test_a_hostile_sentence_is_shown_as_text_and_breaks_nothing(page, sentence):
+    at = open_page(page, {"sentence": sentence})
+    assert not at.exception
+    text = rendered_text(at)
+    for markup in ("<script", "<img", "javascript:", "](", "_it_", r"\frac{1}{0}", "# heading", "\x00", "\u202e"):
+        assert markup not in text
+    assert charts(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_sentence_typed_in_the_sidebar_goes_through_the_same_checks(page):
+    at = open_page(page)
+    at.text_input(key="sidebar_sentence").set_value(" ".join(f"w{i}" for i in range(20))).run()
+    assert not at.exception
+    assert any("only the first 12 are used" in w.value for w in at.warning)
+    assert at.session_state["lesson"].sentence == " ".join(f"w{i}" for i in range(12))
+    at.text_input(key="sidebar_sentence").set_value("   ").run()
+    assert not at.exception
+    assert any("no words in it" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params=queries)
+def test_any_link_opens_every_page_without_an_exception(page, params):
+    at = open_page(page, {k: v for k, v in params.items() if v != []})
+    assert not at.exception, [e.message for e in at.exception]
+    url = {k: v for k, v in at.query_params.items() if k not in state.IGNORED_PARAMETERS}
+    assert url == state.to_query(at.session_state["lesson"]), "the URL is the view's clean link"
+
+
+def test_an_embedded_view_keeps_its_state_from_run_to_run():
+    at = open_page("pages/3_Softmax.py", {"embed": "true", "temperature": "0.5"})
+    at.slider(key="sidebar_temperature").set_value(2.0).run()
+    at.run()
+    assert at.session_state["lesson"].temperature == 2.0
+    assert at.query_params["temperature"] == "2" and at.query_params["embed"] == "true"
+
+
+def test_hostile_link_values_get_a_notice_and_a_clean_url():
+    at = open_page("pages/3_Softmax.py", {"temperature": "1e999", "seed": "<b>", "focus": "nobody", "zz": "1"})
+    assert not at.exception
+    notices = [w.value for w in at.warning]
+    assert any("temperature" in n for n in notices) and any("focus" in n for n in notices)
+    assert any("does not know" in n for n in notices)
+    assert dict(at.query_params) == {"temperature": "5"}
+
+
+def test_no_page_renders_html_from_text():
+    sources = [ROOT / "app.py", ROOT / "frame.py", *sorted((ROOT / "pages").glob("*.py"))]
+    for source in sources:
+        assert "unsafe_allow_html" not in Path(source).read_text(), source

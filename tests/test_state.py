@@ -1,0 +1,116 @@
+"""The lesson state and its links: any query string gives a valid state, and every state survives its own link."""
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from explainer import EXAMPLES, MAX_CHARS, MAX_WORDS, fit_sentence, run_attention, state, tokenize
+from explainer.state import DEFAULT, LessonState, clean, from_query, to_query
+
+MARKER = "<b>zq"  # typed into values; must never come back in a notice
+
+parameter_names = st.sampled_from([*state.PARAMETERS.values(), "embed", "unknown", "x" * 40, ""])
+values = st.text(max_size=40) | st.sampled_from(["on", "off", "2", "4", "-1", "1e309", "nan", "inf", "0.001", "visits",
+                                                 "the (2)", "random", "cosine", "99999", " 3 ", MARKER])
+queries = st.dictionaries(parameter_names | st.text(max_size=10), values | st.lists(values, max_size=3), max_size=12)
+
+
+def assert_valid(lesson: LessonState) -> None:
+    n = len(tokenize(lesson.sentence))
+    assert 1 <= n <= MAX_WORDS
+    assert 0 <= lesson.focus < n and (lesson.key is None or 0 <= lesson.key < n)
+    assert 0 <= lesson.head < lesson.heads
+    assert state.SEED_RANGE[0] <= lesson.seed <= state.SEED_RANGE[1]
+    assert state.TEMPERATURE_RANGE[0] <= lesson.temperature <= state.TEMPERATURE_RANGE[1]
+    trace = run_attention(lesson.sentence, **lesson.settings())
+    assert trace.head(lesson.head).weights.shape == (n, n)
+
+
+@given(queries)
+def test_any_query_string_gives_a_valid_state(params):
+    lesson, notices = from_query(params)
+    assert_valid(lesson)
+    assert all(isinstance(n, str) and MARKER not in n for n in notices)
+
+
+sentences = st.sampled_from(EXAMPLES) | st.lists(st.sampled_from(["jane", "cat", "zebra", "the", "naïve", "東京"]),
+                                                 min_size=1, max_size=MAX_WORDS).map(" ".join)
+
+
+@st.composite
+def lesson_states(draw):
+    sentence = draw(sentences)
+    n = len(tokenize(sentence))
+    heads = draw(st.sampled_from([1, 2, 4]))
+    return LessonState(
+        sentence=sentence, weights=draw(st.sampled_from(["designed", "random"])), seed=draw(st.integers(0, 9999)),
+        positional=draw(st.booleans()), scaled=draw(st.booleans()),
+        temperature=draw(st.integers(1, 500)) / 100, causal=draw(st.booleans()),
+        similarity=draw(st.sampled_from(["dot", "cosine"])), heads=heads, head=draw(st.integers(0, heads - 1)),
+        focus=draw(st.integers(0, n - 1)), key=draw(st.none() | st.integers(0, n - 1)))
+
+
+@given(lesson_states())
+def test_every_state_comes_back_from_its_link(lesson):
+    again, notices = from_query(to_query(lesson))
+    assert again == lesson
+    assert notices == []
+
+
+def test_the_default_view_has_an_empty_link_and_defaults_are_left_out():
+    assert to_query(DEFAULT) == {}
+    assert to_query(LessonState(temperature=0.5, focus=2)) == {"temperature": "0.5", "focus": "africa"}
+    assert to_query(LessonState(positional=False, heads=2, head=1)) == {"positions": "off", "heads": "2", "head": "2"}
+
+
+@pytest.mark.parametrize("params, field, expected, notice", [
+    ({"temperature": "99"}, "temperature", 5.0, "'temperature' must be between 0.01 and 5: using 5."),
+    ({"temperature": "-3"}, "temperature", 0.01, "using 0.01"),
+    ({"temperature": "1e309"}, "temperature", 5.0, "using 5"),
+    ({"temperature": "warm"}, "temperature", 1.0, "'temperature' must be a number from 0.01 to 5: using 1."),
+    ({"seed": "12.5"}, "seed", 0, "'seed' must be a whole number"),
+    ({"seed": "123456"}, "seed", 9999, "using 9999"),
+    ({"positions": "maybe"}, "positional", True, "'positions' must be on or off: using on."),
+    ({"weights": "trained"}, "weights", "designed", "'weights' must be one of designed, random"),
+    ({"heads": "3"}, "heads", 1, "'heads' must be one of 1, 2, 4"),
+    ({"heads": "2", "head": "5"}, "head", 0, "'head' must be a head from 1 to 2"),
+    ({"focus": "paris"}, "focus", 0, "'focus' must be a word of the sentence"),
+    ({"sentence": "?!?"}, "sentence", EXAMPLES[0], "no words in it"),
+])
+def test_unusable_link_values_are_replaced_and_said_so(params, field, expected, notice):
+    lesson, notices = from_query(params)
+    assert getattr(lesson, field) == expected
+    assert any(notice in n for n in notices), notices
+
+
+def test_a_link_may_count_words_by_label_and_repeat_a_parameter():
+    lesson, notices = from_query({"sentence": "the cat sat on the mat", "focus": ["cat", "the (2)"], "key": "MAT"})
+    assert (lesson.focus, lesson.key, notices) == (4, 5, [])
+
+
+def test_unknown_parameters_are_ignored_with_a_count_and_streamlits_own_are_not_counted():
+    lesson, notices = from_query({"colour": "red", "x": "1", "embed": "true"})
+    assert lesson == DEFAULT
+    assert notices == ["The link had 2 settings this lesson does not know; they were ignored."]
+
+
+def test_too_many_words_are_cut_to_the_limit_keeping_the_text_as_typed():
+    words = [f"Word{i}" for i in range(MAX_WORDS + 5)]
+    sentence, notices = fit_sentence(" ".join(words) + "!", EXAMPLES[0])
+    assert sentence == " ".join(words[:MAX_WORDS])
+    assert notices == [f"The sentence had {MAX_WORDS + 5} words; the lesson takes at most {MAX_WORDS}, "
+                       f"so only the first {MAX_WORDS} are used."]
+
+
+def test_very_long_text_and_control_characters_are_tamed():
+    sentence, notices = fit_sentence("jane\x00visits\x1b[31mafrica" + " " * MAX_CHARS + "zebra", EXAMPLES[0])
+    assert tokenize(sentence) == ["jane", "visits", "31mafrica"]
+    assert "\x00" not in sentence and "\x1b" not in sentence
+    assert any(str(MAX_CHARS) in n for n in notices)
+
+
+def test_widget_values_go_through_the_same_cleaning():
+    lesson, notices = clean({"temperature": 0.004, "focus": 7.0}, base=LessonState())
+    assert lesson.temperature == 0.01 and lesson.focus == 0
+    assert len(notices) == 2
+    lesson, notices = clean({"focus": 2.0}, base=LessonState())  # a chart click may send a float
+    assert lesson.focus == 2 and notices == []
