@@ -106,7 +106,8 @@ def _load() -> None:
 def _link(state: LessonState) -> None:
     """Keep the address bar a link to this exact view (defaults left out); write only when it changes."""
     params = lesson_state.to_query(state)
-    if _url_params() != params:
+    repeated = any(len(st.query_params.get_all(name)) > 1 for name in st.query_params)
+    if repeated or _url_params() != params:
         st.query_params.from_dict(params)
     st.session_state[LINKED] = params
 

@@ -1,0 +1,273 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright, against `streamlit run` on a free port.
+
+Skipped, with the reason, when Chromium or Playwright is missing, unless EXPLAINER_REQUIRE_BROWSER=1 (as in CI),
+which turns that skip into a failure.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+import frame
+from tests.conftest import ROOT
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+REQUIRED = os.environ.get("EXPLAINER_REQUIRE_BROWSER") == "1"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+VIEW = {"sentence": "the cat sat on the mat", "focus": "mat", "temperature": "0.5", "positions": "off"}
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"browser tests are required (EXPLAINER_REQUIRE_BROWSER=1) but {reason}")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(app: Path = ROOT / "app.py", *extra: str):
+    """`streamlit run` on a free localhost port; yields its base URL and stops it afterwards."""
+    port = free_port()
+    log = open(f"/tmp/explainer-test-streamlit-{port}.log", "w")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none", *extra],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(OSError):
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start; see {log.name}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -r requirements-dev.txt)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser):
+    """A new browser context per test: a student with no cookies and no history."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    tab = context.new_page()
+    tab.errors = []
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    yield tab
+    context.close()
+
+
+def settle(tab, timeout: float = 30_000) -> None:
+    """Wait until the app has finished the run that the last action started, and its charts are drawn."""
+    with contextlib.suppress(Exception):  # the run may be over before we look
+        tab.wait_for_selector("[data-testid='stApp'][data-test-script-state='running']", timeout=700)
+    tab.wait_for_selector(DONE, timeout=timeout)
+    with contextlib.suppress(Exception):
+        tab.wait_for_selector("[data-testid=stVegaLiteChart] svg", timeout=5000)
+    time.sleep(0.4)
+
+
+def open_view(tab, url: str) -> None:
+    tab.goto(url)
+    settle(tab)
+
+
+def query_of(tab) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlsplit(tab.url).query).items()}
+
+
+def sidebar_value(tab, label: str) -> str:
+    return tab.locator(f'[data-testid=stSidebar] input[aria-label="{label}"]').first.input_value()
+
+
+def chart_words(tab) -> set[str]:
+    """Every piece of text drawn in the page's charts."""
+    return set(tab.locator("[data-testid=stVegaLiteChart] svg text").evaluate_all("els => els.map(e => e.textContent)"))
+
+
+def no_exception(tab) -> None:
+    assert tab.locator("[data-testid=stException]").count() == 0
+    assert not tab.errors, tab.errors
+
+
+@pytest.mark.parametrize("target", frame.PAGES, ids=[p.title for p in frame.PAGES])
+def test_a_deep_link_restores_its_page_and_state_on_a_fresh_server(browser, target):
+    with streamlit_server() as url:  # the link is the very first request this server sees
+        tab = browser.new_page(viewport={"width": 1280, "height": 1000})
+        open_view(tab, f"{url}/{target.url_path}?" + "&".join(f"{k}={v.replace(' ', '+')}" for k, v in VIEW.items()))
+        heading = tab.locator("h1").first.inner_text()
+        assert heading.startswith({"Home": "Self-attention"}.get(target.title, target.title.split()[0] + " ·"))
+        assert sidebar_value(tab, "Sentence") == VIEW["sentence"]
+        assert sidebar_value(tab, "Word in focus (the query)") == "mat"
+        assert sidebar_value(tab, "Temperature") == "0.5"
+        assert not tab.get_by_label("Add positions (positional encoding)").is_checked()
+        assert query_of(tab) == VIEW
+        assert {"mat", "sat"} <= chart_words(tab)
+        assert tab.locator("[data-testid=stException]").count() == 0
+        tab.close()
+
+
+def test_sidebar_navigation_keeps_the_state_and_the_link(page, server):
+    open_view(page, f"{server}/?temperature=0.5&focus=visits")
+    page.locator("[data-testid=stSidebar]").get_by_role("link", name="3 Softmax").click()
+    settle(page)
+    assert urlsplit(page.url).path == "/Softmax"
+    assert query_of(page) == {"temperature": "0.5", "focus": "visits"}
+    assert sidebar_value(page, "Temperature") == "0.5"
+    # a change made on this page travels on as well
+    page.locator('[data-testid=stSidebar] input[aria-label="Word in focus (the query)"]').click()
+    page.get_by_role("option", name="africa").click()
+    settle(page)
+    page.locator("[data-testid=stSidebar]").get_by_role("link", name="2 Q and K").click()
+    settle(page)
+    assert urlsplit(page.url).path == "/Q_and_K"
+    assert query_of(page) == {"temperature": "0.5", "focus": "africa"}
+    assert sidebar_value(page, "Word in focus (the query)") == "africa"
+    no_exception(page)
+
+
+def test_editing_the_sentence_updates_the_charts_and_the_url(page, server):
+    open_view(page, f"{server}/Q_and_K")
+    sentence = page.locator('[data-testid=stSidebar] input[aria-label="Sentence"]')
+    sentence.fill("the dog chased the ball")
+    sentence.press("Enter")
+    settle(page)
+    assert query_of(page) == {"sentence": "the dog chased the ball"}
+    words = chart_words(page)
+    assert {"dog", "chased", "ball", "the (1)", "the (2)"} <= words
+    assert "jane" not in words
+    no_exception(page)
+
+
+def test_every_edit_in_a_row_is_applied(page, server):
+    open_view(page, f"{server}/Softmax")
+    thumb = page.locator('[data-testid=stSidebar] input[type=range][aria-label="Temperature"]')
+    for expected in ("1.01", "1.02", "1.03"):
+        thumb.focus()
+        page.keyboard.press("ArrowRight")
+        settle(page)
+        assert query_of(page) == {"temperature": expected}
+        assert sidebar_value(page, "Temperature") == expected
+    no_exception(page)
+
+
+def test_clicking_a_word_in_a_chart_puts_it_in_focus(page, server):
+    open_view(page, f"{server}/Intuition")
+    word = page.locator("[data-testid=stVegaLiteChart] svg text", has_text="africa").first
+    word.scroll_into_view_if_needed()
+    box = word.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    settle(page)
+    assert query_of(page) == {"focus": "africa"}
+    assert sidebar_value(page, "Word in focus (the query)") == "africa"
+    assert "africa looks most at visits" in page.locator("[data-testid=stMain]").inner_text()
+    no_exception(page)
+
+
+def test_clicking_a_score_cell_takes_that_pair_apart(page, server):
+    open_view(page, f"{server}/Q_and_K")
+    scores = page.locator("[data-testid=stVegaLiteChart]").filter(
+        has=page.locator("svg text", has_text="Q·Kᵀ")).first
+    scores.scroll_into_view_if_needed()
+    cell = scores.locator("svg path[aria-label*='row: africa'][aria-label*='column: jane']").first
+    box = cell.bounding_box()
+    page.mouse.click(box["x"] + 8, box["y"] + 8)
+    settle(page)
+    assert query_of(page) == {"focus": "africa", "key": "jane"}
+    main = page.locator("[data-testid=stMain]")
+    assert main.locator('input[aria-label="Key word"]').input_value() == "jane"
+    no_exception(page)
+
+
+def test_hostile_link_and_sentence_show_a_notice_and_inject_nothing(page, server):
+    hostile = "%3Cimg%20src%3Dx%20onerror%3Dwindow.__pwned%3D1%3E%20jane%20**bold**"
+    open_view(page, f"{server}/Softmax?sentence={hostile}&temperature=abc&weights=%3Cscript%3E&zz=1")
+    alerts = " ".join(page.locator("[data-testid=stAlert]").all_inner_texts())
+    assert "'temperature' must be a number" in alerts and "'weights' must be one of" in alerts
+    assert "does not know" in alerts
+    assert query_of(page) == {"sentence": "<img src=x onerror=window.__pwned=1> jane **bold**"}
+    sentence = page.locator('[data-testid=stSidebar] input[aria-label="Sentence"]')
+    sentence.fill('<b id="pwned">x</b> $\\frac{1}{2}$ visits')
+    sentence.press("Enter")
+    settle(page)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("img[src=x], #pwned, [data-testid=stMain] .katex:has-text('1/2')").count() == 0
+    assert sidebar_value(page, "Sentence") == '<b id="pwned">x</b> $\\frac{1}{2}$ visits'
+    no_exception(page)
+
+
+def test_the_back_button_returns_to_the_previous_view(page, server):
+    open_view(page, f"{server}/Intuition?focus=visits")
+    page.locator("[data-testid=stSidebar]").get_by_role("link", name="3 Softmax").click()
+    settle(page)
+    assert urlsplit(page.url).path == "/Softmax"
+    page.go_back()
+    settle(page)
+    assert urlsplit(page.url).path == "/Intuition"
+    assert query_of(page) == {"focus": "visits"}
+    assert page.locator("h1").first.inner_text().startswith("1 ·")
+    assert sidebar_value(page, "Word in focus (the query)") == "visits"
+    no_exception(page)
+
+
+@pytest.mark.parametrize("target", frame.PAGES, ids=[p.title for p in frame.PAGES])
+def test_a_link_copied_from_the_address_bar_reopens_the_same_view_for_someone_else(browser, server, target):
+    teacher = browser.new_page(viewport={"width": 1280, "height": 1000})
+    open_view(teacher, f"{server}/{target.url_path}?sentence=students+visit+paris+in+spring&heads=2&head=2")
+    teacher.locator('[data-testid=stSidebar] input[aria-label="Word in focus (the query)"]').click()
+    teacher.get_by_role("option", name="paris").click()
+    settle(teacher)
+    link_box = teacher.locator("[data-testid=stSidebar] [data-testid=stCode]").inner_text().strip()
+    assert link_box == teacher.url
+    shown = (chart_words(teacher), teacher.locator("[data-testid=stMain]").inner_text())
+    student = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    open_view(student, teacher.url)
+    assert query_of(student) == {"sentence": "students visit paris in spring", "heads": "2", "head": "2",
+                                 "focus": "paris"}
+    assert (chart_words(student), student.locator("[data-testid=stMain]").inner_text()) == shown
+    teacher.close()
+    student.context.close()
