@@ -6,6 +6,7 @@ into each widget's key before it is drawn and saved back by its on_change callba
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict, dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -250,38 +251,67 @@ def footer(page: str) -> None:
         right.page_link(after.path, label=f"Next: {after.title} →", query_params=links)
 
 
-def chart(builder, *args, alt_text: str, numbers: pd.DataFrame | None = None, key: str | None = None,
-          on_select=None, stretch: bool = True, **options) -> None:
-    """Draw `builder(*args, **options)` from explainer.charts (full width unless `stretch` is off), with its text
-    alternative, and its numbers in a table below on request."""
-    st.vega_lite_chart(spec=_spec(builder.__name__, args, options), width="stretch" if stretch else "content",
-                       alt=alt_text, key=key, on_select=on_select or "ignore")
+def chart(figure: explainer.charts.Figure, *, alt_text: str, numbers=None, key: str | None = None,
+          on_select=None, stretch: bool = True) -> None:
+    """Draw a figure from explainer.charts (full width unless `stretch` is off), with its text alternative, and
+    below it its numbers (a DataFrame, or a function making one) in a table on request."""
+    drawing, dataset = _drawing(figure)
+    spec = {**drawing, "datasets": {dataset: _arrow(figure)}}  # a new top level: the drawing is shared
+    st.vega_lite_chart(spec=spec, width="stretch" if stretch else "content", alt=alt_text, key=key,
+                       on_select=on_select or "ignore")
     if numbers is not None:
         show_numbers(numbers)
 
 
-def show_numbers(numbers: pd.DataFrame) -> None:
+def show_numbers(numbers) -> None:
     """The numbers behind a chart, in a table that is filled in only once a student opens it (a run costs less)."""
     st.session_state[DRAWN] = st.session_state.get(DRAWN, 0) + 1
     numbers_box = st.expander("The numbers", key=f"numbers_{st.session_state[DRAWN]}", on_change="rerun")
     if numbers_box.open:
         with numbers_box:
-            st.dataframe(numbers, width="stretch")
+            st.dataframe(numbers() if callable(numbers) else numbers, width="stretch")
 
 
-@st.cache_data(max_entries=2000, show_spinner=False)
-def _spec(builder: str, args: tuple, options: dict) -> dict:
-    """A chart's Vega-Lite spec, built once for the same inputs.
+class _Memo:
+    """Values kept for every session of the server, by key, the oldest dropped beyond `size`. Callers share the
+    values, so they must never change them."""
 
-    Building a chart with Altair and converting it costs tens of milliseconds (Altair checks every piece against
-    the Vega-Lite schema), most of a page's run; the inputs are small matrices and tables, cheap to hash. The
-    specs are checked against the schema in the tests instead (tests/test_charts.py).
+    def __init__(self, size: int) -> None:
+        self._values: dict = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key, make):
+        value = self._values.get(key)
+        if value is None:
+            value = make()
+            with self._lock:
+                self._values[key] = value
+                while len(self._values) > self._size:
+                    del self._values[next(iter(self._values))]
+        return value
+
+
+_DRAWINGS = _Memo(500)  # look -> (spec without its data, the name of its dataset)
+_ARROW = _Memo(3000)  # Figure.key, what a chart's data holds -> its Arrow bytes
+
+
+def _drawing(figure: explainer.charts.Figure) -> tuple[dict, str]:
+    """A figure's Vega-Lite spec without its data, and the name its data goes by: made once per look.
+
+    Asking Altair for a chart costs 10-20 ms, most of a page's run; figures that differ only in their data share
+    one spec (see explainer/charts.py). The specs are checked against the Vega-Lite schema in the tests, not here.
     """
-    spec = getattr(explainer.charts, builder)(*args, **options).to_dict(validate=False)
-    # Streamlit sends a chart's data as Arrow bytes, and converts it on every run unless it already is bytes.
-    spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows))
-                        for name, rows in spec.get("datasets", {}).items()}
-    return spec
+    def make() -> tuple[dict, str]:
+        spec = figure.chart().to_dict(validate=False)
+        (dataset,) = spec.pop("datasets")
+        return spec, dataset
+    return _DRAWINGS.get(figure.look, make)
+
+
+def _arrow(figure: explainer.charts.Figure) -> bytes:
+    """A chart's data as the Arrow bytes Streamlit sends (which it would otherwise convert on every run)."""
+    return _ARROW.get(figure.key, lambda: dataframe_util.convert_anything_to_arrow_bytes(figure.data))
 
 
 @st.cache_data(show_spinner=False)
@@ -292,5 +322,5 @@ def scaling_experiment() -> pd.DataFrame:
 
 def matrix(m: explainer.Matrix, *, probability: bool = False, **options) -> None:
     """A heatmap of one matrix of the trace, with its alt text and its numbers."""
-    chart(explainer.charts.heatmap, m, probability=probability,
-          alt_text=explainer.charts.describe(m, probability=probability), numbers=explainer.wide(m), **options)
+    chart(explainer.charts.heatmap(m, probability=probability, **options),
+          alt_text=explainer.charts.describe(m, probability=probability), numbers=lambda: explainer.wide(m))

@@ -7,23 +7,28 @@ import pandas as pd
 from .trace import Matrix
 
 
-def tidy(matrix: Matrix) -> pd.DataFrame:
-    """One row per cell of the matrix: row label, column label, value, and both positions (for sorting).
-
-    (n_rows, n_cols) -> DataFrame with n_rows * n_cols rows and columns row, col, value, row_index, col_index.
-    """
+def cells(matrix: Matrix) -> dict[str, np.ndarray]:
+    """The columns of tidy(matrix), as arrays: row, col, value, row_index, col_index (one entry per cell)."""
     values = np.asarray(matrix.values)
     if values.shape != (len(matrix.rows), len(matrix.cols)):
         raise ValueError(f"{matrix.symbol}: values of shape {values.shape} do not fit "
                          f"{len(matrix.rows)} row and {len(matrix.cols)} column labels")
     row_index, col_index = np.indices(values.shape)
-    return pd.DataFrame({
+    return {
         "row": np.asarray(matrix.rows, dtype=object)[row_index.ravel()],
         "col": np.asarray(matrix.cols, dtype=object)[col_index.ravel()],
         "value": values.ravel(),
         "row_index": row_index.ravel(),
         "col_index": col_index.ravel(),
-    })
+    }
+
+
+def tidy(matrix: Matrix) -> pd.DataFrame:
+    """One row per cell of the matrix: row label, column label, value, and both positions (for sorting).
+
+    (n_rows, n_cols) -> DataFrame with n_rows * n_cols rows and columns row, col, value, row_index, col_index.
+    """
+    return pd.DataFrame(cells(matrix))
 
 
 def wide(matrix: Matrix) -> pd.DataFrame:

@@ -148,10 +148,14 @@ def softmax_steps(trace: Trace, query: int) -> pd.DataFrame:
         "3 exp(scaled − max)": shifted,
         "4 probability": probability,
     }
-    return pd.DataFrame([
-        {"step": step, "key": label, "key_index": j, "value": values[j], "masked": bool(masked[j])}
-        for step, values in steps.items() for j, label in enumerate(trace.labels)
-    ])
+    n = len(trace.labels)
+    return pd.DataFrame({
+        "step": np.repeat(list(steps), n),
+        "key": np.tile(np.asarray(trace.labels, dtype=object), len(steps)),
+        "key_index": np.tile(np.arange(n), len(steps)),
+        "value": np.concatenate(list(steps.values())),
+        "masked": np.tile(masked, len(steps)),
+    })
 
 
 def temperature_sweep(trace: Trace, query: int, temperatures: np.ndarray | None = None) -> pd.DataFrame:
@@ -160,11 +164,14 @@ def temperature_sweep(trace: Trace, query: int, temperatures: np.ndarray | None 
     if temperatures is None:
         temperatures = np.geomspace(0.01, 5, 46)
     untempered = trace.logits[query] * trace.settings.temperature  # the scaled scores before ÷ T
-    rows = []
-    for t in temperatures:
-        for j, w in enumerate(softmax(untempered / t)):
-            rows.append({"temperature": float(t), "key": trace.labels[j], "weight": float(w)})
-    return pd.DataFrame(rows)
+    temperatures = np.asarray(temperatures, dtype=float)
+    weights = softmax(untempered[None, :] / temperatures[:, None])  # (n_temperatures, n_keys)
+    n = len(trace.labels)
+    return pd.DataFrame({
+        "temperature": np.repeat(temperatures, n),
+        "key": np.tile(np.asarray(trace.labels, dtype=object), len(temperatures)),
+        "weight": weights.ravel(),
+    })
 
 
 def scaling_experiment(d_ks: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512), n_keys: int = 10,
@@ -191,12 +198,6 @@ def scaling_experiment(d_ks: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256
     return pd.DataFrame(rows)
 
 
-def output_row(trace: Trace, query: int) -> pd.DataFrame:
-    """One word's output, dimension by dimension."""
-    query = _check_token(trace, query)
-    return pd.DataFrame({"dim": trace.v_dims, "value": trace.output[query]})
-
-
 def contributions(trace: Trace, query: int) -> pd.DataFrame:
     """The second MatMul for one query: each word's share a_qj · v_j of each output dimension.
 
@@ -204,11 +205,16 @@ def contributions(trace: Trace, query: int) -> pd.DataFrame:
     """
     query = _check_token(trace, query)
     weights = trace.weights[query]
-    return pd.DataFrame([
-        {"word": trace.labels[j], "word_index": j, "dim": dim, "dim_index": d, "weight": weights[j],
-         "value": trace.V[j, d], "contribution": weights[j] * trace.V[j, d]}
-        for j in range(len(trace.labels)) for d, dim in enumerate(trace.v_dims)
-    ])
+    n, d = trace.V.shape
+    return pd.DataFrame({
+        "word": np.repeat(np.asarray(trace.labels, dtype=object), d),
+        "word_index": np.repeat(np.arange(n), d),
+        "dim": np.tile(np.asarray(trace.v_dims, dtype=object), n),
+        "dim_index": np.tile(np.arange(d), n),
+        "weight": np.repeat(weights, d),
+        "value": trace.V.ravel(),
+        "contribution": (weights[:, None] * trace.V).ravel(),
+    })
 
 
 def _tex_number(value: float) -> str:

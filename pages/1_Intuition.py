@@ -22,7 +22,7 @@ with picker:
     st.segmented_control("Word", range(len(trace.labels)), format_func=trace.labels.__getitem__, required=True,
                          **frame.bound("focus", place="page"))
 with strip:
-    frame.chart(charts.sentence_strip, views.attention_row(trace, focus), select="word",
+    frame.chart(charts.sentence_strip(views.attention_row(trace, focus), select="word"),
                 alt_text=f"The sentence as word tiles, shaded by how much '{lesson.focus_word}' attends to each.",
                 key="sentence_strip", on_select=frame.clicked("sentence_strip", "word", {"focus": "position"}))
 best = views.top_keys(trace).iloc[focus]
@@ -65,10 +65,10 @@ st.markdown(
     "row. A transformer keeps the soft version because it can be learned: a small change in a query gives a small "
     "change in the answer, so training can nudge it in the right direction."
 )
-frame.chart(charts.bars, views.lookup_results(trace, focus), x="value", y="dim", color="result", rule_at=0,
-                        title=f"What the lookup returns for “{lesson.focus_word}”: soft (attention) vs hard (SELECT)",
+frame.chart(charts.bars(views.lookup_results(trace, focus), x="value", y="dim", color="result", rule_at=0,
+                        title=f"What the lookup returns for “{lesson.focus_word}”: soft (attention) vs hard (SELECT)"),
             alt_text="Bars comparing, for each value dimension, the blended value attention returns with the "
                      "single value the exact lookup returns.",
-            numbers=views.lookup_results(trace, focus))
+            numbers=lambda: views.lookup_results(trace, focus))
 
 frame.footer(PAGE)

@@ -65,10 +65,10 @@ with right:
 st.subheader("The first MatMul: one score for every (query, key) pair")
 st.latex(rf"\underset{{{n}\times{n}}}{{S}} = Q\,K^\top, \qquad S_{{ij}} = q_i \cdot k_j")
 st.markdown("Row *i* holds how strongly word *i*'s query matches every key. Click a cell to take it apart below.")
-frame.chart(charts.heatmap, trace.matrix("scores"), focus_cell=(focus, key), select="cell",
+frame.chart(charts.heatmap(trace.matrix("scores"), focus_cell=(focus, key), select="cell",
                            select_fields=("row_index", "col_index"),
-                           subtitle="row = query word, column = key word; click a cell",
-            alt_text=charts.describe(trace.matrix("scores")), numbers=wide(trace.matrix("scores")),
+                           subtitle="row = query word, column = key word; click a cell"),
+            alt_text=charts.describe(trace.matrix("scores")), numbers=lambda: wide(trace.matrix("scores")),
             key="score_cells",
             on_select=frame.clicked("score_cells", "cell", {"focus": "row_index", "key": "col_index"}))
 
@@ -80,8 +80,8 @@ with pick_key:
     st.selectbox("Key word", range(n), format_func=trace.labels.__getitem__, **frame.bound("key", "page", key))
 terms = views.dot_product_terms(trace, focus, key)
 st.latex(views.dot_product_formula(terms))
-frame.chart(charts.bars, terms, x="product", y="dim", rule_at=0,
-                        title=f"q({trace.labels[focus]}) × k({trace.labels[key]}), dimension by dimension",
+frame.chart(charts.bars(terms, x="product", y="dim", rule_at=0,
+                        title=f"q({trace.labels[focus]}) × k({trace.labels[key]}), dimension by dimension"),
             alt_text="Bars of the product of query and key in each dimension; they add up to the score.",
             numbers=terms)
 st.markdown("A dimension adds to the score when query and key have the same sign there, and subtracts when "
@@ -98,16 +98,16 @@ st.markdown(
 similar = views.similarities(trace, focus)
 dot, cosine = st.columns(2)
 with dot:
-    frame.chart(charts.bars, similar, x="dot", y="key", rule_at=0, title=f"dot product q({trace.labels[focus]})·k",
+    frame.chart(charts.bars(similar, x="dot", y="key", rule_at=0, title=f"dot product q({trace.labels[focus]})·k"),
                 alt_text="Bars of the dot product of the focus query with each key.", numbers=similar)
 with cosine:
-    frame.chart(charts.bars, similar, x="cosine", y="key", rule_at=0, domain=(-1, 1),
-                            title=f"cosine similarity of q({trace.labels[focus]}) and k",
+    frame.chart(charts.bars(similar, x="cosine", y="key", rule_at=0, domain=(-1, 1),
+                            title=f"cosine similarity of q({trace.labels[focus]}) and k"),
                 alt_text="Bars of the cosine similarity of the focus query with each key, between −1 and 1.")
 
 st.subheader("Queries and keys as arrows")
 points, plane = views.vectors_2d(trace)
-frame.chart(charts.vectors, points, focus_word=trace.labels[focus], title="Queries (red) and keys (blue)",
+frame.chart(charts.vectors(points, focus_word=trace.labels[focus], title="Queries (red) and keys (blue)"),
             alt_text="Arrows from the origin for every query and key; a query and a key pointing the same way "
                      "have a large dot product.",
             numbers=points, stretch=False)

@@ -31,9 +31,9 @@ st.markdown(
 steps = views.softmax_steps(trace, focus)
 for column, (step, rows) in zip(st.columns(4), steps.groupby("step", sort=False), strict=True):
     with column:
-        frame.chart(charts.bars, rows, x="value", y="key", title=step, probability=step.startswith("4"),
-                                rule_at=0 if not step.startswith(("3", "4")) else None,
-                    alt_text=f"{step} for each key of the row of {word}.", numbers=rows[["key", "value", "masked"]])
+        frame.chart(charts.bars(rows, x="value", y="key", title=step, probability=step.startswith("4"),
+                                rule_at=0 if not step.startswith(("3", "4")) else None),
+                    alt_text=f"{step} for each key of the row of {word}.", numbers=rows)
 total = steps[steps.step.str.startswith("4")].value.sum()
 st.metric(f"Sum of the row of “{word}”", f"{total:.3f}", help="Every row of the attention matrix sums to 1.")
 if state.causal:
@@ -54,14 +54,14 @@ st.markdown(
 experiment = frame.scaling_experiment()
 left, right = st.columns(2)
 with left:
-    frame.chart(charts.lines, experiment, x="d_k", y=["std of q·k", "√d_k"], log_x=True,
-                             title="Spread of q·k for random vectors", y_title="standard deviation",
+    frame.chart(charts.lines(experiment, x="d_k", y=["std of q·k", "√d_k"], log_x=True,
+                             title="Spread of q·k for random vectors", y_title="standard deviation"),
                 alt_text="The measured standard deviation of q·k follows the square root of d_k.",
                 numbers=experiment)
 with right:
-    frame.chart(charts.lines, experiment, x="d_k", y=["largest weight, unscaled", "largest weight, ÷√d_k"],
+    frame.chart(charts.lines(experiment, x="d_k", y=["largest weight, unscaled", "largest weight, ÷√d_k"],
                              log_x=True, y_domain=(0, 1), title="Largest weight in a row of 10 keys",
-                             y_title="largest weight (average)",
+                             y_title="largest weight (average)"),
                 alt_text="Without scaling the largest softmax weight climbs toward 1 as d_k grows; "
                          "with scaling it stays low.")
 st.caption("It is √dₖ and not dₖ because it is the standard deviation, not the variance, that sets how far "
@@ -75,10 +75,10 @@ st.markdown(
 )
 frame.temperature_slider("Temperature", place="page")
 sweep = views.temperature_sweep(trace, focus)
-frame.chart(charts.lines, sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),
+frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),
                          mark_x=state.temperature, title=f"The row of “{word}” as the temperature changes",
-                         y_title="attention weight",
+                         y_title="attention weight"),
             alt_text=f"Each key's weight in the row of {word} for temperatures from 0.05 to 5.",
-            numbers=sweep.pivot(index="temperature", columns="key", values="weight"))
+            numbers=lambda: sweep.pivot(index="temperature", columns="key", values="weight"))
 
 frame.footer(PAGE)

@@ -31,8 +31,7 @@ st.markdown(
 )
 st.latex(views.weighted_sum_formula(trace, focus))
 parts = views.contributions(trace, focus)
-frame.chart(charts.stacked_contributions, parts, views.output_row(trace, focus),
-                                         title=f"o({word}) = Σⱼ aⱼ · vⱼ, by output dimension",
+frame.chart(charts.stacked_contributions(parts, title=f"o({word}) = Σⱼ aⱼ · vⱼ, by output dimension"),
             alt_text=f"Stacked bars: for each output dimension of {word}, the share a·v each word adds.",
             numbers=parts)
 
@@ -55,9 +54,9 @@ with left:
     frame.matrix(trace.matrix("V"), focus_row=focus, subtitle="each word on its own")
 with middle:
     weights = trace.matrix("weights")
-    frame.chart(charts.bag_of_words, tidy(weights), rows=list(weights.rows), title="what each output is made of",
+    frame.chart(charts.bag_of_words(tidy(weights), title="what each output is made of"),
                 alt_text="For each word, a 100% bar split into the share of every word in its output.",
-                numbers=wide(weights))
+                numbers=lambda: wide(weights))
 with right:
     frame.matrix(trace.matrix("output"), focus_row=focus, subtitle="each word in context")
 st.markdown(

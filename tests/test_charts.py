@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explainer import DEFAULT_SENTENCE, charts, run_attention, views
+from explainer import DEFAULT_SENTENCE, charts, run_attention, tidy, views
 
 
 @pytest.fixture(scope="module")
@@ -11,8 +11,8 @@ def trace():
     return run_attention(DEFAULT_SENTENCE)
 
 
-def layers(chart):
-    spec = chart.to_dict()
+def layers(figure):
+    spec = figure.chart().to_dict()  # validated against the Vega-Lite schema
     return spec, {layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]: layer
                   for layer in spec["layer"]}
 
@@ -39,24 +39,24 @@ def test_probability_heatmap_uses_the_fixed_zero_to_one_scale(trace):
 def test_signed_heatmap_diverges_symmetrically_around_zero(trace):
     spec, marks = layers(charts.heatmap(trace.matrix("X")))
     scale = marks["rect"]["encoding"]["color"]["scale"]
-    reach = np.abs(trace.X).max()
+    reach = charts.signed_reach(trace.X)
     assert scale["domainMid"] == 0 and scale["scheme"] == charts.SIGNED_SCHEME
-    assert scale["domain"] == pytest.approx([-reach, reach])
+    assert scale["domain"] == [-reach, reach] and np.abs(trace.X).max() <= reach
     assert marks["rect"]["encoding"]["x"]["sort"] == list(trace.matrix("X").cols)
     assert spec["title"]["text"] == "X  (3 × 8)"
 
 
 def test_heatmap_writes_zero_and_negative_numbers_readably():
     trace = run_attention(DEFAULT_SENTENCE)
-    labels = data_of(charts.heatmap(trace.matrix("embeddings")).to_dict()).label
+    labels = charts.heatmap(trace.matrix("embeddings")).data.label
     assert "0" in set(labels) and "1.00" in set(labels)
-    signed = data_of(charts.heatmap(trace.matrix("positions")).to_dict())
+    signed = charts.heatmap(trace.matrix("positions")).data
     assert (signed[signed.value < 0].label.str.startswith("−")).all()
 
 
 def test_a_clickable_heatmap_names_its_selection_and_fields(trace):
     spec = charts.heatmap(trace.matrix("scores"), select="cell", select_fields=("row_index", "col_index"),
-                          focus_cell=(0, 1)).to_dict()
+                          focus_cell=(0, 1)).chart().to_dict()
     (param,) = spec["params"]
     assert param["name"] == "cell" and param["select"]["fields"] == ["row_index", "col_index"]
     data = data_of(spec)
@@ -65,7 +65,7 @@ def test_a_clickable_heatmap_names_its_selection_and_fields(trace):
 
 def test_masked_scores_are_written_as_minus_infinity():
     causal = run_attention(DEFAULT_SENTENCE, causal=True)
-    data = data_of(charts.heatmap(causal.matrix("logits")).to_dict())
+    data = charts.heatmap(causal.matrix("logits")).data
     assert (data[data.col_index > data.row_index].label == "−∞").all()
 
 
@@ -92,11 +92,11 @@ def test_probability_bars_fix_their_axis_to_zero_one(trace):
 
 
 def test_stacked_contributions_stack_words_and_mark_the_total(trace):
-    _spec, marks = layers(charts.stacked_contributions(views.contributions(trace, 0), views.output_row(trace, 0),
-                                                      title="o"))
+    _spec, marks = layers(charts.stacked_contributions(views.contributions(trace, 0), title="o"))
     assert marks["bar"]["encoding"]["y"]["aggregate"] == "sum"
     assert marks["bar"]["encoding"]["color"]["field"] == "word"
-    assert "tick" in marks
+    assert marks["tick"]["transform"] == [{"aggregate": [{"op": "sum", "field": "contribution", "as": "output"}],
+                                           "groupby": ["dim"]}]
 
 
 def test_vectors_draw_an_arrow_per_query_and_key(trace):
@@ -117,3 +117,40 @@ def test_describe_gives_a_text_alternative_with_the_largest_value(trace):
     text = charts.describe(trace.matrix("weights"), probability=True)
     assert "A  (3 × 3)" in text and "probabilities" in text
     assert f"Largest: {trace.weights.max():.2f} at row jane, column visits" in text
+
+
+@pytest.mark.parametrize("largest, reach", [(3.65, 4), (0.84, 0.9), (13.51, 20), (4.0, 4), (0.0, 1), (0.05, 0.05)])
+def test_signed_reach_rounds_up_to_one_significant_digit(largest, reach):
+    assert charts.signed_reach(np.array([[largest, -largest / 2]])) == pytest.approx(reach)
+
+
+def page_figures(**settings) -> list[charts.Figure]:
+    """The figures the pages draw, for one lesson state."""
+    trace = run_attention("the cat sat on the mat", **settings)
+    steps = views.softmax_steps(trace, 1)
+    figures = [charts.heatmap(trace.matrix(name), probability=name == "weights", focus_row=1)
+               for name in ("X", "Q", "K", "V", "scores", "weights", "output")]
+    figures += [charts.bars(rows, x="value", y="key", title=step, probability=step.startswith("4"),
+                            rule_at=0 if not step.startswith(("3", "4")) else None)
+                for step, rows in steps.groupby("step", sort=False)]
+    figures += [charts.sentence_strip(views.attention_row(trace, 1), select="word"),
+                charts.bars(views.lookup_results(trace, 1), x="value", y="dim", color="result", title="t"),
+                charts.stacked_contributions(views.contributions(trace, 1), title="o"),
+                charts.bag_of_words(tidy(trace.matrix("weights")), title="b"),
+                charts.lines(views.temperature_sweep(trace, 1), x="temperature", y="weight", color="key",
+                             log_x=True, mark_x=trace.settings.temperature, title="s"),
+                charts.vectors(views.vectors_2d(trace)[0], focus_word="cat", title="v")]
+    return figures
+
+
+@pytest.mark.parametrize("changed", [dict(temperature=0.93), dict(temperature=0.5, causal=True), dict(scaled=False),
+                                     dict(positional=False)])
+def test_figures_with_the_same_look_differ_only_in_their_data(changed):
+    """What lets the app reuse one drawing for new data: a drawing made for one figure, given the data of
+    another with the same look, is that other figure's chart exactly."""
+    same_look = 0
+    for before, after in zip(page_figures(), page_figures(**changed), strict=True):
+        if before.look == after.look:
+            same_look += 1
+            assert before.draw(after.data).to_dict() == after.chart().to_dict()
+    assert same_look >= 5  # a new temperature redraws most charts without a new drawing

@@ -1,0 +1,177 @@
+"""A small Streamlit client that speaks the browser's own protocol: protobuf messages over /_stcore/stream.
+
+It opens a page the way the browser does (a rerun request carrying the page name and the query string), reads
+what the server sends back (elements, widgets, the URL it wants, exceptions, "script finished"), and moves a
+widget by sending its new value. Cheap enough that 100 of them share one process beside the server.
+
+The protobuf classes ship inside the streamlit package (streamlit.proto); nothing else is needed but websockets,
+which streamlit itself depends on.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+FINISHED_OK = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+WIDGETS = ("slider", "selectbox", "text_input", "checkbox", "radio", "number_input", "button_group")
+
+
+class ProtocolError(Exception):
+    """The server did something a browser would not accept: no answer in time, a dropped socket, ..."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+
+
+@dataclass
+class Run:
+    """What one script run sent back."""
+
+    seconds: float
+    messages: int = 0
+    bytes: int = 0
+    exceptions: list[str] = field(default_factory=list)
+    query: dict[str, str] | None = None  # the URL query string the server asked for, if it changed it
+    status: int | None = None
+    title: str = ""  # the page's title (its first heading): which page ran
+    content: hashlib.blake2b = field(default_factory=hashlib.blake2b)  # of every element drawn
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of what the run drew: two runs that drew the same thing have the same one."""
+        return self.content.hexdigest()
+
+
+@dataclass
+class Widget:
+    id: str
+    kind: str
+    label: str
+
+
+class Session:
+    """One student's browser tab, minus the drawing."""
+
+    def __init__(self, base_url: str, path: str = "/", query: str = "", timeout: float = 60.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.path = path
+        self.query = query
+        self.timeout = timeout
+        self.widgets: dict[str, Widget] = {}
+        self.url_query: dict[str, str] = {k: v[-1] for k, v in parse_qs(query).items()}
+        self.page_hash = ""
+        self._socket = None
+        self._cached: set[str] = set()
+
+    async def open(self) -> Run:
+        """Connect and draw the page: the time from the first byte sent to the page's script finishing."""
+        split = urlsplit(self.base_url)
+        scheme = "wss" if split.scheme == "https" else "ws"
+        start = time.perf_counter()
+        try:
+            self._socket = await asyncio.wait_for(websockets.connect(
+                f"{scheme}://{split.netloc}{split.path}/_stcore/stream", subprotocols=["streamlit"],
+                origin=f"{split.scheme}://{split.netloc}", max_size=None, compression=None), self.timeout)
+        except (TimeoutError, OSError, websockets.WebSocketException) as error:
+            raise ProtocolError("disconnect", f"connect failed: {error!r}") from None
+        page_name = self.path.strip("/")
+        return await self._rerun(start, page_name=page_name)
+
+    async def set(self, label: str, value) -> Run:
+        """Move the widget with this label to `value`, as a click or a drag would, and wait for the redraw."""
+        widget = self.widgets[label]
+        return await self._rerun(time.perf_counter(), widget=(widget, value))
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close()
+
+    async def _rerun(self, start: float, page_name: str = "", widget: tuple[Widget, object] | None = None) -> Run:
+        message = BackMsg()
+        state = message.rerun_script
+        state.query_string = "&".join(f"{k}={v}" for k, v in self.url_query.items()) if widget else self.query
+        state.page_script_hash = self.page_hash
+        state.page_name = page_name
+        state.cached_message_hashes.extend(self._cached)
+        if widget is not None:
+            target, value = widget
+            proto = state.widget_states.widgets.add()
+            proto.id = target.id
+            if target.kind == "slider":
+                proto.double_array_value.data.append(float(value))
+            elif target.kind in ("selectbox", "text_input", "radio"):
+                proto.string_value = str(value)
+            elif target.kind == "checkbox":
+                proto.bool_value = bool(value)
+            elif target.kind == "number_input":
+                proto.int_value = int(value)
+            else:
+                raise ValueError(f"cannot set a {target.kind}")
+        try:
+            await self._socket.send(message.SerializeToString())
+        except websockets.WebSocketException as error:
+            raise ProtocolError("disconnect", repr(error)) from None
+        return await self._read_until_finished(start)
+
+    async def _read_until_finished(self, start: float) -> Run:
+        run = Run(seconds=0.0)
+        deadline = start + self.timeout
+        while True:
+            try:
+                data = await asyncio.wait_for(self._socket.recv(), max(0.01, deadline - time.perf_counter()))
+            except TimeoutError:
+                raise ProtocolError("timeout", f"no 'script finished' within {self.timeout:.0f} s") from None
+            except websockets.WebSocketException as error:
+                raise ProtocolError("disconnect", repr(error)) from None
+            run.messages += 1
+            run.bytes += len(data)
+            msg = ForwardMsg()
+            msg.ParseFromString(data)
+            kind = msg.WhichOneof("type")
+            if msg.metadata.cacheable and msg.hash:
+                self._cached.add(msg.hash)
+            if kind == "navigation":  # which page ran; later reruns name it by this hash, as the browser does
+                self.page_hash = msg.navigation.page_script_hash
+            elif kind == "page_info_changed":
+                run.query = {k: v[-1] for k, v in parse_qs(msg.page_info_changed.query_string).items()}
+                self.url_query = run.query
+            elif kind == "delta":
+                self._read_delta(msg, run)
+            elif kind == "ref_hash":  # a message this client has already: the server sends only its hash
+                run.content.update(msg.ref_hash.encode())
+            elif kind == "script_finished":
+                run.status = msg.script_finished
+                if msg.script_finished in FINISHED_OK or msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    run.seconds = time.perf_counter() - start
+                    return run
+
+    def _read_delta(self, msg: ForwardMsg, run: Run) -> None:
+        delta = msg.delta
+        if delta.WhichOneof("type") != "new_element":
+            return
+        element = delta.new_element
+        run.content.update(element.SerializeToString())
+        kind = element.WhichOneof("type")
+        if kind == "exception":
+            run.exceptions.append(element.exception.message)
+        elif kind == "heading" and not run.title:
+            run.title = element.heading.body
+        elif kind in WIDGETS:
+            widget = getattr(element, kind)
+            self.widgets[widget.label] = Widget(widget.id, kind, widget.label)
+
+
+def health(base_url: str, timeout: float = 1.0) -> bool:
+    try:
+        return urllib.request.urlopen(base_url.rstrip("/") + "/_stcore/health", timeout=timeout).read() == b"ok"
+    except OSError:
+        return False

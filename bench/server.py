@@ -1,0 +1,69 @@
+"""Start a Streamlit server for a benchmark and read what it costs: start-up time, memory (RSS), CPU time."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from protocol import health
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+FLOOR = ROOT / "bench" / "floor_app.py"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    url: str
+    started: float  # seconds from process start to /_stcore/health answering
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process, in MB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+@contextlib.contextmanager
+def streamlit(app: Path = APP, *options: str, port: int | None = None):
+    """`streamlit run app` on localhost with the repository's own config, plus `options`; stopped on exit."""
+    port = port or free_port()
+    log = open(f"/tmp/bench-streamlit-{port}.log", "w")  # noqa: SIM115 (closed below)
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true", "--server.address",
+         "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none", *options],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while not health(url, timeout=0.5):
+            if process.poll() is not None or time.perf_counter() - start > 60:
+                raise RuntimeError(f"streamlit did not start; see {log.name}")
+            time.sleep(0.02)
+        yield Server(process, url, time.perf_counter() - start)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
