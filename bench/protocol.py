@@ -14,7 +14,7 @@ import hashlib
 import time
 import urllib.request
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -61,11 +61,15 @@ class Widget:
 class Session:
     """One student's browser tab, minus the drawing."""
 
-    def __init__(self, base_url: str, path: str = "/", query: str = "", timeout: float = 60.0) -> None:
+    def __init__(self, base_url: str, path: str = "/", query: str = "", timeout: float = 60.0,
+                 load_page: bool = False) -> None:
         self.base_url = base_url.rstrip("/")
         self.path = path
         self.query = query
         self.timeout = timeout
+        self.load_page = load_page  # fetch the page's HTML first, as a browser does, and keep its cookies
+        self.cookie = ""
+        self.session_id = ""
         self.widgets: dict[str, Widget] = {}
         self.url_query: dict[str, str] = {k: v[-1] for k, v in parse_qs(query).items()}
         self.page_hash = ""
@@ -74,17 +78,34 @@ class Session:
 
     async def open(self) -> Run:
         """Connect and draw the page: the time from the first byte sent to the page's script finishing."""
+        start = time.perf_counter()
+        if self.load_page:
+            url = self.base_url + self.path + (f"?{self.query}" if self.query else "")
+            response = await asyncio.to_thread(urllib.request.urlopen, url, timeout=self.timeout)
+            self.cookie = "; ".join(value.split(";")[0] for value in response.headers.get_all("Set-Cookie") or [])
+        await self._connect(["streamlit"])
+        return await self._rerun(start, page_name=self.path.strip("/"))
+
+    async def reconnect(self, query: str | None = None) -> Run:
+        """Drop the socket and connect again asking for the same session, as the browser does after a network
+        blip; then rerun with `query` as the URL's query string (default: the last one the server wrote)."""
+        await self.close()
+        start = time.perf_counter()
+        await self._connect(["streamlit", "xsrf", self.session_id])
+        if query is not None:
+            self.url_query = {k: v[-1] for k, v in parse_qs(query).items()}
+        return await self._rerun(start, widget=None, keep_query=True)
+
+    async def _connect(self, subprotocols: list[str]) -> None:
         split = urlsplit(self.base_url)
         scheme = "wss" if split.scheme == "https" else "ws"
-        start = time.perf_counter()
         try:
             self._socket = await asyncio.wait_for(websockets.connect(
-                f"{scheme}://{split.netloc}{split.path}/_stcore/stream", subprotocols=["streamlit"],
-                origin=f"{split.scheme}://{split.netloc}", max_size=None, compression=None), self.timeout)
+                f"{scheme}://{split.netloc}{split.path}/_stcore/stream", subprotocols=subprotocols,
+                origin=f"{split.scheme}://{split.netloc}", max_size=None, compression=None,
+                additional_headers={"Cookie": self.cookie} if self.cookie else None), self.timeout)
         except (TimeoutError, OSError, websockets.WebSocketException) as error:
             raise ProtocolError("disconnect", f"connect failed: {error!r}") from None
-        page_name = self.path.strip("/")
-        return await self._rerun(start, page_name=page_name)
 
     async def set(self, label: str, value) -> Run:
         """Move the widget with this label to `value`, as a click or a drag would, and wait for the redraw."""
@@ -94,11 +115,14 @@ class Session:
     async def close(self) -> None:
         if self._socket is not None:
             await self._socket.close()
+            self._socket = None
 
-    async def _rerun(self, start: float, page_name: str = "", widget: tuple[Widget, object] | None = None) -> Run:
+    async def _rerun(self, start: float, page_name: str = "", widget: tuple[Widget, object] | None = None,
+                     keep_query: bool = False) -> Run:
         message = BackMsg()
         state = message.rerun_script
-        state.query_string = "&".join(f"{k}={v}" for k, v in self.url_query.items()) if widget else self.query
+        # the address bar: as opened, then as the server last rewrote it
+        state.query_string = urlencode(self.url_query) if widget or keep_query else self.query
         state.page_script_hash = self.page_hash
         state.page_name = page_name
         state.cached_message_hashes.extend(self._cached)
@@ -139,7 +163,9 @@ class Session:
             kind = msg.WhichOneof("type")
             if msg.metadata.cacheable and msg.hash:
                 self._cached.add(msg.hash)
-            if kind == "navigation":  # which page ran; later reruns name it by this hash, as the browser does
+            if kind == "new_session":
+                self.session_id = msg.new_session.initialize.session_id
+            elif kind == "navigation":  # which page ran; later reruns name it by this hash, as the browser does
                 self.page_hash = msg.navigation.page_script_hash
             elif kind == "page_info_changed":
                 run.query = {k: v[-1] for k, v in parse_qs(msg.page_info_changed.query_string).items()}

@@ -67,3 +67,48 @@ def streamlit(app: Path = APP, *options: str, port: int | None = None):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+
+
+@contextlib.contextmanager
+def nginx(upstreams: list[str], port: int | None = None):
+    """nginx on localhost in front of `upstreams` ("127.0.0.1:PORT"), configured by deploy/nginx.conf with
+    only its replica list and its port replaced; yields its base URL and stops it afterwards."""
+    import re
+    import shutil
+    import tempfile
+
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    port = port or free_port()
+    site = NGINX_CONF.read_text()
+    servers = "".join(f"    server {address} max_fails=1 fail_timeout=10s;\n" for address in upstreams)
+    site, replaced = re.subn(r"(?m)^    server 127\.0\.0\.1:\d+[^\n]*\n(    server [^\n]*\n)*", servers, site)
+    assert replaced == 1, "deploy/nginx.conf: expected one block of 'server 127.0.0.1:PORT' lines"
+    site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    with tempfile.TemporaryDirectory(prefix="explainer-nginx-") as folder:
+        Path(folder, "explainer.conf").write_text(site)
+        temp = "".join(f"    {kind}_temp_path {folder}/{kind};\n"
+                       for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        Path(folder, "nginx.conf").write_text(
+            f"daemon off;\nworker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n"
+            f"events {{ worker_connections 1024; }}\n"
+            f"http {{\n    access_log off;\n{temp}    include {folder}/explainer.conf;\n}}\n")
+        process = subprocess.Popen([binary, "-p", folder, "-c", f"{folder}/nginx.conf"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            start = time.perf_counter()
+            while not health(url, timeout=0.5):
+                if process.poll() is not None or time.perf_counter() - start > 20:
+                    log = Path(folder, "error.log")
+                    raise RuntimeError("nginx did not start: " + (log.read_text() if log.exists() else ""))
+                time.sleep(0.05)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # frame.py sits at the top level, beside app.py
+sys.path.insert(1, str(ROOT / "bench"))  # the benchmarks' server and protocol helpers, which tests use too
 
 import frame  # noqa: E402
 

@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from server import streamlit  # bench/, which tests/conftest.py puts on the path
 
 import frame
-from tests.conftest import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 REQUIRED = os.environ.get("EXPLAINER_REQUIRE_BROWSER") == "1"
@@ -32,42 +28,6 @@ def _unavailable(reason: str) -> None:
     if REQUIRED:
         pytest.fail(f"browser tests are required (EXPLAINER_REQUIRE_BROWSER=1) but {reason}")
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def streamlit_server(app: Path = ROOT / "app.py", *extra: str):
-    """`streamlit run` on a free localhost port; yields its base URL and stops it afterwards."""
-    port = free_port()
-    log = open(f"/tmp/explainer-test-streamlit-{port}.log", "w")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", *extra],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError):
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start; see {log.name}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +46,8 @@ def browser():
 
 @pytest.fixture(scope="module")
 def server():
-    with streamlit_server() as url:
-        yield url
+    with streamlit() as running:
+        yield running.url
 
 
 @pytest.fixture
@@ -136,7 +96,8 @@ def no_exception(tab) -> None:
 
 @pytest.mark.parametrize("target", frame.PAGES, ids=[p.title for p in frame.PAGES])
 def test_a_deep_link_restores_its_page_and_state_on_a_fresh_server(browser, target):
-    with streamlit_server() as url:  # the link is the very first request this server sees
+    with streamlit() as running:  # the link is the very first request this server sees
+        url = running.url
         tab = browser.new_page(viewport={"width": 1280, "height": 1000})
         open_view(tab, f"{url}/{target.url_path}?" + "&".join(f"{k}={v.replace(' ', '+')}" for k, v in VIEW.items()))
         heading = tab.locator("h1").first.inner_text()
