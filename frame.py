@@ -21,7 +21,6 @@ from explainer.state import LessonState
 STORE = "lesson"  # the lesson state
 LINKED = "lesson_link"  # the query parameters last written to the URL
 NOTICES = "lesson_notices"  # what was changed in input, to show once
-DRAWN = "tables_drawn"  # tables offered so far in this run: names each one's expander the same way every run
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,6 @@ def _trace(sentence: str, settings: tuple) -> explainer.Trace:
 def start(page: str) -> Lesson:
     """Set the page up and return the lesson: call first on every page, with the page's path (PAGES)."""
     this = _page(page)
-    st.session_state[DRAWN] = 0
     st.set_page_config(page_title=f"{this.title} · Self-attention", layout="wide")
     _load()
     _sidebar(this)
@@ -204,6 +202,8 @@ def _sidebar(this: Page) -> None:
             if state.heads > 1:
                 st.radio("Head shown", range(state.heads), horizontal=True, format_func=lambda h: f"head {h + 1}",
                          **bound("head"))
+        st.toggle("Show the numbers under every chart", help="Tables to read, copy or export.",
+                  **bound("numbers"))
         st.caption("Link to this view: copy it to share exactly what you see.")
         st.code(link_to_view(this, query()), language=None, wrap_lines=True)
 
@@ -253,23 +253,14 @@ def footer(page: str) -> None:
 
 def chart(figure: explainer.charts.Figure, *, alt_text: str, numbers=None, key: str | None = None,
           on_select=None, stretch: bool = True) -> None:
-    """Draw a figure from explainer.charts (full width unless `stretch` is off), with its text alternative, and
-    below it its numbers (a DataFrame, or a function making one) in a table on request."""
+    """Draw a figure from explainer.charts (full width unless `stretch` is off), with its text alternative, and,
+    when the student asked for the numbers, its numbers (a DataFrame, or a function making one) below it."""
     drawing, dataset = _drawing(figure)
     spec = {**drawing, "datasets": {dataset: _arrow(figure)}}  # a new top level: the drawing is shared
     st.vega_lite_chart(spec=spec, width="stretch" if stretch else "content", alt=alt_text, key=key,
                        on_select=on_select or "ignore")
-    if numbers is not None:
-        show_numbers(numbers)
-
-
-def show_numbers(numbers) -> None:
-    """The numbers behind a chart, in a table that is filled in only once a student opens it (a run costs less)."""
-    st.session_state[DRAWN] = st.session_state.get(DRAWN, 0) + 1
-    numbers_box = st.expander("The numbers", key=f"numbers_{st.session_state[DRAWN]}", on_change="rerun")
-    if numbers_box.open:
-        with numbers_box:
-            st.dataframe(numbers() if callable(numbers) else numbers, width="stretch")
+    if numbers is not None and st.session_state[STORE].numbers:
+        st.dataframe(numbers() if callable(numbers) else numbers, width="stretch")
 
 
 class _Memo:

@@ -73,17 +73,20 @@ def applied(run, before: str, value: float, lesson: bool) -> bool:
 
 async def student(url: str, page: str, query: str, results: Results, temperatures: Temperatures, *,
                   start_at: float, until: float, think: tuple[float, float] | None, lesson: bool,
-                  opened: asyncio.Event | None = None, go: asyncio.Event | None = None) -> None:
+                  opened: asyncio.Event | None = None, go: asyncio.Event | None = None,
+                  load_page: bool = False) -> None:
     await asyncio.sleep(start_at)
-    session = Session(url, page, query)
+    session = Session(url, page, query, load_page=load_page)
     try:
-        run = await session.open()
+        try:
+            run = await session.open()
+        finally:
+            if opened is not None:  # opened or failed: the stampede waits for every student to be one or other
+                opened.set()
         results.first_page.append(run.seconds)
         if run.exceptions:
             results.errors["exception element"] += 1
         drawn = run.digest
-        if opened is not None:
-            opened.set()
         if go is not None:
             await go.wait()
         while time.perf_counter() < until:
@@ -142,6 +145,20 @@ async def browser_student(url: str, page: str, results: Results, *, start_at: fl
         await browser.close()
 
 
+class Cluster:
+    """One server, or several behind a proxy at `url`: their memory and CPU time added up."""
+
+    def __init__(self, servers: list, url: str | None = None) -> None:
+        self.servers = servers
+        self.url = url or servers[0].url
+
+    def rss_mb(self) -> float:
+        return sum(server.rss_mb() for server in self.servers)
+
+    def cpu_seconds(self) -> float:
+        return sum(server.cpu_seconds() for server in self.servers)
+
+
 async def sample_rss(server, peaks: list[float], stop: asyncio.Event) -> None:
     while not stop.is_set():
         peaks.append(server.rss_mb())
@@ -159,8 +176,9 @@ async def class_profile(server, page: str, query: str, students: int, seconds: f
     cpu_before = server.cpu_seconds()
     start = time.perf_counter()
     until = start + seconds
+    behind_proxy = len(getattr(server, "servers", [server])) > 1  # then open pages as browsers do, for the cookie
     tasks = [student(server.url, page, query, results, temperatures, start_at=random.uniform(0, spread),
-                     until=until, think=(5, 15), lesson=lesson) for _ in range(students)]
+                     until=until, think=(5, 15), lesson=lesson, load_page=behind_proxy) for _ in range(students)]
     tasks += [browser_student(server.url, page + (f"?{query}" if query else ""), results,
                               start_at=random.uniform(0, spread), until=until, think=(5, 15))
               for _ in range(browsers)]

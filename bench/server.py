@@ -61,12 +61,17 @@ def streamlit(app: Path = APP, *options: str, port: int | None = None):
             time.sleep(0.02)
         yield Server(process, url, time.perf_counter() - start)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         log.close()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ask a server to stop, and make sure it has."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
@@ -107,8 +112,4 @@ def nginx(upstreams: list[str], port: int | None = None):
                 time.sleep(0.05)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)

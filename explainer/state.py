@@ -34,6 +34,7 @@ class LessonState:
     head: int = 0  # which head the pages show, 0-based (links count from 1)
     focus: int = 0  # the query word in focus: its position in the sentence
     key: int | None = None  # the key word in focus on the Q and K page; None = the focus word's top key
+    numbers: bool = False  # show the numbers behind every chart as tables
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -147,6 +148,7 @@ def clean(raw: Mapping[str, object], base: LessonState = DEFAULT) -> tuple[Lesso
         head=head(heads),
         focus=word("focus", 0),
         key=word("key", None),
+        numbers=flag("numbers"),
     )
     return state, notices
 

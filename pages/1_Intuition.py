@@ -65,6 +65,8 @@ st.markdown(
     "row. A transformer keeps the soft version because it can be learned: a small change in a query gives a small "
     "change in the answer, so training can nudge it in the right direction."
 )
+st.latex(r"\text{hard: } v_{j^*},\ \ j^* = \arg\max_j\, q\cdot k_j \qquad "
+         r"\text{soft: } \sum_j a_j\, v_j,\ \ a_j = \text{softmax}_j\!\left(\frac{q\cdot k_j}{\sqrt{d_k}\,T}\right)")
 frame.chart(charts.bars(views.lookup_results(trace, focus), x="value", y="dim", color="result", rule_at=0,
                         title=f"What the lookup returns for “{lesson.focus_word}”: soft (attention) vs hard (SELECT)"),
             alt_text="Bars comparing, for each value dimension, the blended value attention returns with the "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from protocol import ProtocolError, Session  # bench/, which tests/conftest.py puts on the path
-from server import nginx, streamlit
+from server import nginx, stop, streamlit
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REQUIRED = os.environ.get("EXPLAINER_REQUIRE_NGINX") == "1"
@@ -72,8 +72,7 @@ def test_a_replica_stopped_mid_class_loses_only_its_own_sessions(cluster):
         students = [await student(url) for _ in range(12)]
         for session in students:
             await session.set("Temperature", 0.6)
-        first.process.terminate()
-        first.process.wait(10)
+        stop(first.process)
         kept, lost = [], []
         for session in students:
             try:

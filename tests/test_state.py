@@ -46,7 +46,7 @@ def lesson_states(draw):
         positional=draw(st.booleans()), scaled=draw(st.booleans()),
         temperature=draw(st.integers(1, 500)) / 100, causal=draw(st.booleans()),
         similarity=draw(st.sampled_from(["dot", "cosine"])), heads=heads, head=draw(st.integers(0, heads - 1)),
-        focus=draw(st.integers(0, n - 1)), key=draw(st.none() | st.integers(0, n - 1)))
+        focus=draw(st.integers(0, n - 1)), key=draw(st.none() | st.integers(0, n - 1)), numbers=draw(st.booleans()))
 
 
 @given(lesson_states())

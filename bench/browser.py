@@ -1,0 +1,100 @@
+"""What a student waits for in a real browser (Debian's Chromium, driven by Playwright), per page and for the floor:
+
+* cold start: from starting the server process to /_stcore/health answering, and to the first page fully
+  drawn (the script finished and every chart on it drawn), with Chromium already open;
+* an interaction: from a key press on a slider (or choosing a word) to the page's charts redrawn.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from server import APP, FLOOR, streamlit
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+DRAWN = f"""() => document.querySelector("{DONE}") !== null
+    && [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].every(c => c.querySelector('svg'))
+    && document.querySelectorAll('[data-testid=stVegaLiteChart]').length > 0"""
+CHANGED = f"""(before) => document.querySelector("{DONE}") !== null
+    && [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].some((c, i) => c.innerHTML !== before[i])"""
+PAGES = {"floor": (FLOOR, "/"), "Home": (APP, "/"), "1 Intuition": (APP, "/Intuition"),
+         "2 Q and K": (APP, "/Q_and_K"), "3 Softmax": (APP, "/Softmax"),
+         "4 V and the second MatMul": (APP, "/V_and_the_second_MatMul")}
+
+
+def charts_html(tab) -> list[str]:
+    return tab.eval_on_selector_all("[data-testid=stVegaLiteChart]", "cs => cs.map(c => c.innerHTML)")
+
+
+def cold_start(browser, app: Path, path: str) -> tuple[float, float]:
+    """Seconds from process start to health, and to the first page fully drawn."""
+    start = time.perf_counter()
+    with streamlit(app) as server:
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        tab.goto(server.url + path)
+        tab.wait_for_function(DRAWN, timeout=60_000, polling=10)
+        drawn = time.perf_counter() - start
+        tab.close()
+        return server.started, drawn
+
+
+def interact(tab, name: str) -> None:
+    """One move: the temperature slider one step right, or, on the Q and K page (where temperature changes
+    nothing), the next word in focus."""
+    if name == "2 Q and K":
+        box = tab.locator('[data-testid=stSidebar] input[aria-label="Word in focus (the query)"]')
+        box.click()
+        options = tab.get_by_role("option")
+        current = box.input_value()
+        choices = [o for o in options.all_inner_texts() if o != current]
+        tab.get_by_role("option", name=choices[0], exact=True).click()
+    else:
+        slider = tab.locator('input[type=range][aria-label="Temperature"]').first
+        slider.focus()
+        tab.keyboard.press("ArrowRight")
+
+
+def interactions(browser, app: Path, path: str, name: str, repeat: int) -> list[float]:
+    with streamlit(app) as server:
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        tab.goto(server.url + path)
+        tab.wait_for_function(DRAWN, timeout=60_000, polling=10)
+        times = []
+        for _ in range(repeat + 2):
+            before = charts_html(tab)
+            start = time.perf_counter()
+            interact(tab, name)
+            tab.wait_for_function(CHANGED, arg=before, timeout=60_000, polling=5)
+            times.append(time.perf_counter() - start)
+            time.sleep(0.3)
+        tab.close()
+        return times[2:]  # the first moves warm the server's caches for this page
+
+
+def measure(repeat: int = 15, cold_repeat: int = 3) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for name, (app, path) in PAGES.items():
+            colds = [cold_start(browser, app, path) for _ in range(cold_repeat)]
+            moves = interactions(browser, app, path, name, repeat)
+            rows.append({"page": name, "health_s": statistics.median(c[0] for c in colds),
+                         "first_page_s": statistics.median(c[1] for c in colds),
+                         "move_median_s": statistics.median(moves),
+                         "move_p95_s": sorted(moves)[min(len(moves) - 1, round(0.95 * (len(moves) - 1)))]})
+        browser.close()
+    return rows
+
+
+if __name__ == "__main__":
+    for row in measure(repeat=8, cold_repeat=1):
+        print(row)
