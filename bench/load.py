@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import statistics
@@ -28,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from protocol import ProtocolError, Session
-from server import APP, ROOT, streamlit
+from server import APP, ROOT, nginx, streamlit
 
 SLIDER = "Temperature"
 
@@ -214,7 +215,7 @@ async def stampede_profile(server, page: str, query: str, students: int, seconds
     tasks = [asyncio.create_task(student(server.url, page, query, results, temperatures, start_at=0, until=far,
                                          think=None, lesson=lesson, opened=opened[i], go=go))
              for i in range(students)]
-    await asyncio.gather(*(event.wait() for event in opened))
+    await asyncio.wait_for(asyncio.gather(*(event.wait() for event in opened)), 120)
     cpu_before = server.cpu_seconds()
     start = time.perf_counter()
     results.first_page.clear()
@@ -223,7 +224,7 @@ async def stampede_profile(server, page: str, query: str, students: int, seconds
     # stop everyone: the students check the clock after each move
     for task in tasks:
         task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.wait(tasks, timeout=30)
     elapsed = time.perf_counter() - start
     cpu = server.cpu_seconds() - cpu_before
     moves = len(results.moves)
@@ -245,18 +246,24 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=2.0, help="the class opens the link within this many s")
     parser.add_argument("--browsers", type=int, default=0, help="real Chromium tabs alongside (class profile)")
     parser.add_argument("--option", action="append", default=[], help="a streamlit option, e.g. "
-                                                                      "--option=--runner.postScriptGC=false")
+                                                                      "--option=--runner.postScriptGC=true")
+    parser.add_argument("--replicas", type=int, default=1, help="servers behind nginx (deploy/nginx.conf)")
     args = parser.parse_args()
     app = ROOT / args.app
     lesson = app.name == "app.py"
-    with streamlit(app, *args.option) as server:
-        asyncio.run(_warm_up(server.url, args.page, args.query))
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(streamlit(app, *args.option)) for _ in range(args.replicas)]
+        for server in servers:
+            asyncio.run(_warm_up(server.url, args.page, args.query))
+        target = servers[0] if args.replicas == 1 else Cluster(servers, stack.enter_context(
+            nginx([server.url.removeprefix("http://") for server in servers])))
         if args.profile == "class":
-            result = asyncio.run(class_profile(server, args.page, args.query, args.students, args.seconds,
+            result = asyncio.run(class_profile(target, args.page, args.query, args.students, args.seconds,
                                                args.spread, args.browsers, lesson))
         else:
-            result = asyncio.run(stampede_profile(server, args.page, args.query, args.students, args.seconds, lesson))
-    result |= {"app": args.app, "page": args.page, "options": args.option}
+            result = asyncio.run(stampede_profile(target, args.page, args.query, args.students, args.seconds,
+                                                  lesson))
+    result |= {"app": args.app, "page": args.page, "options": args.option, "replicas": args.replicas}
     print(json.dumps(result))
 
 

@@ -9,8 +9,8 @@ Needs Debian's Chromium (/usr/bin/chromium) and nginx, as the tests do.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime
+import json
 import os
 import platform
 import subprocess
@@ -22,9 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import browser
 import engine
-import load
 import reruns
-from server import APP, FLOOR, ROOT, nginx, streamlit
+from server import APP, FLOOR, ROOT
 
 PAGES = {"floor": (FLOOR, "/"), "Home": (APP, "/"), "1 Intuition": (APP, "/Intuition"),
          "2 Q and K": (APP, "/Q_and_K"), "3 Softmax": (APP, "/Softmax"),
@@ -54,62 +53,69 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def class_run(name: str, students: int, seconds: float, browsers: int = 0, replicas: int = 1,
-              options: tuple[str, ...] = ()) -> dict:
+def load_run(name: str, students: int, seconds: float, profile: str = "class", browsers: int = 0,
+             replicas: int = 1, options: tuple[str, ...] = ()) -> dict:
+    """One load profile, in its own process (bench/load.py), against fresh servers."""
     app, path = PAGES[name]
-    lesson = app == APP
-    if replicas == 1:
-        with streamlit(app, *options) as server:
-            asyncio.run(load._warm_up(server.url, path, ""))
-            return asyncio.run(load.class_profile(server, path, "", students, seconds, 2.0, browsers, lesson))
-    servers = []
-    with streamlit(app, *options) as first, streamlit(app, *options) as second:
-        servers = [first, second]
-        with nginx([s.url.removeprefix("http://") for s in servers]) as url:
-            cluster = load.Cluster(servers, url)
-            for server in servers:
-                asyncio.run(load._warm_up(server.url, path, ""))
-            return asyncio.run(load.class_profile(cluster, path, "", students, seconds, 2.0, browsers, lesson))
+    command = [sys.executable, str(ROOT / "bench" / "load.py"), "--app", str(app.relative_to(ROOT)), "--page", path,
+               "--students", str(students), "--seconds", str(seconds), "--profile", profile,
+               "--browsers", str(browsers), "--replicas", str(replicas), *(f"--option={o}" for o in options)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds * 3 + 600)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def stampede_run(name: str, students: int, seconds: float) -> dict:
-    app, path = PAGES[name]
-    with streamlit(app) as server:
-        asyncio.run(load._warm_up(server.url, path, ""))
-        return asyncio.run(load.stampede_profile(server, path, "", students, seconds, app == APP))
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
-    args = parser.parse_args()
-    quick = args.quick
+def measure(quick: bool) -> dict:
+    """Every figure, as plain data."""
     class_seconds, stampede_seconds = (15, 5) if quick else (90, 20)
-    out: list[str] = ["# Benchmarks", "",
-                      "Written by `python bench/run.py`: every figure measured in one run, with the *floor* "
-                      "(bench/floor_app.py: one slider, one 3 × 3 Altair heatmap) measured beside the lesson's "
-                      "pages on the same machine and server config.", "", *machine(), ""]
 
     def log(line: str) -> None:
         print(line, flush=True)
 
+    data = {"machine": machine(), "class_seconds": class_seconds, "stampede_seconds": stampede_seconds}
     log("engine ...")
-    out += ["## 1. Engine cost per interaction (no Streamlit)", "",
-            "| what | median ms |", "|---|---:|"]
-    out += [f"| {row['what']} | {row['median_ms']:.2f} |" for row in engine.measure(10 if quick else 30)]
+    data["engine"] = engine.measure(10 if quick else 30)
+    log("reruns ...")
+    data["reruns"] = reruns.measure(5 if quick else 30)
+    log("browser ...")
+    data["browser"] = browser.measure(repeat=3 if quick else 15, cold_repeat=1 if quick else 3)
+    log("load ...")
+    data["classes"], data["stampedes"], data["replicas"] = [], [], []
+    for name in PAGES:
+        for students in (30, 100):
+            log(f"  class {name} {students}")
+            data["classes"].append({"name": name, **load_run(
+                name, students, class_seconds, browsers=2 if students == 100 and name == "3 Softmax" else 0)})
+    for name in PAGES:
+        for students in (30, 100):
+            log(f"  stampede {name} {students}")
+            data["stampedes"].append({"name": name, **load_run(name, students, stampede_seconds,
+                                                                profile="stampede")})
+    for name in ("floor", "Home", "3 Softmax"):
+        log(f"  two replicas {name}")
+        data["replicas"].append({"name": name, **load_run(name, 100, class_seconds, replicas=2)})
+    log("  GC on")
+    data["gc_on"] = {"name": "3 Softmax", **load_run("3 Softmax", 100, class_seconds,
+                                                      options=("--runner.postScriptGC=true",))}
+    return data
+
+
+def report(data: dict) -> list[str]:
+    """BENCHMARKS.md from the figures."""
+    out: list[str] = ["# Benchmarks", "",
+                      "Written by `python bench/run.py`: every figure measured in one run, with the *floor* "
+                      "(bench/floor_app.py: one slider, one 3 × 3 Altair heatmap) measured beside the lesson's "
+                      "pages on the same machine and server config.", "", *data["machine"], ""]
+    out += ["## 1. Engine cost per interaction (no Streamlit)", "", "| what | median ms |", "|---|---:|"]
+    out += [f"| {row['what']} | {row['median_ms']:.2f} |" for row in data["engine"]]
     out += ["", "A page draws a chart with Altair only the first time its *look* is seen (its title, labels and "
             "options: explainer/charts.py); a new temperature, word in focus or sentence of the same length "
             "reuses that spec with new data. The floor builds and converts its one chart on every run.", ""]
-
-    log("reruns ...")
-    rows = reruns.measure(5 if quick else 30)
     out += ["## 2. Server-side rerun per page and interaction (AppTest)", "",
             "AppTest runs the scripts in-process, without the server's websocket, its message serialisation "
-            "or a browser; the figures of section 5 are the real server's.", "", reruns.table(rows), ""]
-
-    log("browser ...")
-    brows = browser.measure(repeat=3 if quick else 15, cold_repeat=1 if quick else 3)
+            "or a browser; the figures of section 5 are the real server's.", "", reruns.table(data["reruns"]), ""]
+    brows = data["browser"]
     floor = brows[0]
     out += ["## 3 and 4. In Chromium: cold start and an interaction", "",
             "Cold start: server process start → `/_stcore/health` answers → first page fully drawn (script "
@@ -122,62 +128,44 @@ def main() -> None:
         out.append(f"| {row['page']} | {row['health_s']:.2f} | {row['first_page_s']:.2f} | "
                    f"{row['first_page_s'] / floor['first_page_s']:.2f} | {ms(row['move_median_s'])} | "
                    f"{ms(row['move_p95_s'])} | {row['move_median_s'] / floor['move_median_s']:.2f} |")
-    out.append("")
 
-    log("load ...")
-    classes = {}
-    for name in PAGES:
-        for students in (30, 100):
-            log(f"  class {name} {students}")
-            classes[name, students] = class_run(name, students, class_seconds,
-                                                browsers=2 if students == 100 and name == "3 Softmax" else 0)
-    stampedes = {}
-    for name in PAGES:
-        for students in (30, 100):
-            log(f"  stampede {name} {students}")
-            stampedes[name, students] = stampede_run(name, students, stampede_seconds)
-    replicas = {}
-    for name in ("floor", "Home", "3 Softmax"):
-        log(f"  two replicas {name}")
-        replicas[name] = class_run(name, 100, class_seconds, replicas=2)
-    gc_on = class_run("3 Softmax", 100, class_seconds, options=("--runner.postScriptGC=true",))
+    def figures(summary: dict) -> str:
+        return " / ".join(str(summary.get(k, "-")) for k in ("p50_ms", "p95_ms", "max_ms"))
 
-    out += ["## 5. A class over Streamlit's websocket protocol", "",
+    def errors_of(result: dict) -> str:
+        return ", ".join(f"{k}: {v}" for k, v in result["errors"].items()) or "none"
+
+    def class_row(label: str, result: dict) -> str:
+        rss = result["rss_mb"]
+        return (f"| {label} | {result['students']} | {figures(result['first_page'])} | {figures(result['moves'])} | "
+                f"{errors_of(result)} | {rss['before']} / {rss['all_open']} / {rss['peak']} / {rss['after']} | "
+                f"{result['mb_per_session']} | {result['server_cpu_share']:.0%} |")
+
+    out += ["", "## 5. A class over Streamlit's websocket protocol", "",
             f"*A class*: each student opens the page within 2 s of the others, then moves the temperature slider "
-            f"every 5-15 s to a value nobody sent before, for {class_seconds} s. Each move must come back redrawn and "
-            "(lesson pages) with the link holding the new temperature, else it counts as *not applied*. Memory is "
-            "the server's RSS: before the class, once every student's page is drawn, at its peak and 5 s after "
-            "the class left.", "",
+            f"every 5-15 s to a value nobody sent before, for {data['class_seconds']} s. Each move must come back "
+            "redrawn and (lesson pages) with the link holding the new temperature, else it counts as *not applied*. "
+            "Memory is the server's RSS (both replicas' together behind nginx): before the class, once every "
+            "student's page is drawn, at its peak and 5 s after the class left.", "",
             "| page | students | first page p50 / p95 / max ms | move p50 / p95 / max ms | errors | "
             "RSS before / all open / peak / after MB | MB per student | server CPU |",
             "|---|---:|---|---|---|---|---:|---:|"]
-
-    def class_row(label: str, result: dict) -> str:
-        first, moves, rss = result["first_page"], result["moves"], result["rss_mb"]
-        errors = ", ".join(f"{k}: {v}" for k, v in result["errors"].items()) or "none"
-        return (f"| {label} | {result['students']} | {first['p50_ms']} / {first['p95_ms']} / {first['max_ms']} | "
-                f"{moves.get('p50_ms', '-')} / {moves.get('p95_ms', '-')} / {moves.get('max_ms', '-')} | {errors} | "
-                f"{rss['before']} / {rss['all_open']} / {rss['peak']} / {rss['after']} | "
-                f"{result['mb_per_session']} | {result['server_cpu_share']:.0%} |")
-
-    for (name, _), result in classes.items():
-        out.append(class_row(name, result))
-    out.append(class_row("3 Softmax, Streamlit's default postScriptGC=true", gc_on))
-    for name, result in replicas.items():
-        out.append(class_row(f"{name}, two replicas behind nginx", result))
-    browsers = classes["3 Softmax", 100]
-    out += ["", f"Real Chromium tabs alongside the 100 students on *3 Softmax* (cross-check): first page "
-            f"{browsers['browser_first_page']}, moves {browsers['browser_moves']} (from key press to the last "
-            "chart redrawn, so they include the browser's drawing).", "",
+    out += [class_row(result["name"], result) for result in data["classes"]]
+    out.append(class_row("3 Softmax, with Streamlit's default postScriptGC=true", data["gc_on"]))
+    out += [class_row(f"{result['name']}, two replicas behind nginx", result) for result in data["replicas"]]
+    crowd = next(r for r in data["classes"] if r["name"] == "3 Softmax" and r["students"] == 100)
+    out += ["", f"Real Chromium tabs alongside the 100 students on *3 Softmax* (a cross-check): first page "
+            f"{figures(crowd['browser_first_page'])} ms, moves {figures(crowd['browser_moves'])} ms (p50 / p95 / max; "
+            "from the key press to the last chart redrawn, so the browser's drawing is included).", "",
             "*A stampede*: the same students, already on the page, move the slider again as soon as the last move "
-            f"is drawn, for {stampede_seconds} s.", "",
+            f"is drawn, for {data['stampede_seconds']} s. One server process runs every session's script.", "",
             "| page | students | moves/s | server CPU | moves per CPU-second | move p50 / p95 ms | errors |",
             "|---|---:|---:|---:|---:|---|---|"]
-    for (name, students), result in stampedes.items():
-        errors = ", ".join(f"{k}: {v}" for k, v in result["errors"].items()) or "none"
-        out.append(f"| {name} | {students} | {result['moves_per_second']} | {result['server_cpu_share']:.0%} | "
-                   f"{result['moves_per_cpu_second']} | {result['moves']['p50_ms']} / {result['moves']['p95_ms']} | "
-                   f"{errors} |")
+    for result in data["stampedes"]:
+        out.append(f"| {result['name']} | {result['students']} | {result['moves_per_second']} | "
+                   f"{result['server_cpu_share']:.0%} | {result['moves_per_cpu_second']} | "
+                   f"{result['moves'].get('p50_ms', '-')} / {result['moves'].get('p95_ms', '-')} | "
+                   f"{errors_of(result)} |")
 
     out += ["", "## Targets", "", "| target | figure | verdict |", "|---|---|---|"]
     worst_move = max(brows[1:], key=lambda r: r["move_median_s"])
@@ -188,29 +176,46 @@ def main() -> None:
     out.append(f"| cold start to first page within 1.2× the floor | worst page {worst_cold['page']}: "
                f"{worst_cold['first_page_s'] / floor['first_page_s']:.2f}× | "
                f"{verdict(worst_cold['first_page_s'] <= 1.2 * floor['first_page_s'])} |")
-    per_session = max(r["mb_per_session"] for (n, s), r in classes.items() if n != "floor")
+    per_session = max(r["mb_per_session"] for r in data["classes"] if r["name"] != "floor")
     out.append(f"| under 1 MB of server memory per extra session | at most {per_session} MB | "
                f"{verdict(per_session < 1)} |")
-    for label, result_set in (("one server", {n: classes[n, 100] for n in PAGES if n != "floor"}),
-                              ("two replicas", {n: r for n, r in replicas.items() if n != "floor"})):
-        errors = sum(sum(r["errors"].values()) for r in result_set.values())
-        worst_p95 = max(r["moves"]["p95_ms"] for r in result_set.values())
-        worst_first = max(r["first_page"]["p95_ms"] for r in result_set.values())
+    for label, results in (("one server", [r for r in data["classes"] if r["name"] != "floor"
+                                           and r["students"] == 100]),
+                           ("two replicas", [r for r in data["replicas"] if r["name"] != "floor"])):
+        errors = sum(sum(r["errors"].values()) for r in results)
+        worst_p95 = max(r["moves"].get("p95_ms", 10 ** 9) for r in results)
+        worst_first = max(r["first_page"].get("p95_ms", 10 ** 9) for r in results)
         out.append(f"| class of 100 on 2 cores ({label}): zero errors, every change applied | {errors} errors | "
                    f"{verdict(errors == 0)} |")
         out.append(f"| … interaction p95 under 250 ms ({label}) | worst page {worst_p95} ms | "
                    f"{verdict(worst_p95 < 250)} |")
         out.append(f"| … first page p95 within 1.5 s ({label}) | worst page {worst_first} ms | "
                    f"{verdict(worst_first <= 1500)} |")
-    floor_rate = stampedes["floor", 100]["moves_per_cpu_second"]
-    slowest = min((r for (n, s), r in stampedes.items() if n != "floor" and s == 100),
-                  key=lambda r: r["moves_per_cpu_second"])
+    floor_rate = next(r for r in data["stampedes"] if r["name"] == "floor" and r["students"] == 100)
+    slowest = min((r for r in data["stampedes"] if r["name"] != "floor" and r["students"] == 100),
+                  key=lambda r: r["moves_per_cpu_second"] or 0)
     out.append(f"| stampede: at least the floor's interactions per second per core | slowest page "
-               f"{slowest['moves_per_cpu_second']} vs floor {floor_rate} moves per CPU-second | "
-               f"{verdict(slowest['moves_per_cpu_second'] >= floor_rate)} |")
-    out.append("")
-    Path(args.out).write_text("\n".join(out) + "\n")
-    log(f"wrote {args.out}")
+               f"{slowest['name']}: {slowest['moves_per_cpu_second']} vs the floor's "
+               f"{floor_rate['moves_per_cpu_second']} moves per CPU-second | "
+               f"{verdict((slowest['moves_per_cpu_second'] or 0) >= (floor_rate['moves_per_cpu_second'] or 0))} |")
+    return [*out, ""]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--raw", default="/tmp/explainer-benchmarks.json",
+                        help="where the figures are kept as JSON (and read from, with --report-only)")
+    parser.add_argument("--report-only", action="store_true", help="write the report from --raw, measure nothing")
+    args = parser.parse_args()
+    if args.report_only:
+        data = json.loads(Path(args.raw).read_text())
+    else:
+        data = measure(args.quick)
+        Path(args.raw).write_text(json.dumps(data))
+    Path(args.out).write_text("\n".join(report(data)))
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
