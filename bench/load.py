@@ -75,7 +75,7 @@ def applied(run, before: str, value: float, lesson: bool) -> bool:
 async def student(url: str, page: str, query: str, results: Results, temperatures: Temperatures, *,
                   start_at: float, until: float, think: tuple[float, float] | None, lesson: bool,
                   opened: asyncio.Event | None = None, go: asyncio.Event | None = None,
-                  load_page: bool = False) -> None:
+                  stop: asyncio.Event | None = None, load_page: bool = False) -> None:
     await asyncio.sleep(start_at)
     session = Session(url, page, query, load_page=load_page)
     try:
@@ -90,7 +90,7 @@ async def student(url: str, page: str, query: str, results: Results, temperature
         drawn = run.digest
         if go is not None:
             await go.wait()
-        while time.perf_counter() < until:
+        while time.perf_counter() < until and not (stop is not None and stop.is_set()):
             if think:
                 await asyncio.sleep(random.uniform(*think))
                 if time.perf_counter() >= until:
@@ -210,10 +210,10 @@ async def stampede_profile(server, page: str, query: str, students: int, seconds
     results = Results()
     temperatures = Temperatures(seed=students + 1)
     opened = [asyncio.Event() for _ in range(students)]
-    go = asyncio.Event()
+    go, stop = asyncio.Event(), asyncio.Event()
     far = time.perf_counter() + 3600
     tasks = [asyncio.create_task(student(server.url, page, query, results, temperatures, start_at=0, until=far,
-                                         think=None, lesson=lesson, opened=opened[i], go=go))
+                                         think=None, lesson=lesson, opened=opened[i], go=go, stop=stop))
              for i in range(students)]
     await asyncio.wait_for(asyncio.gather(*(event.wait() for event in opened)), 120)
     cpu_before = server.cpu_seconds()
@@ -221,15 +221,20 @@ async def stampede_profile(server, page: str, query: str, students: int, seconds
     results.first_page.clear()
     go.set()
     await asyncio.sleep(seconds)
-    # stop everyone: the students check the clock after each move
-    for task in tasks:
-        task.cancel()
-    await asyncio.wait(tasks, timeout=30)
     elapsed = time.perf_counter() - start
     cpu = server.cpu_seconds() - cpu_before
-    moves = len(results.moves)
+    moved = list(results.moves)  # the moves drawn within the window
+    # everyone stops after the move in flight; one still waiting a minute later counts as a timeout
+    stop.set()
+    _, stuck = await asyncio.wait(tasks, timeout=60)
+    for task in stuck:
+        task.cancel()
+        results.errors["timeout"] += 1
+    if stuck:
+        await asyncio.wait(stuck, timeout=15)
+    moves = len(moved)
     return {
-        "profile": "stampede", "students": students, "seconds": round(elapsed, 1), "moves": summary(results.moves),
+        "profile": "stampede", "students": students, "seconds": round(elapsed, 1), "moves": summary(moved),
         "errors": dict(results.errors), "moves_per_second": round(moves / elapsed, 1),
         "server_cpu_share": round(cpu / elapsed, 2), "moves_per_cpu_second": round(moves / cpu, 1) if cpu else None,
     }
