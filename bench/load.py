@@ -53,16 +53,19 @@ def summary(values: list[float]) -> dict:
 
 
 class Temperatures:
-    """Slider values no student has sent before, so that no cache can answer for them."""
+    """Slider values in a shuffled order, so that no cache can answer for them until all 490 have been sent;
+    then they come round again in a new order. Never the value a student already has: that changes nothing."""
 
     def __init__(self, seed: int) -> None:
-        self._values = [round(0.05 + 0.01 * i, 2) for i in range(491) if round(0.05 + 0.01 * i, 2) != 1.0]
-        random.Random(seed).shuffle(self._values)
+        self._random = random.Random(seed)
+        self._values: list[float] = []
 
-    def next(self) -> float:
+    def next(self, current: float) -> float:
         if not self._values:
-            self.__init__(len(self._values) + 1)
-        return self._values.pop()
+            self._values = [round(0.05 + 0.01 * i, 2) for i in range(491)]
+            self._random.shuffle(self._values)
+        value = self._values.pop()
+        return self.next(current) if value == current else value
 
 
 def applied(run, before: str, value: float, lesson: bool) -> bool:
@@ -87,7 +90,7 @@ async def student(url: str, page: str, query: str, results: Results, temperature
         results.first_page.append(run.seconds)
         if run.exceptions:
             results.errors["exception element"] += 1
-        drawn = run.digest
+        drawn, current = run.digest, 1.0  # the slider's default, on the floor as in the lesson
         if go is not None:
             await go.wait()
         while time.perf_counter() < until and not (stop is not None and stop.is_set()):
@@ -95,7 +98,7 @@ async def student(url: str, page: str, query: str, results: Results, temperature
                 await asyncio.sleep(random.uniform(*think))
                 if time.perf_counter() >= until:
                     break
-            value = temperatures.next()
+            value = current = temperatures.next(current)
             try:
                 run = await session.set(SLIDER, value)
             except ProtocolError as error:
