@@ -14,8 +14,10 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY .streamlit/ .streamlit/
-COPY app.py frame.py ./
+COPY app.py ./
 COPY explainer/ explainer/
+COPY lesson/ lesson/
+COPY frame/ frame/
 COPY pages/ pages/
 
 USER explainer

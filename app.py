@@ -2,7 +2,7 @@
 import streamlit as st
 
 import frame
-from explainer import views
+from lesson import views
 
 lesson = frame.start("app.py")
 trace = lesson.view

@@ -11,18 +11,18 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from server import APP, FLOOR, streamlit
+from tests.support import APP, CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE, percentile  # noqa: E402
+from tests.support.server import streamlit  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-DRAWN = f"""() => document.querySelector("{DONE}") !== null
+FLOOR = ROOT / "bench" / "floor_app.py"  # the floor: the least a Streamlit page with one chart costs
+
+DRAWN = f"""() => document.querySelector("{SCRIPT_DONE}") !== null
     && [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].every(c => c.querySelector('svg'))
     && document.querySelectorAll('[data-testid=stVegaLiteChart]').length > 0"""
-CHANGED = f"""(before) => document.querySelector("{DONE}") !== null
+CHANGED = f"""(before) => document.querySelector("{SCRIPT_DONE}") !== null
     && [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].some((c, i) => c.innerHTML !== before[i])"""
 PAGES = {"floor": (FLOOR, "/"), "Home": (APP, "/"), "1 Intuition": (APP, "/Intuition"),
          "2 Q and K": (APP, "/Q_and_K"), "3 Softmax": (APP, "/Softmax"),
@@ -83,14 +83,14 @@ def measure(repeat: int = 15, cold_repeat: int = 3) -> list[dict]:
 
     rows = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name, (app, path) in PAGES.items():
             colds = [cold_start(browser, app, path) for _ in range(cold_repeat)]
             moves = interactions(browser, app, path, name, repeat)
             rows.append({"page": name, "health_s": statistics.median(c[0] for c in colds),
                          "first_page_s": statistics.median(c[1] for c in colds),
                          "move_median_s": statistics.median(moves),
-                         "move_p95_s": sorted(moves)[min(len(moves) - 1, round(0.95 * (len(moves) - 1)))]})
+                         "move_p95_s": percentile(moves, 0.95)})
         browser.close()
     return rows
 

@@ -12,13 +12,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]  # the app's packages, and floor_app
 
 import floor_app  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import explainer  # noqa: E402
 import frame  # noqa: E402
+from lesson import charts  # noqa: E402
+from tests.support import open_page  # noqa: E402
 
 
 def timed(function, repeat: int = 30) -> list[float]:
@@ -31,18 +32,15 @@ def timed(function, repeat: int = 30) -> list[float]:
     return times
 
 
-def page_figures(path: str) -> list[explainer.charts.Figure]:
-    """The figures a page draws for the default lesson state."""
+def page_figures(path: str) -> list[charts.Figure]:
+    """The figures a page draws for the default lesson state (every figure shown passes through show._drawing)."""
     drawn = []
-    original = frame.chart
-    frame.chart = lambda figure, **options: (drawn.append(figure), original(figure, **options))[1]
+    original = frame.show._drawing
+    frame.show._drawing = lambda figure: (drawn.append(figure), original(figure))[1]
     try:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        if path != "app.py":
-            at.switch_page(path)
-        at.run()
+        open_page(path)
     finally:
-        frame.chart = original
+        frame.show._drawing = original
     return drawn
 
 

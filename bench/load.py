@@ -26,10 +26,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from protocol import ProtocolError, Session
-from server import APP, ROOT, nginx, streamlit
+from tests.support import APP, CHROMIUM, CHROMIUM_ARGS, ROOT, SCRIPT_DONE, percentile
+from tests.support.protocol import ProtocolError, Session
+from tests.support.server import nginx, streamlit
 
 SLIDER = "Temperature"
 
@@ -48,7 +49,7 @@ def summary(values: list[float]) -> dict:
         return {"n": 0}
     ordered = sorted(values)
     return {"n": len(values), "p50_ms": round(1000 * statistics.median(ordered)),
-            "p95_ms": round(1000 * ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]),
+            "p95_ms": round(1000 * percentile(ordered, 0.95)),
             "max_ms": round(1000 * ordered[-1])}
 
 
@@ -124,15 +125,13 @@ async def browser_student(url: str, page: str, results: Results, *, start_at: fl
     """A real Chromium tab doing what the protocol students do, to check that they tell the truth."""
     from playwright.async_api import async_playwright
 
-    done = "[data-testid='stApp'][data-test-script-state='notRunning']"
     await asyncio.sleep(start_at)
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"])
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         tab = await browser.new_page(viewport={"width": 1280, "height": 900})
         start = time.perf_counter()
         await tab.goto(url + page)
-        await tab.wait_for_selector(done, timeout=60_000)
+        await tab.wait_for_selector(SCRIPT_DONE, timeout=60_000)
         await tab.wait_for_selector("[data-testid=stVegaLiteChart] svg", timeout=60_000)
         results.browser_first_page.append(time.perf_counter() - start)
         thumb = tab.locator(f'input[type=range][aria-label="{SLIDER}"]').first
@@ -144,7 +143,7 @@ async def browser_student(url: str, page: str, results: Results, *, start_at: fl
             await tab.keyboard.press("ArrowRight")
             await tab.wait_for_function(
                 "([sel, before]) => { const c = [...document.querySelectorAll(sel)].pop();"
-                " return c && c.innerHTML !== before && document.querySelector(\"" + done.replace('"', '\\"')
+                " return c && c.innerHTML !== before && document.querySelector(\"" + SCRIPT_DONE.replace('"', '\\"')
                 + "\"); }", arg=["[data-testid=stVegaLiteChart]", before], timeout=60_000, polling=10)
             results.browser_moves.append(time.perf_counter() - start)
         await browser.close()

@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import explainer  # noqa: E402
 import frame  # noqa: E402
+from tests.support import open_page, percentile  # noqa: E402
 
 TEMPERATURES = [round(0.3 + 0.037 * i, 2) for i in range(200)]  # all different: each one new to the server
 INTERACTIONS = {
@@ -31,11 +32,6 @@ INTERACTIONS = {
     "positions toggle": ("sidebar_positional", [False, True]),
     "sentence": ("sidebar_sentence", list(explainer.EXAMPLES[1:])),
 }
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def time_runs(at: AppTest, key: str, values: list, runs: int, *, repeat: bool) -> list[float]:
@@ -66,13 +62,6 @@ def floor_app() -> AppTest:
     return AppTest.from_file(str(ROOT / "bench" / "floor_app.py"), default_timeout=60).run()
 
 
-def page_app(path: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if path != "app.py":
-        at.switch_page(path)
-    return at.run()
-
-
 def measure(runs: int) -> list[dict]:
     rows = []
     floor = {}
@@ -86,7 +75,7 @@ def measure(runs: int) -> list[dict]:
             for repeat in (False, True):
                 if len(values) <= 3 and not repeat:
                     continue  # too few values to be new every time
-                times = time_runs(page_app(page.path), key, values, runs, repeat=repeat)
+                times = time_runs(open_page(page.path), key, values, runs, repeat=repeat)
                 rows.append({"page": page.title, "interaction": name, "values": "seen" if repeat else "new",
                              "median": statistics.median(times), "p95": percentile(times, 0.95),
                              "ratio": statistics.median(times) / floor[repeat]})

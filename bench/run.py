@@ -24,11 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import browser
 import engine
 import reruns
-from server import APP, FLOOR, ROOT
-
-PAGES = {"floor": (FLOOR, "/"), "Home": (APP, "/"), "1 Intuition": (APP, "/Intuition"),
-         "2 Q and K": (APP, "/Q_and_K"), "3 Softmax": (APP, "/Softmax"),
-         "4 V and the second MatMul": (APP, "/V_and_the_second_MatMul")}
+from browser import PAGES, ROOT
 
 
 def machine() -> list[str]:
@@ -36,7 +32,7 @@ def machine() -> list[str]:
                 if line.startswith("model name")), platform.processor())
     memory = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
                       if line.startswith("MemTotal"))) / 1024 ** 2
-    chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True).stdout.strip()
+    chromium = subprocess.run([browser.CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
     nginx_version = subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip()
     versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("streamlit", "altair", "pandas", "numpy"))
     return [f"- Date: {datetime.date.today().isoformat()}",

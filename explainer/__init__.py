@@ -1,22 +1,22 @@
-"""The attention engine: pure numpy, no streamlit. One function per step of the lesson, and one call for all.
+"""The attention engine: numpy only (no pandas, altair or streamlit). One function per step, and one call for all.
 
 >>> trace = run_attention("jane visits africa")
 >>> trace.tokens[int(trace.weights[0].argmax())]
 'visits'
 """
-from . import charts, state, views
+from . import experiments
 from .attention import (
     apply_mask,
     attend,
     causal_mask,
     cosine_scores,
     dot_scores,
+    exponentials,
     merge_heads,
     scaled_dot_product_attention,
     softmax,
     split_heads,
 )
-from .frames import tidy, wide
 from .positions import model_input, positional_encoding
 from .tokens import MAX_CHARS, MAX_WORDS, InputError, find_words, fit_sentence, tokenize
 from .trace import HEAD_COUNTS, SIMILARITIES, STEPS, WEIGHT_SETS, Matrix, Settings, Trace, run_attention
@@ -24,12 +24,12 @@ from .vocabulary import D_MODEL, DEFAULT_SENTENCE, EXAMPLES, FEATURES, VOCABULAR
 from .weights import CONTENTS, D_K, QUESTIONS, Projections, designed_weights, project, random_weights
 
 __all__ = [
-    "MAX_CHARS", "charts", "fit_sentence", "state", "views",
+    "MAX_CHARS", "experiments", "fit_sentence",
     "CONTENTS", "D_K", "D_MODEL", "DEFAULT_SENTENCE", "EXAMPLES", "FEATURES", "HEAD_COUNTS", "MAX_WORDS",
     "QUESTIONS", "SIMILARITIES", "STEPS", "VOCABULARY", "WEIGHT_SETS",
     "InputError", "Matrix", "Projections", "Settings", "Trace",
     "apply_mask", "attend", "causal_mask", "cosine_scores", "designed_weights", "dot_scores", "embed",
-    "find_words", "merge_heads", "model_input", "positional_encoding", "project", "random_weights",
-    "run_attention", "scaled_dot_product_attention", "softmax", "split_heads", "tidy", "tokenize",
-    "unknown_word_vector", "wide",
+    "exponentials", "find_words", "merge_heads", "model_input", "positional_encoding", "project", "random_weights",
+    "run_attention", "scaled_dot_product_attention", "softmax", "split_heads", "tokenize",
+    "unknown_word_vector",
 ]

@@ -24,9 +24,18 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
     .. math::  \\mathrm{softmax}(x)_j = \\frac{e^{x_j - m}}{\\sum_l e^{x_l - m}},\\quad m = \\max_l x_l
 
-    Subtracting the maximum changes nothing mathematically (it cancels) but keeps exp() from overflowing, so
-    finite inputs as large as ±1e300 give finite probabilities. -inf marks a masked entry and gets probability 0;
-    a slice with every entry masked has no probabilities to give and raises ValueError.
+    -inf marks a masked entry and gets probability 0; a slice with every entry masked has no probabilities to give
+    and raises ValueError. See `exponentials` for the numerators.
+    """
+    e = exponentials(x, axis)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def exponentials(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Softmax's numerators: e^(x - max) along `axis`, so the largest entry of each slice becomes e^0 = 1.
+
+    Subtracting the maximum changes nothing in the probabilities (it cancels in the division) but keeps exp()
+    from overflowing, so finite inputs as large as ±1e300 give finite results. -inf (masked) gives 0.
     """
     x = np.asarray(x, dtype=float)
     if x.ndim == 0 or x.size == 0:
@@ -40,8 +49,7 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
         raise ValueError(f"softmax got a slice along axis {axis} with every entry masked (-inf): "
                          "at least one entry must stay unmasked")
     with np.errstate(over="ignore"):  # x - peak may round to -inf for ±1e308; exp(-inf) = 0 is right
-        e = np.exp(x - peak)
-    return e / e.sum(axis=axis, keepdims=True)
+        return np.exp(x - peak)
 
 
 def dot_scores(Q: np.ndarray, K: np.ndarray) -> np.ndarray:
@@ -68,6 +76,10 @@ def cosine_scores(Q: np.ndarray, K: np.ndarray) -> np.ndarray:
 
 
 def _unit_rows(a: np.ndarray) -> np.ndarray:
+    """Each row divided by its length (zero rows stay zero). Rows are first divided by their largest entry, so
+    that squaring tiny (1e-160) or huge (1e160) entries for the length cannot underflow or overflow."""
+    peak = np.abs(a).max(axis=-1, keepdims=True)
+    a = np.divide(a, peak, out=np.zeros_like(a), where=peak > 0)
     length = np.linalg.norm(a, axis=-1, keepdims=True)
     return np.divide(a, length, out=np.zeros_like(a), where=length > 0)
 

@@ -24,7 +24,7 @@ HEAD_COUNTS = (1, 2, 4)
 class Settings:
     """Every knob of the chain. The defaults are the lesson's case."""
 
-    weights: str = "designed"  # "designed" (hand-set, explainable) or "random" (untrained, from `seed`)
+    weight_set: str = "designed"  # "designed" (hand-set, explainable) or "random" (untrained, from `seed`)
     seed: int = 0  # random weights only
     positional: bool = True  # add sinusoidal positions to the embeddings
     scaled: bool = True  # divide the scores by √d_k (per head)
@@ -34,8 +34,8 @@ class Settings:
     heads: int = 1  # d_k split over this many heads; 1 is the lesson's case
 
     def __post_init__(self) -> None:
-        if self.weights not in WEIGHT_SETS:
-            raise ValueError(f"weights must be one of {WEIGHT_SETS}, got {self.weights!r}")
+        if self.weight_set not in WEIGHT_SETS:
+            raise ValueError(f"weight_set must be one of {WEIGHT_SETS}, got {self.weight_set!r}")
         if self.similarity not in SIMILARITIES:
             raise ValueError(f"similarity must be one of {SIMILARITIES}, got {self.similarity!r}")
         if self.heads not in HEAD_COUNTS:
@@ -180,7 +180,7 @@ def unique_labels(tokens: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 def run_attention(sentence: str, **settings) -> Trace:
     """Run self-attention on a sentence and keep every step.
 
-    `settings` are the fields of Settings (weights, seed, positional, scaled, temperature, causal, similarity,
+    `settings` are the fields of Settings (weight_set, seed, positional, scaled, temperature, causal, similarity,
     heads). Raises InputError for a sentence the lesson cannot use, ValueError for a bad setting.
     """
     unknown_names = set(settings) - {f.name for f in fields(Settings)}
@@ -193,7 +193,7 @@ def run_attention(sentence: str, **settings) -> Trace:
 
     positions = positional_encoding(n_tokens, d_model) if config.positional else np.zeros_like(embeddings)
     X = model_input(embeddings, positions)  # (n, d_model)
-    W = designed_weights() if config.weights == "designed" else random_weights(config.seed)
+    W = designed_weights() if config.weight_set == "designed" else random_weights(config.seed)
     Q, K, V = project(X, W.W_Q), project(X, W.W_K), project(X, W.W_V)  # (n, d_k) each
 
     Qh, Kh, Vh = (split_heads(M, config.heads) for M in (Q, K, V))  # (h, n, d_head)

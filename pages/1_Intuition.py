@@ -2,7 +2,7 @@
 import streamlit as st
 
 import frame
-from explainer import charts, views
+from lesson import charts, views
 
 PAGE = "pages/1_Intuition.py"
 lesson = frame.start(PAGE)

@@ -2,7 +2,8 @@
 import streamlit as st
 
 import frame
-from explainer import charts, views, wide
+from lesson import charts, views
+from lesson.frames import wide
 
 PAGE = "pages/2_Q_and_K.py"
 lesson = frame.start(PAGE)

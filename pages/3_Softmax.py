@@ -2,7 +2,7 @@
 import streamlit as st
 
 import frame
-from explainer import charts, views
+from lesson import charts, views
 
 PAGE = "pages/3_Softmax.py"
 lesson = frame.start(PAGE)
@@ -78,7 +78,8 @@ sweep = views.temperature_sweep(trace, focus)
 frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),
                          mark_x=state.temperature, title=f"The row of “{word}” as the temperature changes",
                          y_title="attention weight"),
-            alt_text=f"Each key's weight in the row of {word} for temperatures from 0.05 to 5.",
+            alt_text=f"Each key's weight in the row of {word} for temperatures from {sweep.temperature.min():g} to "
+                     f"{sweep.temperature.max():g}.",
             numbers=lambda: sweep.pivot(index="temperature", columns="key", values="weight"))
 
 frame.footer(PAGE)

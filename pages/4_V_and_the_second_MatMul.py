@@ -2,7 +2,8 @@
 import streamlit as st
 
 import frame
-from explainer import charts, tidy, views, wide
+from lesson import charts, views
+from lesson.frames import tidy, wide
 
 PAGE = "pages/4_V_and_the_second_MatMul.py"
 lesson = frame.start(PAGE)

@@ -12,15 +12,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from server import streamlit  # bench/, which tests/conftest.py puts on the path
 
 import frame
+from tests.support import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE
+from tests.support.server import streamlit
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 REQUIRED = os.environ.get("EXPLAINER_REQUIRE_BROWSER") == "1"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+DRAWN = """() => { const charts = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')];
+                   return charts.length > 0 && charts.every(chart => chart.querySelector('svg')); }"""
 VIEW = {"sentence": "the cat sat on the mat", "focus": "mat", "temperature": "0.5", "positions": "off"}
 
 
@@ -39,7 +38,7 @@ def browser():
     except ImportError:
         _unavailable("the playwright package is not installed (pip install -r requirements-dev.txt)")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
 
@@ -62,12 +61,17 @@ def page(browser):
 
 
 def settle(tab, timeout: float = 30_000) -> None:
-    """Wait until the app has finished the run that the last action started, and its charts are drawn."""
-    with contextlib.suppress(Exception):  # the run may be over before we look
+    """Wait until the app has finished the run that the last action started, and its charts are drawn (every
+    lesson page has some: a page with none has not been drawn yet).
+
+    Fails (Playwright's TimeoutError) when the run does not finish or a chart is not drawn in time.
+    """
+    from playwright.sync_api import TimeoutError as Timeout
+
+    with contextlib.suppress(Timeout):  # the run may be over before we look: then there is nothing to wait for
         tab.wait_for_selector("[data-testid='stApp'][data-test-script-state='running']", timeout=700)
-    tab.wait_for_selector(DONE, timeout=timeout)
-    with contextlib.suppress(Exception):
-        tab.wait_for_selector("[data-testid=stVegaLiteChart] svg", timeout=5000)
+    tab.wait_for_selector(SCRIPT_DONE, timeout=timeout)
+    tab.wait_for_function(DRAWN, timeout=timeout)
     time.sleep(0.4)
 
 

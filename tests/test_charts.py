@@ -3,7 +3,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explainer import DEFAULT_SENTENCE, charts, run_attention, tidy, views
+from explainer import DEFAULT_SENTENCE, experiments, run_attention
+from lesson import charts, views
+from lesson.frames import tidy
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +109,7 @@ def test_vectors_draw_an_arrow_per_query_and_key(trace):
 
 
 def test_lines_melt_several_columns_into_series():
-    table = views.scaling_experiment(d_ks=(1, 4), samples=20)
+    table = pd.DataFrame(experiments.scaling(d_ks=(1, 4), samples=20))
     spec, marks = layers(charts.lines(table, x="d_k", y=["std of q·k", "√d_k"], log_x=True, title="t"))
     assert marks["line"]["encoding"]["x"]["scale"]["type"] == "log"
     assert set(data_of(spec).series) == {"std of q·k", "√d_k"}

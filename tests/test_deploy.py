@@ -5,7 +5,7 @@
 import re
 import tomllib
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 
 def test_the_config_is_fit_for_a_classroom_and_keeps_streamlits_protections():
@@ -31,7 +31,7 @@ def test_the_dockerfile_runs_the_app_as_a_non_root_user_with_a_health_check():
     copied = {source.rstrip("/") for word, *rest in instructions if word == "COPY"
               for source in rest[0].replace("--chown=explainer:explainer ", "").split()[:-1]}
     # everything the running app reads, and nothing it does not
-    assert copied == {"requirements.txt", ".streamlit", "app.py", "frame.py", "explainer", "pages"}
+    assert copied == {"requirements.txt", ".streamlit", "app.py", "explainer", "lesson", "frame", "pages"}
     for source in copied:
         assert (ROOT / source).exists(), source
 

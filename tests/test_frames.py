@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from explainer import FEATURES, Matrix, run_attention, tidy, wide
+from explainer import FEATURES, Matrix, run_attention
+from lesson.frames import tidy, wide
 
 
 def test_tidy_has_one_row_per_cell_with_labels_and_values():

@@ -4,8 +4,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from explainer import state
-from tests.conftest import PAGES, ROOT, charts, open_page
+from frame.store import STREAMLITS_OWN
+from lesson import state
+from tests.support import PAGES, ROOT, charts, open_page
 from tests.test_state import queries
 
 HOSTILE = [
@@ -57,7 +58,7 @@ def test_a_sentence_typed_in_the_sidebar_goes_through_the_same_checks(page):
 def test_any_link_opens_every_page_without_an_exception(page, params):
     at = open_page(page, {k: v for k, v in params.items() if v != []})
     assert not at.exception, [e.message for e in at.exception]
-    url = {k: v for k, v in at.query_params.items() if k not in state.IGNORED_PARAMETERS}
+    url = {k: v for k, v in at.query_params.items() if k not in STREAMLITS_OWN}
     assert url == state.to_query(at.session_state["lesson"]), "the URL is the view's clean link"
 
 
@@ -79,6 +80,7 @@ def test_hostile_link_values_get_a_notice_and_a_clean_url():
 
 
 def test_no_page_renders_html_from_text():
-    sources = [ROOT / "app.py", ROOT / "frame.py", *sorted((ROOT / "pages").glob("*.py"))]
+    sources = [ROOT / "app.py", *sorted((ROOT / "frame").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]
+    assert len(sources) > 6
     for source in sources:
         assert "unsafe_allow_html" not in Path(source).read_text(), source

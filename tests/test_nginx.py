@@ -12,8 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from protocol import ProtocolError, Session  # bench/, which tests/conftest.py puts on the path
-from server import nginx, stop, streamlit
+
+from tests.support.protocol import ProtocolError, Session
+from tests.support.server import nginx, stop, streamlit
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REQUIRED = os.environ.get("EXPLAINER_REQUIRE_NGINX") == "1"
@@ -42,27 +43,35 @@ async def student(url: str, path: str = LINK[0], query: str = LINK[1]) -> Sessio
 
 
 def test_the_route_cookie_keeps_a_session_on_its_replica(cluster):
-    url, _, _ = cluster
+    url, first, second = cluster
 
-    async def scenario(keep_cookie: bool) -> list[bool]:
-        resumed = []
+    async def scenario() -> list[tuple[bool, list[bool]]]:
+        found = []
         for _ in range(8):
             session = await student(url)
             assert session.cookie.startswith("explainer_route=")
             moved = await session.set("Temperature", 0.7)
             assert moved.query["temperature"] == "0.7"
             first_id = session.session_id
-            if not keep_cookie:
-                session.cookie = ""  # a browser that lost its cookie: nginx picks a replica afresh
-            again = await session.reconnect()
-            resumed.append(session.session_id == first_id)
+            again = await session.reconnect()  # through nginx, with the cookie
+            through_nginx = session.session_id == first_id
             assert again.title.startswith("3 · Softmax") and not again.exceptions
             assert (await session.set("Temperature", 0.8)).query["temperature"] == "0.8"
             await session.close()
-        return resumed
+            # The control: the same reconnect sent straight to each replica. Only the replica holding the
+            # session can resume it, so a resumed reconnect through nginx proves it was routed there.
+            direct = []
+            for replica in (first, second):
+                session.base_url, session.session_id = replica.url, first_id
+                await session.reconnect()
+                direct.append(session.session_id == first_id)
+                await session.close()
+            found.append((through_nginx, direct))
+        return found
 
-    assert all(run(scenario(keep_cookie=True))), "with its cookie, a reconnect finds its own session"
-    assert not all(run(scenario(keep_cookie=False))), "without it, some land on the other replica (the control)"
+    for through_nginx, direct in run(scenario()):
+        assert sorted(direct) == [False, True], "exactly one replica holds the session (the control)"
+        assert through_nginx, "with its cookie, a reconnect through nginx finds its own session"
 
 
 def test_a_replica_stopped_mid_class_loses_only_its_own_sessions(cluster):

@@ -3,8 +3,9 @@ import json
 
 import pytest
 
-from explainer import EXAMPLES, state
-from tests.conftest import PAGES, charts, open_page, titles
+from explainer import EXAMPLES
+from lesson import state
+from tests.support import PAGES, charts, open_page, titles
 
 UNKNOWN = "zanzibar glows brightly tonight"
 
@@ -42,7 +43,7 @@ CONTROLS = [
     ("sidebar_sentence", "the dog chased the ball", "sentence", "the dog chased the ball"),
     ("sidebar_example", EXAMPLES[3], "sentence", EXAMPLES[3]),
     ("sidebar_focus", 2, "focus", 2),
-    ("sidebar_weights", "random", "weights", "random"),
+    ("sidebar_weight_set", "random", "weight_set", "random"),
     ("sidebar_positional", False, "positional", False),
     ("sidebar_scaled", False, "scaled", False),
     ("sidebar_temperature", 0.3, "temperature", 0.3),

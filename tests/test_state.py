@@ -3,12 +3,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explainer import EXAMPLES, MAX_CHARS, MAX_WORDS, fit_sentence, run_attention, state, tokenize
-from explainer.state import DEFAULT, LessonState, clean, from_query, to_query
+from explainer import EXAMPLES, MAX_CHARS, MAX_WORDS, fit_sentence, run_attention, tokenize
+from lesson import state
+from lesson.state import DEFAULT, LessonState, clean, from_query, to_query
 
 MARKER = "<b>zq"  # typed into values; must never come back in a notice
 
-parameter_names = st.sampled_from([*state.PARAMETERS.values(), "embed", "unknown", "x" * 40, ""])
+parameter_names = st.sampled_from([*state.PARAMETERS.values(), "unknown", "x" * 40, ""])
 values = st.text(max_size=40) | st.sampled_from(["on", "off", "2", "4", "-1", "1e309", "nan", "inf", "0.001", "visits",
                                                  "the (2)", "random", "cosine", "99999", " 3 ", MARKER])
 queries = st.dictionaries(parameter_names | st.text(max_size=10), values | st.lists(values, max_size=3), max_size=12)
@@ -21,7 +22,7 @@ def assert_valid(lesson: LessonState) -> None:
     assert 0 <= lesson.head < lesson.heads
     assert state.SEED_RANGE[0] <= lesson.seed <= state.SEED_RANGE[1]
     assert state.TEMPERATURE_RANGE[0] <= lesson.temperature <= state.TEMPERATURE_RANGE[1]
-    trace = run_attention(lesson.sentence, **lesson.settings())
+    trace = run_attention(lesson.sentence, **vars(lesson.settings))
     assert trace.head(lesson.head).weights.shape == (n, n)
 
 
@@ -42,7 +43,7 @@ def lesson_states(draw):
     n = len(tokenize(sentence))
     heads = draw(st.sampled_from([1, 2, 4]))
     return LessonState(
-        sentence=sentence, weights=draw(st.sampled_from(["designed", "random"])), seed=draw(st.integers(0, 9999)),
+        sentence=sentence, weight_set=draw(st.sampled_from(["designed", "random"])), seed=draw(st.integers(0, 9999)),
         positional=draw(st.booleans()), scaled=draw(st.booleans()),
         temperature=draw(st.integers(1, 500)) / 100, causal=draw(st.booleans()),
         similarity=draw(st.sampled_from(["dot", "cosine"])), heads=heads, head=draw(st.integers(0, heads - 1)),
@@ -70,7 +71,7 @@ def test_the_default_view_has_an_empty_link_and_defaults_are_left_out():
     ({"seed": "12.5"}, "seed", 0, "'seed' must be a whole number"),
     ({"seed": "123456"}, "seed", 9999, "using 9999"),
     ({"positions": "maybe"}, "positional", True, "'positions' must be on or off: using on."),
-    ({"weights": "trained"}, "weights", "designed", "'weights' must be one of designed, random"),
+    ({"weights": "trained"}, "weight_set", "designed", "'weights' must be one of designed, random"),
     ({"heads": "3"}, "heads", 1, "'heads' must be one of 1, 2, 4"),
     ({"heads": "2", "head": "5"}, "head", 0, "'head' must be a head from 1 to 2"),
     ({"focus": "paris"}, "focus", 0, "'focus' must be a word of the sentence"),
@@ -87,8 +88,8 @@ def test_a_link_may_count_words_by_label_and_repeat_a_parameter():
     assert (lesson.focus, lesson.key, notices) == (4, 5, [])
 
 
-def test_unknown_parameters_are_ignored_with_a_count_and_streamlits_own_are_not_counted():
-    lesson, notices = from_query({"colour": "red", "x": "1", "embed": "true"})
+def test_unknown_parameters_are_ignored_with_a_count():
+    lesson, notices = from_query({"colour": "red", "x": "1"})
     assert lesson == DEFAULT
     assert notices == ["The link had 2 settings this lesson does not know; they were ignored."]
 

@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from explainer import DEFAULT_SENTENCE, run_attention, views
+from explainer import DEFAULT_SENTENCE, run_attention
+from lesson import views
 
 
 @pytest.fixture(scope="module")
@@ -102,14 +103,6 @@ def test_temperature_sweep_keeps_the_order_and_sharpens(trace):
         assert weights.idxmax() == "visits"
         assert weights.sum() == pytest.approx(1.0)
     assert rows[0.1]["visits"] > rows[1.0]["visits"] > rows[5.0]["visits"]
-
-
-def test_scaling_experiment_shows_spread_growing_like_root_d_k():
-    table = views.scaling_experiment(d_ks=(4, 64, 256), samples=600, seed=1)
-    np.testing.assert_allclose(table["std of q·k"], np.sqrt([4, 64, 256]), rtol=0.1)
-    unscaled, scaled = table["largest weight, unscaled"], table["largest weight, ÷√d_k"]
-    assert unscaled.is_monotonic_increasing and unscaled.iloc[-1] > 0.8
-    assert scaled.max() < 0.5
 
 
 def test_contributions_add_up_to_the_output(trace):

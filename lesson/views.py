@@ -1,17 +1,17 @@
 """What the lesson pages show, derived from a Trace: small tables a student can check by hand.
 
-Every function here reads a finished trace (or, for the experiments, draws its own random numbers) and returns a
-tidy DataFrame; the pages draw them and compute nothing themselves.
+Every function here reads a finished trace (or an experiment of the engine) and returns a tidy DataFrame; the
+numbers come from the engine (explainer), which these functions only arrange. The pages draw them and compute
+nothing themselves.
 """
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
 
-from .attention import softmax
-from .trace import STEPS, Trace
+from explainer import STEPS, Trace, cosine_scores, dot_scores, experiments, exponentials, softmax
+
+from .state import TEMPERATURE_RANGE
 
 
 def _one_head(trace: Trace) -> None:
@@ -95,11 +95,9 @@ def dot_product_terms(trace: Trace, query: int, key: int) -> pd.DataFrame:
 def similarities(trace: Trace, query: int) -> pd.DataFrame:
     """For one query, every key's dot product beside its cosine similarity, with both vectors' lengths."""
     query = _check_token(trace, query)
-    q = trace.Q[query]
-    q_len, k_len = np.linalg.norm(q), np.linalg.norm(trace.K, axis=1)
-    dot = trace.K @ q
-    cosine = np.divide(dot, q_len * k_len, out=np.zeros_like(dot), where=(q_len * k_len) > 0)
-    return pd.DataFrame({"key": trace.labels, "dot": dot, "cosine": cosine, "|q|": q_len, "|k|": k_len})
+    q = trace.Q[query : query + 1]
+    return pd.DataFrame({"key": trace.labels, "dot": dot_scores(q, trace.K)[0], "cosine": cosine_scores(q, trace.K)[0],
+                         "|q|": np.linalg.norm(q), "|k|": np.linalg.norm(trace.K, axis=1)})
 
 
 def vectors_2d(trace: Trace) -> tuple[pd.DataFrame, str]:
@@ -115,10 +113,7 @@ def vectors_2d(trace: Trace) -> tuple[pd.DataFrame, str]:
     elif Q.shape[1] == 2:
         xy, note = np.vstack([Q, K]), f"the two dimensions themselves ({trace.qk_dims[0]}, {trace.qk_dims[1]})"
     else:
-        both = np.vstack([Q, K])
-        _, singular, axes = np.linalg.svd(both, full_matrices=False)  # directions of greatest spread, through 0
-        xy = both @ axes[:2].T
-        kept = (singular[:2] ** 2).sum() / max((singular**2).sum(), 1e-300)
+        xy, kept = experiments.main_plane(np.vstack([Q, K]))
         note = (f"the two directions along which the {Q.shape[1]}-dimensional vectors spread most "
                 f"(they keep {kept:.0%} of the spread), so dot products in the picture are close to the real "
                 "ones, not equal")
@@ -137,16 +132,13 @@ def softmax_steps(trace: Trace, query: int) -> pd.DataFrame:
     Masked keys (causal mask) have no scaled score (NaN here) and probability 0.
     """
     query = _check_token(trace, query)
-    raw = trace.scores[query]
     scaled = trace.logits[query]
-    shifted = np.exp(scaled - scaled.max())
-    probability = shifted / shifted.sum()
     masked = np.isneginf(scaled)
     steps = {
-        "1 raw score": raw,
+        "1 raw score": trace.scores[query],
         "2 scaled": np.where(masked, np.nan, scaled),
-        "3 exp(scaled − max)": shifted,
-        "4 probability": probability,
+        "3 exp(scaled − max)": exponentials(scaled),
+        "4 probability": trace.weights[query],
     }
     n = len(trace.labels)
     return pd.DataFrame({
@@ -159,10 +151,11 @@ def softmax_steps(trace: Trace, query: int) -> pd.DataFrame:
 
 
 def temperature_sweep(trace: Trace, query: int, temperatures: np.ndarray | None = None) -> pd.DataFrame:
-    """How one query's weights change with temperature, everything else as in the trace."""
+    """How one query's weights change with temperature, everything else as in the trace; by default over the
+    temperatures a student can choose."""
     query = _check_token(trace, query)
     if temperatures is None:
-        temperatures = np.geomspace(0.01, 5, 46)
+        temperatures = np.geomspace(*TEMPERATURE_RANGE, 46)
     untempered = trace.logits[query] * trace.settings.temperature  # the scaled scores before ÷ T
     temperatures = np.asarray(temperatures, dtype=float)
     weights = softmax(untempered[None, :] / temperatures[:, None])  # (n_temperatures, n_keys)
@@ -174,28 +167,9 @@ def temperature_sweep(trace: Trace, query: int, temperatures: np.ndarray | None 
     })
 
 
-def scaling_experiment(d_ks: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512), n_keys: int = 10,
-                       samples: int = 400, seed: int = 0) -> pd.DataFrame:
-    """Why divide by √d_k: for random q and k with unit-variance entries, the spread of q·k grows like √d_k.
-
-    For each d_k, draws `samples` queries and n_keys keys per query, and reports the measured standard deviation
-    of q·k beside √d_k, and the average largest softmax weight in a row with and without the division
-    (1 means the softmax has saturated into a one-hot row; 1/n_keys would be uniform).
-    """
-    rng = np.random.default_rng(seed)
-    rows = []
-    for d_k in d_ks:
-        q = rng.standard_normal((samples, 1, d_k))
-        k = rng.standard_normal((samples, n_keys, d_k))
-        dots = (q * k).sum(axis=-1)  # (samples, n_keys)
-        rows.append({
-            "d_k": d_k,
-            "std of q·k": float(dots.std()),
-            "√d_k": math.sqrt(d_k),
-            "largest weight, unscaled": float(softmax(dots).max(axis=-1).mean()),
-            "largest weight, ÷√d_k": float(softmax(dots / math.sqrt(d_k)).max(axis=-1).mean()),
-        })
-    return pd.DataFrame(rows)
+def scaling_experiment() -> pd.DataFrame:
+    """The √d_k experiment (explainer.experiments.scaling) as a table: one row per d_k."""
+    return pd.DataFrame(experiments.scaling())
 
 
 def contributions(trace: Trace, query: int) -> pd.DataFrame:

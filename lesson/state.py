@@ -10,27 +10,19 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
-from .tokens import fit_sentence, tokenize
-from .trace import HEAD_COUNTS, SIMILARITIES, WEIGHT_SETS, Settings, unique_labels
-from .vocabulary import DEFAULT_SENTENCE
+from explainer import DEFAULT_SENTENCE, HEAD_COUNTS, SIMILARITIES, WEIGHT_SETS, Settings, fit_sentence, tokenize
+from explainer.trace import unique_labels
 
 SEED_RANGE = (0, 9999)
 TEMPERATURE_RANGE = (0.01, 5.0)
 
 
 @dataclass(frozen=True)
-class LessonState:
-    """What a student sees: the sentence, the chain's settings, and which word (and key, and head) is in focus."""
+class LessonState(Settings):
+    """What a student sees: the chain's settings (every field of Settings, with its default), the sentence, and
+    which word (and key, and head) is in focus."""
 
     sentence: str = DEFAULT_SENTENCE
-    weights: str = "designed"
-    seed: int = 0
-    positional: bool = True
-    scaled: bool = True
-    temperature: float = 1.0
-    causal: bool = False
-    similarity: str = "dot"
-    heads: int = 1
     head: int = 0  # which head the pages show, 0-based (links count from 1)
     focus: int = 0  # the query word in focus: its position in the sentence
     key: int | None = None  # the key word in focus on the Q and K page; None = the focus word's top key
@@ -40,17 +32,18 @@ class LessonState:
     def labels(self) -> tuple[str, ...]:
         return unique_labels(tokenize(self.sentence))
 
-    def settings(self) -> dict:
-        """The keyword arguments of run_attention for this state."""
-        return {f.name: getattr(self, f.name) for f in fields(Settings)}
+    @property
+    def settings(self) -> Settings:
+        """The settings of run_attention for this state."""
+        return Settings(**{f.name: getattr(self, f.name) for f in fields(Settings)})
 
 
 DEFAULT = LessonState()
 
-# Link parameter names: the field names, except where a shorter word reads better in an address bar.
-PARAMETERS = {f.name: f.name for f in fields(LessonState)} | {"positional": "positions", "scaled": "scaling"}
+# Link parameter names: the field names, except where another word reads better in an address bar.
+PARAMETERS = {f.name: f.name for f in fields(LessonState)} | {
+    "weight_set": "weights", "positional": "positions", "scaled": "scaling"}
 _FIELD_OF = {parameter: name for name, parameter in PARAMETERS.items()}
-IGNORED_PARAMETERS = ("embed", "embed_options")  # Streamlit's own
 
 _TRUE, _FALSE = {"on", "true", "1", "yes"}, {"off", "false", "0", "no"}
 
@@ -137,7 +130,7 @@ def clean(raw: Mapping[str, object], base: LessonState = DEFAULT) -> tuple[Lesso
                          shown=PARAMETERS["temperature"])
     state = LessonState(
         sentence=sentence,
-        weights=choice("weights", WEIGHT_SETS),
+        weight_set=choice("weight_set", WEIGHT_SETS),
         seed=number("seed", *SEED_RANGE, whole=True, default=DEFAULT.seed, shown="seed"),
         positional=flag("positional"),
         scaled=flag("scaled"),
@@ -154,7 +147,10 @@ def clean(raw: Mapping[str, object], base: LessonState = DEFAULT) -> tuple[Lesso
 
 
 def from_query(params: Mapping[str, str | list[str]]) -> tuple[LessonState, list[str]]:
-    """The state a link describes. Always valid: anything unusable in it is replaced and noticed."""
+    """The state a link describes. Always valid: anything unusable in it is replaced and noticed.
+
+    `params` holds the lesson's parameters only: the app's frame leaves out Streamlit's own before calling this.
+    """
     raw: dict[str, object] = {}
     unknown = 0
     for parameter, value in params.items():
@@ -162,8 +158,6 @@ def from_query(params: Mapping[str, str | list[str]]) -> tuple[LessonState, list
             if not value:
                 continue
             value = value[-1]  # a repeated parameter: the last one wins, as in the browser's own reading
-        if parameter in IGNORED_PARAMETERS:
-            continue
         if parameter not in _FIELD_OF:
             unknown += 1
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .trace import Matrix
+from explainer import Matrix
 
 
 def cells(matrix: Matrix) -> dict[str, np.ndarray]:

@@ -10,11 +10,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from protocol import health
+from .protocol import health
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
-FLOOR = ROOT / "bench" / "floor_app.py"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 

@@ -21,18 +21,17 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .frames import cells
-from .trace import Matrix
+from explainer import Matrix
 
-# Altair checks each piece of a chart against the Vega-Lite schema as it is made ("debug mode"); that was a
-# third of a chart's cost on every build. The finished specs are checked in full by the tests instead.
-alt.utils.schemapi.disable_debug_mode()
+from .frames import cells
 
 PROBABILITY_SCHEME = "blues"
 SIGNED_SCHEME = "blueorange"
 WORD_SCHEME = "tableau10"
 CELL = 30  # px per heatmap row
-FOCUS_STROKE = "#d62728"
+QUERY_COLOUR, KEY_COLOUR = "#d62728", "#1f77b4"  # red asks, blue answers, wherever both are drawn
+FOCUS_STROKE = QUERY_COLOUR  # the outline of the word in focus: the query
+STRONG = 0.55  # a probability above this is a dark cell: its number is written in white
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None 
         focus = rows == focus_row
     if focus_cell is not None:
         focus = (rows == focus_cell[0]) & (cols == focus_cell[1])
-    strong = values > 0.55 if probability else np.abs(values) > 0.6 * reach
+    strong = values > STRONG if probability else np.abs(values) > 0.6 * reach
     data = cells(matrix) | {"label": [_number(v) for v in values.ravel()], "strong": strong.ravel(),
                             "focus": focus.ravel()}
     return _figure("heatmap", data, _draw_heatmap, title=matrix.title, subtitle=subtitle or matrix.caption,
@@ -166,7 +165,7 @@ def sentence_strip(words: pd.DataFrame, *, select: str | None = None) -> Figure:
 
     `words` has columns word, position, weight, focus (bool). A click selection named `select` on `position`.
     """
-    return _figure("sentence_strip", words.assign(strong=words["weight"] > 0.55), _draw_sentence_strip,
+    return _figure("sentence_strip", words.assign(strong=words["weight"] > STRONG), _draw_sentence_strip,
                    select=select)
 
 
@@ -290,7 +289,7 @@ def _draw_vectors(data, *, title, size, domain):
     scale = alt.Scale(domain=list(domain), nice=False)
     base = alt.Chart().encode(
         x=alt.X("x:Q", scale=scale, title=None), y=alt.Y("y:Q", scale=scale, title=None),
-        color=alt.Color("kind:N", scale=alt.Scale(domain=["query", "key"], range=["#d62728", "#1f77b4"]),
+        color=alt.Color("kind:N", scale=alt.Scale(domain=["query", "key"], range=[QUERY_COLOUR, KEY_COLOUR]),
                         legend=None),  # the title names the colours, and without a legend the plot stays square
         tooltip=[alt.Tooltip("word:N"), alt.Tooltip("kind:N"), alt.Tooltip("x:Q", format=".2f"),
                  alt.Tooltip("y:Q", format=".2f")],

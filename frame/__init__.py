@@ -1,0 +1,70 @@
+"""The frame every page shares, the one package besides app.py and pages/ that imports streamlit: page setup and
+the lesson (start), the state in the session and the URL (store), the menu and links (navigation), the sidebar
+(sidebar) and the way figures are shown (show).
+
+A page calls `lesson = frame.start(PAGE)` first, draws with frame.chart / frame.matrix, and ends with frame.footer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+import explainer
+from lesson.state import LessonState
+
+from . import store
+from .navigation import PAGES, Page, footer, link_to_view, page
+from .show import chart, matrix, scaling_experiment
+from .sidebar import sidebar, temperature_slider
+from .store import bound, clicked, query
+
+__all__ = ["PAGES", "Lesson", "Page", "bound", "chart", "clicked", "footer", "link_to_view", "matrix", "query",
+           "scaling_experiment", "start", "temperature_slider"]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What a page needs: the state, the whole trace, and the head in focus (the lesson's case: the only one)."""
+
+    state: LessonState
+    trace: explainer.Trace
+    view: explainer.Trace
+
+    @property
+    def focus(self) -> int:
+        return self.state.focus
+
+    @property
+    def focus_word(self) -> str:
+        return self.trace.labels[self.state.focus]
+
+    @property
+    def key(self) -> int:
+        """The key in focus: chosen on the Q and K page, else the focus word's top key."""
+        if self.state.key is not None:
+            return self.state.key
+        return int(self.view.weights[self.state.focus].argmax())
+
+
+@st.cache_data(max_entries=1000, show_spinner=False)
+def _trace(sentence: str, settings: explainer.Settings) -> explainer.Trace:
+    return explainer.run_attention(sentence, **vars(settings))
+
+
+def start(path: str) -> Lesson:
+    """Set the page up and return the lesson: call first on every page, with the page's path (PAGES)."""
+    this = page(path)
+    st.set_page_config(page_title=f"{this.title} · Self-attention", layout="wide")
+    store.load()
+    sidebar(this)
+    state = store.current()
+    store.link()
+    for notice in store.notices():
+        st.warning(notice)
+    trace = _trace(state.sentence, state.settings)
+    unknown = [word for word, miss in zip(trace.tokens, trace.unknown, strict=True) if miss]
+    if unknown:
+        st.info(f"Not in the vocabulary: **{', '.join(unknown)}**. Each gets a random vector made from its "
+                "letters (always the same for the same word), so its numbers mean nothing.")
+    return Lesson(state, trace, trace.head(state.head))

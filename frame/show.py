@@ -1,0 +1,48 @@
+"""How the lesson's figures (lesson.charts) are shown: with their text alternative and, on request, their numbers.
+
+Asking Altair for a chart's spec costs 10-20 ms, most of a page's run. Figures that differ only in their data
+share one spec (see lesson/charts.py), made once per look for every session of the server and handed to
+st.vega_lite_chart with the figure's data beside it.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import explainer
+from lesson import charts, frames, views
+
+from .store import current
+
+
+def chart(figure: charts.Figure, *, alt_text: str, numbers=None, key: str | None = None, on_select=None,
+          stretch: bool = True) -> None:
+    """Draw a figure (full width unless `stretch` is off), with its text alternative, and, when the student asked
+    for the numbers, its numbers (a DataFrame, or a function making one) below it."""
+    st.vega_lite_chart(figure.data, spec=_drawing(figure), width="stretch" if stretch else "content",
+                       alt=alt_text, key=key, on_select=on_select or "ignore")
+    if numbers is not None and current().numbers:
+        st.dataframe(numbers() if callable(numbers) else numbers, width="stretch")
+
+
+@st.cache_resource(max_entries=500, show_spinner=False, hash_funcs={charts.Figure: lambda figure: figure.look})
+def _drawing(figure: charts.Figure) -> dict:
+    """A figure's Vega-Lite spec without its data: made once per look (shared, so never changed by callers).
+
+    The specs are checked against the Vega-Lite schema in the tests, not here.
+    """
+    spec = figure.chart().to_dict(validate=False)
+    del spec["data"], spec["datasets"]  # the data goes beside the spec, as st.vega_lite_chart's `data`
+    return spec
+
+
+def matrix(m: explainer.Matrix, *, probability: bool = False, **options) -> None:
+    """A heatmap of one matrix of the trace, with its alt text and its numbers."""
+    chart(charts.heatmap(m, probability=probability, **options),
+          alt_text=charts.describe(m, probability=probability), numbers=lambda: frames.wide(m))
+
+
+@st.cache_data(show_spinner=False)
+def scaling_experiment() -> pd.DataFrame:
+    """The √d_k experiment: thousands of random dot products, the same for everyone, so drawn once."""
+    return views.scaling_experiment()

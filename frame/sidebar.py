@@ -1,0 +1,62 @@
+"""The sidebar: the menu, every setting of the lesson, and the link to the current view."""
+from __future__ import annotations
+
+import streamlit as st
+
+import explainer
+from lesson import state as lesson_state
+
+from .navigation import Page, link_to_view, menu
+from .store import bound, current, query, update
+
+WEIGHT_NAMES = {"designed": "designed by hand", "random": "random"}
+SIMILARITY_NAMES = {"dot": "dot product", "cosine": "cosine"}
+
+
+def sidebar(this: Page) -> None:
+    state = current()
+    with st.sidebar:
+        st.markdown("### Self-attention, step by step")
+        menu(this)
+        st.divider()
+        st.text_input("Sentence", max_chars=explainer.MAX_CHARS,
+                      help=f"Any sentence of up to {explainer.MAX_WORDS} words.", **bound("sentence"))
+        st.session_state["sidebar_example"] = state.sentence if state.sentence in explainer.EXAMPLES else None
+        st.selectbox("…or pick an example", explainer.EXAMPLES, index=None, placeholder="Examples",
+                     key="sidebar_example", on_change=_example_picked)
+        labels = state.labels
+        st.selectbox("Word in focus (the query)", range(len(labels)), format_func=labels.__getitem__,
+                     **bound("focus"))
+        st.radio("Weights", explainer.WEIGHT_SETS, horizontal=True, format_func=WEIGHT_NAMES.get,
+                 help="Designed: every number means something. Random: an untrained model.", **bound("weight_set"))
+        if state.weight_set == "random":
+            st.number_input("Seed", *lesson_state.SEED_RANGE, step=1,
+                            help="The same seed gives the same random weights.", **bound("seed"))
+        st.toggle("Add positions (positional encoding)", **bound("positional"))
+        st.toggle("Divide scores by √dₖ", **bound("scaled"))
+        temperature_slider("Temperature")
+        with st.expander("More settings"):
+            st.toggle("Causal mask (look only backwards)", **bound("causal"))
+            st.radio("Similarity", explainer.SIMILARITIES, horizontal=True, format_func=SIMILARITY_NAMES.get,
+                     **bound("similarity"))
+            st.radio("Heads", explainer.HEAD_COUNTS, horizontal=True,
+                     help=f"Split the {explainer.D_K} query/key dimensions over several heads.", **bound("heads"))
+            if state.heads > 1:
+                st.radio("Head shown", range(state.heads), horizontal=True, format_func=lambda h: f"head {h + 1}",
+                         **bound("head"))
+        st.toggle("Show the numbers under every chart", help="Tables to read, copy or export.",
+                  **bound("numbers"))
+        st.caption("Link to this view: copy it to share exactly what you see.")
+        st.code(link_to_view(this, query()), language=None, wrap_lines=True)
+
+
+def _example_picked() -> None:
+    if st.session_state["sidebar_example"] is not None:
+        update({"sentence": st.session_state["sidebar_example"]})
+
+
+def temperature_slider(label: str, place: str = "sidebar") -> None:
+    """The temperature control; the sidebar has one, and a page may add its own beside what it shows."""
+    st.slider(label, *lesson_state.TEMPERATURE_RANGE, step=0.01,
+              help="Scores are divided by the temperature before softmax: below 1 sharper, above 1 flatter. "
+                   "The sidebar and the page share one temperature.", **bound("temperature", place))
