@@ -18,8 +18,10 @@ st.markdown(
 st.latex(r"\text{Attention}(Q, K, V) = \text{softmax}\!\left(\frac{Q\,K^\top}{\sqrt{d_k}}\right) V")
 
 st.subheader("The whole chain, for your sentence")
-st.caption(f"{len(trace.tokens)} words, each a vector of {trace.X.shape[1]} features; "
-           f"queries and keys have d_k = {trace.Q.shape[1]} dimensions.")
+whole, heads = lesson.trace, lesson.state.heads
+split = f", split over {heads} heads of {whole.Q.shape[1] // heads} each" if heads > 1 else ""
+st.caption(f"{len(whole.tokens)} word{'s' if len(whole.tokens) > 1 else ''}, each a vector of {whole.X.shape[1]} "
+           f"numbers; queries and keys have d_k = {whole.Q.shape[1]} dimensions{split}.")
 st.latex(views.chain_formula(lesson.trace))
 st.dataframe(views.chain(lesson.trace), hide_index=True, width="stretch")
 
@@ -32,6 +34,23 @@ with words:
     st.markdown("Each row is one word's attention: how it shares out 1 over every word of the sentence. "
                 "The darker the cell, the more that word looks there. Change the sentence or any setting in the "
                 "sidebar and every number here and on every stage follows.")
+
+st.subheader("Several heads, side by side")
+if heads == 1:
+    st.markdown(
+        f"Here one head does all the looking, with all d_k = {whole.Q.shape[1]} dimensions of Q and K. A transformer "
+        "runs several heads at once, each with its own slice of Q, K and V, so that each can look for a different "
+        "relation. Split this one into 2 or 4 heads under *More settings* in the sidebar to see them side by side.")
+else:
+    st.markdown(
+        f"Q, K and V are each cut into {heads} slices of {whole.Q.shape[1] // heads} columns. Each head runs the "
+        "whole of attention on its own slice — its own scores, its own softmax, its own weighted sum — and their "
+        f"outputs are put side by side (concatenated) into one {len(whole.tokens)} × {whole.output.shape[1]} output. "
+        "A trained transformer then mixes them with one more matrix, W_O, so that each output dimension can draw "
+        "on every head. Here are the heads' attention matrices; the sidebar picks the one the stages show.")
+    for index, column in enumerate(st.columns(heads)):
+        with column:
+            frame.matrix(whole.head(index).matrix("weights"), probability=True, focus_row=lesson.focus)
 
 st.subheader("The four stages")
 stages = [

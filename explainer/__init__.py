@@ -17,19 +17,30 @@ from .attention import (
     softmax,
     split_heads,
 )
-from .positions import model_input, positional_encoding
+from .positions import model_input, positional_encoding, word_positions
 from .tokens import MAX_CHARS, MAX_WORDS, InputError, find_words, fit_sentence, tokenize
 from .trace import HEAD_COUNTS, SIMILARITIES, STEPS, WEIGHT_SETS, Matrix, Settings, Trace, run_attention
-from .vocabulary import D_MODEL, DEFAULT_SENTENCE, EXAMPLES, FEATURES, VOCABULARY, embed, unknown_word_vector
+from .vocabulary import (
+    D_MODEL,
+    DEFAULT_SENTENCE,
+    DIMENSIONS,
+    EXAMPLES,
+    FEATURES,
+    POSITION_DIMS,
+    VOCABULARY,
+    embed,
+    unknown_word_vector,
+)
 from .weights import CONTENTS, D_K, QUESTIONS, Projections, designed_weights, project, random_weights
 
 __all__ = [
     "MAX_CHARS", "experiments", "fit_sentence",
-    "CONTENTS", "D_K", "D_MODEL", "DEFAULT_SENTENCE", "EXAMPLES", "FEATURES", "HEAD_COUNTS", "MAX_WORDS",
+    "CONTENTS", "D_K", "D_MODEL", "DEFAULT_SENTENCE", "DIMENSIONS", "EXAMPLES", "FEATURES", "POSITION_DIMS",
+    "HEAD_COUNTS", "MAX_WORDS",
     "QUESTIONS", "SIMILARITIES", "STEPS", "VOCABULARY", "WEIGHT_SETS",
     "InputError", "Matrix", "Projections", "Settings", "Trace",
     "apply_mask", "attend", "causal_mask", "cosine_scores", "designed_weights", "dot_scores", "embed",
     "exponentials", "find_words", "merge_heads", "model_input", "positional_encoding", "project", "random_weights",
     "run_attention", "scaled_dot_product_attention", "softmax", "split_heads", "tokenize",
-    "unknown_word_vector",
+    "unknown_word_vector", "word_positions",
 ]

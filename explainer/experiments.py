@@ -1,12 +1,12 @@
-"""Numbers the lesson draws that are not part of one run of attention: measured on random vectors, or a view of
-vectors in a plane."""
+"""Numbers the lesson draws that are not part of one run of attention: measured on random vectors, or vectors
+laid out in a plane."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from .attention import dot_scores, softmax
+from .attention import cosine_scores, dot_scores, softmax
 
 
 def scaling(d_ks: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512), n_keys: int = 10,
@@ -30,11 +30,15 @@ def scaling(d_ks: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512), n_k
             "largest weight, unscaled": np.asarray(unscaled), "largest weight, ÷√d_k": np.asarray(scaled)}
 
 
-def main_plane(vectors: np.ndarray) -> tuple[np.ndarray, float]:
-    """Vectors (n, d) as points (n, 2) in the plane of the two directions along which they spread most (through 0),
-    and the share of their spread (sum of squares) that plane keeps. Dot products of the points approximate those of
-    the vectors, exactly when the share is 1."""
-    vectors = np.asarray(vectors, dtype=float)
-    _, singular, axes = np.linalg.svd(vectors, full_matrices=False)
-    kept = float((singular[:2] ** 2).sum() / max((singular**2).sum(), 1e-300))
-    return vectors @ axes[:2].T, kept
+def fan(q: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One query and its keys as 2-D arrows that keep what attention uses: q along the x axis with its true length,
+    and each key at its true angle to q (above the axis) with its true length. So q·k and cos(q, k) in the plane
+    equal the real ones, whatever the number of dimensions; angles between two keys are not kept.
+
+    (d,) and (n, d) -> q's point (2,) and the keys' points (n, 2).
+    """
+    q, K = np.asarray(q, dtype=float), np.asarray(K, dtype=float)
+    cosine = np.clip(cosine_scores(q[None, :], K)[0], -1.0, 1.0)
+    angle = np.arccos(cosine)
+    length = np.linalg.norm(K, axis=1)
+    return np.array([np.linalg.norm(q), 0.0]), np.stack([length * np.cos(angle), length * np.sin(angle)], axis=1)

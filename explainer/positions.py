@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .vocabulary import FEATURES, POSITION_DIMS
+
 
 def positional_encoding(n_tokens: int, d_model: int) -> np.ndarray:
     """The position signal added to each word's embedding.
@@ -24,16 +26,24 @@ def positional_encoding(n_tokens: int, d_model: int) -> np.ndarray:
     return encoding
 
 
+def word_positions(n_tokens: int) -> np.ndarray:
+    """PE for the lesson's embeddings: the sinusoidal encoding in the position dimensions (POSITION_DIMS), 0 on the
+    named features. Shape (n_tokens, D_MODEL)."""
+    encoding = np.zeros((n_tokens, len(FEATURES) + len(POSITION_DIMS)))
+    encoding[:, len(FEATURES):] = positional_encoding(n_tokens, len(POSITION_DIMS))
+    return encoding
+
+
 def model_input(embeddings: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """X, the input to attention: embeddings scaled by √d_model, plus positions.
+    """X, the input to attention: embeddings plus positions.
 
-    .. math::  X = \\sqrt{d_{model}}\\, E + PE
+    .. math::  X = E + PE
 
-    The paper scales the embeddings by √d_model so that position, whose values stay within ±1, nudges a word's
-    meaning instead of drowning it. Pass zeros as `positions` to leave word order out.
-    (n_tokens, d_model) + (n_tokens, d_model) -> (n_tokens, d_model)
+    In a trained model the two share every dimension and the model learns to keep them apart (the paper also
+    multiplies E by √d_model first). Here E and PE use separate dimensions, so the sum keeps both readable.
+    Pass zeros as `positions` to leave word order out. (n_tokens, d_model) + (n_tokens, d_model) -> same.
     """
     if embeddings.ndim != 2 or positions.shape != embeddings.shape:
         raise ValueError(f"model_input needs embeddings and positions of one shape (n_tokens, d_model), "
                          f"got {embeddings.shape} and {positions.shape}")
-    return np.sqrt(embeddings.shape[1]) * embeddings + positions
+    return embeddings + positions

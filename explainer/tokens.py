@@ -62,6 +62,10 @@ def fit_sentence(text: object, fallback: str) -> tuple[str, list[str]]:
         text = text[:MAX_CHARS]
         notices.append(f"The sentence was very long: only its first {MAX_CHARS} characters were read.")
     text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text).strip()
+    kept = "".join(c for c in text if not _is_symbol(c))
+    if kept != text:
+        text = " ".join(kept.split())
+        notices.append("Emoji and symbols are not words here, so they were left out of the sentence.")
     words = list(_WORD.finditer(text))
     if not words:
         return fallback, [*notices, "The sentence had no words in it, so the lesson's sentence is shown instead."]
@@ -70,3 +74,8 @@ def fit_sentence(text: object, fallback: str) -> tuple[str, list[str]]:
         notices.append(f"The sentence had {len(words)} words; the lesson takes at most {MAX_WORDS}, "
                        f"so only the first {MAX_WORDS} are used.")
     return text, notices
+
+
+def _is_symbol(c: str) -> bool:
+    """An emoji or another pictograph, or a character that only shapes one (joiner, variation selector, skin tone)."""
+    return unicodedata.category(c) == "So" or c in "\u200d\ufe0e\ufe0f" or "\U0001f3fb" <= c <= "\U0001f3ff"

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from .attention import apply_mask, attend, causal_mask, cosine_scores, dot_scores, merge_heads, softmax, split_heads
-from .positions import model_input, positional_encoding
+from .positions import model_input, word_positions
 from .tokens import tokenize
-from .vocabulary import FEATURES, embed
+from .vocabulary import DIMENSIONS, embed
 from .weights import designed_weights, project, random_weights
 
 WEIGHT_SETS = ("designed", "random")
@@ -27,7 +27,7 @@ class Settings:
     weight_set: str = "designed"  # "designed" (hand-set, explainable) or "random" (untrained, from `seed`)
     seed: int = 0  # random weights only
     positional: bool = True  # add sinusoidal positions to the embeddings
-    scaled: bool = True  # divide the scores by √d_k (per head)
+    scaled: bool = True  # divide dot-product scores by √d_k (per head); cosine scores lie in [-1, 1] and never are
     temperature: float = 1.0  # divide the scores by T: T < 1 sharpens the softmax, T > 1 flattens it
     causal: bool = False  # let each word look only at itself and the words before it
     similarity: str = "dot"  # "dot" (the transformer's) or "cosine"
@@ -59,6 +59,7 @@ class Matrix:
     values: np.ndarray  # 2-D
     rows: tuple[str, ...]
     cols: tuple[str, ...]
+    head: str = ""  # which head it belongs to, with several heads: "head 1 of 2"
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -66,8 +67,8 @@ class Matrix:
 
     @property
     def title(self) -> str:
-        """The matrix's name and shape, as every chart shows it: "Q  (3 × 4)"."""
-        return f"{self.symbol}  ({self.shape[0]} × {self.shape[1]})"
+        """The matrix's name and shape, as every chart shows it: "Q  (3 × 4)", "Q  (3 × 2) · head 1 of 2"."""
+        return f"{self.symbol}  ({self.shape[0]} × {self.shape[1]})" + (f" · {self.head}" if self.head else "")
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,10 @@ class Trace:
     logits: np.ndarray
     weights: np.ndarray
     output: np.ndarray
-    scale: float  # what the scores were multiplied by: 1/√d_head if scaled, over the temperature
+    scale: float  # what the scores were multiplied by: 1/√d_head if scaled (dot product only), over the temperature
     qk_dims: tuple[str, ...]
     v_dims: tuple[str, ...]
+    shown_head: int | None = None  # set by head(i) when there are several heads: this trace is head i's part
     labels: tuple[str, ...] = field(init=False)  # tokens made unique for chart axes: "the (1)", "the (2)"
 
     def __post_init__(self) -> None:
@@ -124,7 +126,14 @@ class Trace:
         return replace(self, W_Q=self.W_Q[cut], W_K=self.W_K[cut], W_V=self.W_V[cut],
                        Q=self.Q[:, cut], K=self.K[:, cut], V=self.V[:, cut], output=self.output[:, cut],
                        scores=self.scores[index], logits=self.logits[index], weights=self.weights[index],
-                       qk_dims=self.qk_dims[cut], v_dims=self.v_dims[cut])
+                       qk_dims=self.qk_dims[cut], v_dims=self.v_dims[cut], shown_head=index)
+
+    @property
+    def head_label(self) -> str:
+        """"head 1 of 2" for one head's part of a several-head trace; "" otherwise."""
+        if self.shown_head is None:
+            return ""
+        return f"head {self.shown_head + 1} of {self.settings.heads}"
 
     def matrix(self, name: str) -> Matrix:
         """A named 2-D matrix of the trace with its labels, e.g. trace.matrix("Q"). Multi-head: use head(i) first."""
@@ -133,12 +142,14 @@ class Trace:
         values = getattr(self, name)
         if values.ndim != 2:
             raise ValueError(f"{name} has one matrix per head {values.shape}: pick one with trace.head(i)")
-        symbol, caption = STEPS[name]
+        symbol, caption = COSINE_STEPS.get(name, STEPS[name]) if self.settings.similarity == "cosine" \
+            else STEPS[name]
         row_kind, col_kind = _AXES[name]
-        return Matrix(symbol, caption, values, self._axis(row_kind), self._axis(col_kind))
+        head = self.head_label if name in _PER_HEAD else ""
+        return Matrix(symbol, caption, values, self._axis(row_kind), self._axis(col_kind), head)
 
     def _axis(self, kind: str) -> tuple[str, ...]:
-        return {"tokens": self.labels, "features": FEATURES, "qk": self.qk_dims, "v": self.v_dims}[kind]
+        return {"tokens": self.labels, "features": DIMENSIONS, "qk": self.qk_dims, "v": self.v_dims}[kind]
 
 
 STEPS = {
@@ -151,12 +162,15 @@ STEPS = {
     "Q": ("Q", "queries"),
     "K": ("K", "keys"),
     "V": ("V", "values"),
-    "scores": ("Q·Kᵀ", "raw scores"),
+    "scores": ("S = Q·Kᵀ", "raw scores"),
     "logits": ("scaled scores", "scores × scale, masked"),
     "weights": ("A", "attention weights"),
-    "output": ("A·V", "output"),
+    "output": ("O = A·V", "output"),
 }
 """Display name and caption of every matrix in the trace, in the order of the chain."""
+
+COSINE_STEPS = {"scores": ("S = cos(Q, K)", "cosine similarities")}
+"""Where the names differ when the scores are cosine similarities."""
 
 _AXES = {
     "embeddings": ("tokens", "features"), "positions": ("tokens", "features"), "X": ("tokens", "features"),
@@ -165,6 +179,9 @@ _AXES = {
     "scores": ("tokens", "tokens"), "logits": ("tokens", "tokens"), "weights": ("tokens", "tokens"),
     "output": ("tokens", "v"),
 }
+
+
+_PER_HEAD = {"W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "logits", "weights", "output"}  # split over heads
 
 
 def unique_labels(tokens: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -189,9 +206,9 @@ def run_attention(sentence: str, **settings) -> Trace:
     config = Settings(**settings)
     tokens = tokenize(sentence)
     embeddings, unknown = embed(tokens)
-    n_tokens, d_model = embeddings.shape
+    n_tokens = len(tokens)
 
-    positions = positional_encoding(n_tokens, d_model) if config.positional else np.zeros_like(embeddings)
+    positions = word_positions(n_tokens) if config.positional else np.zeros_like(embeddings)
     X = model_input(embeddings, positions)  # (n, d_model)
     W = designed_weights() if config.weight_set == "designed" else random_weights(config.seed)
     Q, K, V = project(X, W.W_Q), project(X, W.W_K), project(X, W.W_V)  # (n, d_k) each
@@ -200,7 +217,10 @@ def run_attention(sentence: str, **settings) -> Trace:
     similarity = dot_scores if config.similarity == "dot" else cosine_scores
     scores = similarity(Qh, Kh)  # (h, n, d_head) x (h, d_head, n) -> (h, n, n)
     d_head = Qh.shape[-1]
-    scale = (1.0 / math.sqrt(d_head) if config.scaled else 1.0) / config.temperature
+    # √d_k tames dot products, whose spread grows with d_k; cosines already lie in [-1, 1] (models that use them
+    # multiply by a learned factor instead, which the temperature plays here)
+    divide = config.scaled and config.similarity == "dot"
+    scale = (1.0 / math.sqrt(d_head) if divide else 1.0) / config.temperature
     mask = causal_mask(n_tokens) if config.causal else None
     logits = apply_mask(scores * scale, mask)  # (h, n, n), -inf where masked
     weights = softmax(logits, axis=-1)  # (h, n, n), rows sum to 1

@@ -11,13 +11,17 @@ import hashlib
 import numpy as np
 
 FEATURES = ("thing", "quality", "place", "time", "animal", "grammar", "person", "action")
-"""The embedding's dimensions, in order. "grammar" marks small words (the, on, because) that hold a sentence together.
+"""The named dimensions of a word's meaning. "grammar" marks small words (the, on, because) that hold a sentence
+together."""
 
-The order matters once positions are added (positions.py): the first two dimensions carry the fastest position
-"clock", which swings between -1 and 1 from word to word, and the last ones an almost constant value. The features
-the designed weights lean on most (person, action) sit last, so that the default sentence keeps its meaning."""
+POSITION_DIMS = ("pos sin1", "pos cos1", "pos sin2", "pos cos2")
+"""The dimensions that carry word order (positions.py): two clocks, each a sine and a cosine. A word's embedding is
+0 there, and the positional encoding is 0 on the named features, so adding the two keeps every name readable."""
 
-D_MODEL = len(FEATURES)
+DIMENSIONS = FEATURES + POSITION_DIMS
+"""Every dimension of E, PE and X = E + PE, in order."""
+
+D_MODEL = len(DIMENSIONS)
 
 DEFAULT_SENTENCE = "jane visits africa"
 
@@ -129,9 +133,9 @@ _WORDS: dict[str, dict[str, float]] = {
 }
 
 VOCABULARY: dict[str, np.ndarray] = {
-    word: np.array([features.get(name, 0.0) for name in FEATURES]) for word, features in _WORDS.items()
+    word: np.array([features.get(name, 0.0) for name in DIMENSIONS]) for word, features in _WORDS.items()
 }
-"""word -> embedding of shape (D_MODEL,), in FEATURES order."""
+"""word -> embedding of shape (D_MODEL,), in DIMENSIONS order (0 on the position dimensions)."""
 
 
 def unknown_word_vector(word: str) -> np.ndarray:
@@ -139,10 +143,11 @@ def unknown_word_vector(word: str) -> np.ndarray:
 
     The same word always gets the same vector, on every run and machine: the seed comes from a SHA-256 of the
     word (Python's own hash() changes from one process to the next). Values lie in 0..1, rounded to two decimals
-    like the vocabulary's, but they mean nothing.
+    like the vocabulary's, but they mean nothing. Like every embedding, it is 0 on the position dimensions.
     """
     seed = int.from_bytes(hashlib.sha256(word.encode("utf-8")).digest()[:8], "big")
-    return np.round(np.random.default_rng(seed).uniform(0.0, 1.0, D_MODEL), 2)
+    meaning = np.round(np.random.default_rng(seed).uniform(0.0, 1.0, len(FEATURES)), 2)
+    return np.concatenate([meaning, np.zeros(len(POSITION_DIMS))])
 
 
 def embed(tokens: list[str]) -> tuple[np.ndarray, list[bool]]:

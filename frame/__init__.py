@@ -11,16 +11,17 @@ from dataclasses import dataclass
 import streamlit as st
 
 import explainer
+from lesson import notes
 from lesson.state import LessonState
 
 from . import store
 from .navigation import PAGES, Page, footer, link_to_view, page
-from .show import chart, matrix, scaling_experiment
+from .show import chart, matrix, numbers_table, scaling_experiment
 from .sidebar import sidebar, temperature_slider
 from .store import bound, clicked, query
 
-__all__ = ["PAGES", "Lesson", "Page", "bound", "chart", "clicked", "footer", "link_to_view", "matrix", "query",
-           "scaling_experiment", "start", "temperature_slider"]
+__all__ = ["PAGES", "Lesson", "Page", "bound", "chart", "clicked", "footer", "link_to_view", "matrix", "numbers_table",
+           "query", "scaling_experiment", "start", "temperature_slider"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class Lesson:
     @property
     def focus_word(self) -> str:
         return self.trace.labels[self.state.focus]
+
+    @property
+    def of_head(self) -> str:
+        """What to add to a chart title that shows one head of several: " · head 2 of 2" ("" with one head)."""
+        return f" · {self.view.head_label}" if self.view.head_label else ""
 
     @property
     def key(self) -> int:
@@ -63,8 +69,12 @@ def start(path: str) -> Lesson:
     for notice in store.notices():
         st.warning(notice)
     trace = _trace(state.sentence, state.settings)
+    view = trace.head(state.head)
     unknown = [word for word, miss in zip(trace.tokens, trace.unknown, strict=True) if miss]
     if unknown:
         st.info(f"Not in the vocabulary: **{', '.join(unknown)}**. Each gets a random vector made from its "
                 "letters (always the same for the same word), so its numbers mean nothing.")
-    return Lesson(state, trace, trace.head(state.head))
+    summary = notes.view_summary(view)
+    if summary:
+        st.caption(summary)
+    return Lesson(state, trace, view)

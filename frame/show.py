@@ -21,8 +21,8 @@ def chart(figure: charts.Figure, *, alt_text: str, numbers=None, key: str | None
     for the numbers, its numbers (a DataFrame, or a function making one) below it."""
     st.vega_lite_chart(figure.data, spec=_drawing(figure), width="stretch" if stretch else "content",
                        alt=alt_text, key=key, on_select=on_select or "ignore")
-    if numbers is not None and current().numbers:
-        st.dataframe(numbers() if callable(numbers) else numbers, width="stretch")
+    if numbers is not None:
+        numbers_table(numbers)
 
 
 @st.cache_resource(max_entries=500, show_spinner=False, hash_funcs={charts.Figure: lambda figure: figure.look})
@@ -34,6 +34,13 @@ def _drawing(figure: charts.Figure) -> dict:
     spec = figure.chart().to_dict(validate=False)
     del spec["data"], spec["datasets"]  # the data goes beside the spec, as st.vega_lite_chart's `data`
     return spec
+
+
+def numbers_table(table) -> None:
+    """A table of numbers behind what the page shows (a DataFrame, or a function making one), when the student
+    asked for the numbers."""
+    if current().numbers:
+        st.dataframe(table() if callable(table) else table, width="stretch")
 
 
 def matrix(m: explainer.Matrix, *, probability: bool = False, **options) -> None:

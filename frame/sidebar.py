@@ -33,7 +33,10 @@ def sidebar(this: Page) -> None:
             st.number_input("Seed", *lesson_state.SEED_RANGE, step=1,
                             help="The same seed gives the same random weights.", **bound("seed"))
         st.toggle("Add positions (positional encoding)", **bound("positional"))
-        st.toggle("Divide scores by √dₖ", **bound("scaled"))
+        cosine = state.similarity == "cosine"
+        st.toggle("Divide scores by √dₖ", disabled=cosine, **bound("scaled"),
+                  help="Cosine similarities lie in [−1, 1] and are never divided by √dₖ." if cosine else
+                  "Dot products spread more the more dimensions they add up; √dₖ brings them back to about ±1.")
         temperature_slider("Temperature")
         with st.expander("More settings"):
             st.toggle("Causal mask (look only backwards)", **bound("causal"))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from explainer import STEPS, Trace, cosine_scores, dot_scores, experiments, exponentials, softmax
+from explainer import STEPS, Matrix, Trace, cosine_scores, dot_scores, experiments, exponentials, softmax
+from explainer.trace import COSINE_STEPS
 
 from .state import TEMPERATURE_RANGE
 
@@ -27,13 +28,23 @@ def _check_token(trace: Trace, index: int, what: str = "query") -> int:
 
 
 def chain(trace: Trace) -> pd.DataFrame:
-    """The chain at a glance: each matrix in order with its name, what it is and its shape."""
+    """The chain at a glance: each matrix in order with its name, what it is and its shape (with several heads,
+    how the heads share it)."""
+    heads = trace.settings.heads
     rows = []
     for name, (symbol, caption) in STEPS.items():
         if name in ("embeddings", "positions", "W_Q", "W_K", "W_V", "logits"):
             continue
-        shape = getattr(trace, name).shape
-        rows.append({"step": symbol, "what": caption, "shape": " × ".join(str(s) for s in shape)})
+        if trace.settings.similarity == "cosine" and name == "scores":
+            symbol, caption = COSINE_STEPS["scores"]
+        shape = " × ".join(str(s) for s in getattr(trace, name).shape)
+        if heads > 1 and name in ("Q", "K", "V"):
+            shape += f" ({heads} heads × {trace.Q.shape[1] // heads} columns each)"
+        elif heads > 1 and name in ("scores", "weights"):
+            shape += f" (one {len(trace.tokens)} × {len(trace.tokens)} per head)"
+        elif heads > 1 and name == "output":
+            shape += " (the heads' outputs side by side)"
+        rows.append({"step": symbol, "what": caption, "shape": shape})
     return pd.DataFrame(rows)
 
 
@@ -58,18 +69,16 @@ def attention_row(trace: Trace, query: int) -> pd.DataFrame:
 
 
 def lookup(trace: Trace, query: int) -> pd.DataFrame:
-    """Attention as a soft database lookup: every (key, value) row with the weight the query gives it.
+    """Attention as a soft database lookup: every (key, value) row with the weight the query gives it; the value's
+    dimensions one column each.
 
     `hard` marks the one row an exact SELECT would return: the best-matching key.
     """
     query = _check_token(trace, query)
     weights = trace.weights[query]
-    return pd.DataFrame({
-        "key": trace.labels,
-        "value": [" · ".join(f"{d} {v:.2f}" for d, v in zip(trace.v_dims, row, strict=True)) for row in trace.V],
-        "weight": weights,
-        "hard": np.arange(len(weights)) == weights.argmax(),
-    })
+    values = pd.DataFrame(trace.V, columns=list(trace.v_dims))
+    return pd.concat([pd.DataFrame({"key": trace.labels, "weight": weights}), values], axis=1).assign(
+        hard=np.arange(len(weights)) == weights.argmax())
 
 
 def lookup_results(trace: Trace, query: int) -> pd.DataFrame:
@@ -86,10 +95,21 @@ def lookup_results(trace: Trace, query: int) -> pd.DataFrame:
 
 
 def dot_product_terms(trace: Trace, query: int, key: int) -> pd.DataFrame:
-    """q·k term by term: one row per dimension with q_d, k_d and their product; the products add up to the score."""
+    """One score term by term: one row per dimension with q_d, k_d and their product; the products add up to the
+    score. In cosine mode q and k are first divided by their lengths (q̂ = q/|q|), so the products add up to the
+    cosine."""
     query, key = _check_token(trace, query), _check_token(trace, key, "key")
     q, k = trace.Q[query], trace.K[key]
+    if trace.settings.similarity == "cosine":
+        q, k = _unit(q), _unit(k)
     return pd.DataFrame({"dim": trace.qk_dims, "q": q, "k": k, "product": q * k})
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    """v / |v|, a zero vector staying zero, as the engine's cosine takes it (the tests check the products add up
+    to the engine's cosine)."""
+    length = np.linalg.norm(v)
+    return v / length if length > 0 else v
 
 
 def similarities(trace: Trace, query: int) -> pd.DataFrame:
@@ -100,30 +120,23 @@ def similarities(trace: Trace, query: int) -> pd.DataFrame:
                          "|q|": np.linalg.norm(q), "|k|": np.linalg.norm(trace.K, axis=1)})
 
 
-def vectors_2d(trace: Trace) -> tuple[pd.DataFrame, str]:
-    """Queries and keys as points in a plane: their own two dims when d_k = 2, else their two main directions (PCA).
-
-    Returns the points (word, kind "query"/"key", x, y) and a note saying which plane it is.
-    """
-    _one_head(trace)
-    Q, K = trace.Q, trace.K
-    if Q.shape[1] == 1:  # one head of width 1: the vectors are numbers on a line
-        xy = np.hstack([np.vstack([Q, K]), np.zeros((2 * len(Q), 1))])
-        note = f"one dimension ({trace.qk_dims[0]}): each vector is a number, drawn on the horizontal line"
-    elif Q.shape[1] == 2:
-        xy, note = np.vstack([Q, K]), f"the two dimensions themselves ({trace.qk_dims[0]}, {trace.qk_dims[1]})"
-    else:
-        xy, kept = experiments.main_plane(np.vstack([Q, K]))
-        note = (f"the two directions along which the {Q.shape[1]}-dimensional vectors spread most "
-                f"(they keep {kept:.0%} of the spread), so dot products in the picture are close to the real "
-                "ones, not equal")
-    n = len(trace.labels)
+def fan(trace: Trace, query: int) -> pd.DataFrame:
+    """The query in focus and every key as arrows in a plane that keeps each key's true length and true angle to
+    the query (explainer.experiments.fan): word, kind ("query"/"key"), x, y."""
+    query = _check_token(trace, query)
+    q_point, k_points = experiments.fan(trace.Q[query], trace.K)
     return pd.DataFrame({
-        "word": list(trace.labels) * 2,
-        "kind": ["query"] * n + ["key"] * n,
-        "x": xy[:, 0],
-        "y": xy[:, 1],
-    }), note
+        "word": [trace.labels[query], *trace.labels],
+        "kind": ["query"] + ["key"] * len(trace.labels),
+        "x": [q_point[0], *k_points[:, 0]],
+        "y": [q_point[1], *k_points[:, 1]],
+    })
+
+
+def self_similarity(trace: Trace) -> Matrix:
+    """X·Xᵀ: every word's input against every word's, with no W_Q or W_K (symmetric; each word's own is a row's
+    largest whenever the words' vectors are about equally long)."""
+    return Matrix("X·Xᵀ", "the words compared as they are", dot_scores(trace.X, trace.X), trace.labels, trace.labels)
 
 
 def softmax_steps(trace: Trace, query: int) -> pd.DataFrame:
@@ -197,9 +210,9 @@ def _tex_number(value: float) -> str:
 
 def chain_formula(trace: Trace) -> str:
     """The chain as one LaTeX line, each matrix with the current sentence's shape under it."""
-    def shaped(symbol: str, matrix: np.ndarray) -> str:
-        rows, cols = matrix.shape[-2:]
-        return rf"\underset{{{rows}\times{cols}}}{{{symbol}}}"
+    def shaped(symbol: str, matrix: np.ndarray) -> str:  # several heads: S and A have one n × n per head
+        shape = r"\times".join(map(str, matrix.shape))
+        return rf"\underset{{{shape}}}{{{symbol}}}"
 
     qkv = r"Q,\ K,\ V"
     # two lines, so that the chain fits a phone's width
@@ -209,24 +222,29 @@ def chain_formula(trace: Trace) -> str:
             rf"{shaped('O', trace.output)} \end{{aligned}}")
 
 
-def dot_product_formula(terms: pd.DataFrame) -> str:
-    """q·k written out with the numbers of dot_product_terms: (q₁)(k₁) + (q₂)(k₂) + … = score."""
-    parts = " + ".join(rf"({_tex_number(q)})({_tex_number(k)})" for q, k in zip(terms["q"], terms["k"], strict=True))
-    return rf"q \cdot k = {parts} = {_tex_number(terms['product'].sum())}"
+def dot_product_formula(terms: pd.DataFrame, cosine: bool = False, per_line: int = 2) -> str:
+    """The score written out with the numbers of dot_product_terms, `per_line` terms a line (so that it fits a
+    phone): q·k = (q₁)(k₁) + (q₂)(k₂) + … = score; in cosine mode with q̂ and k̂."""
+    parts = [rf"({_tex_number(q)})({_tex_number(k)})" for q, k in zip(terms["q"], terms["k"], strict=True)]
+    lines = [" + ".join(parts[i : i + per_line]) for i in range(0, len(parts), per_line)]
+    left = r"\cos(q, k) = \hat q \cdot \hat k" if cosine else r"q \cdot k"
+    body = r" \\ &+ ".join(lines)
+    return rf"\begin{{aligned}} {left} &= {body} \\ &= {_tex_number(terms['product'].sum())} \end{{aligned}}"
 
 
 def weighted_sum_formula(trace: Trace, query: int, shown: int = 3) -> str:
-    """o_q = Σ a_qj v_j with the numbers: the `shown` largest weights written out, the rest as "+ …"."""
+    """o_q = Σ a_qj v_j with the numbers, one term a line: the `shown` largest weights written out, the rest as
+    "+ …"."""
     query = _check_token(trace, query)
     weights = trace.weights[query]
     order = np.argsort(-weights, kind="stable")
     terms = [rf"{_tex_number(weights[j])}\,v_{{{_tex_word(trace, j)}}}" for j in order[:shown]]
-    rest = r" + \dots" if len(order) > shown else ""
-    return rf"o_{{{_tex_word(trace, query)}}} = \sum_j a_j\, v_j = " + " + ".join(terms) + rest
+    rest = r" \\ &+ \dots" if len(order) > shown else ""
+    return (rf"\begin{{aligned}} o_{{{_tex_word(trace, query)}}} &= \sum_j a_j\, v_j \\ &= "
+            + r" \\ &+ ".join(terms) + rest + r" \end{aligned}")
 
 
 def _tex_word(trace: Trace, index: int) -> str:
-    """A word as a LaTeX subscript. Tokens hold only letters, digits and apostrophes, so plain ASCII ones are
-    safe inside \\text{}; any other script is written as the word's position, which KaTeX can always draw."""
-    word = trace.tokens[index]
-    return rf"\text{{{word}}}" if word.isascii() else str(index + 1)
+    """A word as a LaTeX subscript. Tokens hold only letters, digits and apostrophes (of any script), so they are
+    safe inside \\text{}."""
+    return rf"\text{{{trace.tokens[index]}}}"

@@ -2,7 +2,7 @@
 import streamlit as st
 
 import frame
-from lesson import charts, views
+from lesson import charts, notes, views
 
 PAGE = "pages/1_Intuition.py"
 lesson = frame.start(PAGE)
@@ -17,17 +17,12 @@ st.markdown(
 )
 
 st.subheader("Pick a word and see where it looks")
-strip, picker = st.columns([3, 1])
-with picker:
-    st.segmented_control("Word", range(len(trace.labels)), format_func=trace.labels.__getitem__, required=True,
-                         **frame.bound("focus", place="page"))
-with strip:
-    frame.chart(charts.sentence_strip(views.attention_row(trace, focus), select="word"),
-                alt_text=f"The sentence as word tiles, shaded by how much '{lesson.focus_word}' attends to each.",
-                key="sentence_strip", on_select=frame.clicked("sentence_strip", "word", {"focus": "position"}))
-best = views.top_keys(trace).iloc[focus]
-st.markdown(f"**{best.q}** looks most at **{best.k}**, with probability **{best.probability:.2f}**. "
-            "Click a word, or pick one beside the sentence.")
+frame.chart(charts.sentence_strip(views.attention_row(trace, focus), select="word"),
+            alt_text=f"The sentence as word tiles, shaded by how much '{lesson.focus_word}' attends to each.",
+            key="sentence_strip", on_select=frame.clicked("sentence_strip", "word", {"focus": "position"}))
+st.segmented_control("Word in focus", range(len(trace.labels)), format_func=trace.labels.__getitem__,
+                     required=True, width="stretch", wrap=True, **frame.bound("focus", place="page"))
+st.markdown(notes.favourite(trace, focus) + " Click a word in the sentence, or pick one above.")
 
 st.subheader("For each word, the word it attends to most")
 st.markdown("This is the lesson's table, computed live for your sentence: *q* is the word asking, *k* the word "
@@ -36,8 +31,9 @@ st.markdown("This is the lesson's table, computed live for your sentence: *q* is
 st.dataframe(views.top_keys(trace), hide_index=True, width="stretch",
              column_config={"probability": st.column_config.ProgressColumn("probability", format="%.2f",
                                                                           min_value=0.0, max_value=1.0)})
-st.caption("Notice the table is not symmetric: which word *visits* looks at says nothing about which word "
-           "*africa* looks at. Every word asks its own question.")
+st.markdown(notes.asymmetry(trace))
+if repeated := notes.repeats(trace):
+    st.markdown(repeated)
 
 st.subheader("Attention is a soft SELECT")
 st.markdown(
@@ -48,16 +44,18 @@ st.markdown(
     "query**, and blends the values by those weights."
 )
 table = views.lookup(trace, focus)
+value_columns = list(trace.v_dims)
 hard, soft = st.columns(2)
 with hard:
     st.markdown("**A database: exact match, one row back**")
     st.code(f"SELECT value FROM sentence\nWHERE key = '{table.key[table.hard].item()}';", language="sql")
-    st.dataframe(table[table.hard][["key", "value"]], hide_index=True, width="stretch")
+    st.dataframe(table[table.hard][["key", *value_columns]], hide_index=True, width="stretch")
 with soft:
     st.markdown(f"**Attention: query = “{lesson.focus_word}”, every row back, weighted**")
-    st.dataframe(table[["weight", "key", "value"]], hide_index=True, width="stretch",
+    st.dataframe(table[["weight", "key", *value_columns]], hide_index=True, width="stretch",
                  column_config={"weight": st.column_config.ProgressColumn("weight", format="%.3f",
                                                                          min_value=0.0, max_value=1.0)})
+st.caption(f"The value columns ({', '.join(value_columns)}) are what each word hands over when it is found.")
 frame.temperature_slider("From soft to hard: the temperature", place="page")
 st.markdown(
     "Slide the temperature toward 0: the weights pile up on the best-matching key until one row has weight 1 and "
@@ -65,10 +63,12 @@ st.markdown(
     "row. A transformer keeps the soft version because it can be learned: a small change in a query gives a small "
     "change in the answer, so training can nudge it in the right direction."
 )
-st.latex(r"\text{hard: } v_{j^*},\ \ j^* = \arg\max_j\, q\cdot k_j \qquad "
-         r"\text{soft: } \sum_j a_j\, v_j,\ \ a_j = \text{softmax}_j\!\left(\frac{q\cdot k_j}{\sqrt{d_k}\,T}\right)")
+st.latex(r"\text{hard: } v_{j^*},\quad j^* = \arg\max_j\, s(q, k_j)")
+st.latex(r"\text{soft: } \sum_j a_j\, v_j,\quad a_j = \text{softmax}_j\, s(q, k_j)")
+st.caption(f"s(q, k), the score of a query against a key, is here {notes.score_words(trace)} "
+           "(stages 2 and 3 take it apart).")
 frame.chart(charts.bars(views.lookup_results(trace, focus), x="value", y="dim", color="result", rule_at=0,
-                        title=f"What the lookup returns for “{lesson.focus_word}”: soft (attention) vs hard (SELECT)"),
+                        title=f"What “{lesson.focus_word}” gets back: soft vs hard{lesson.of_head}"),
             alt_text="Bars comparing, for each value dimension, the blended value attention returns with the "
                      "single value the exact lookup returns.",
             numbers=lambda: views.lookup_results(trace, focus))

@@ -1,14 +1,17 @@
 """Stage 2: where X comes from, W_Q and W_K, Q and K, and the first MatMul Q·Kᵀ as an inquiry system."""
 import streamlit as st
 
+import explainer
 import frame
-from lesson import charts, views
+from lesson import charts, notes, views
 from lesson.frames import wide
 
 PAGE = "pages/2_Q_and_K.py"
 lesson = frame.start(PAGE)
 trace, focus, key = lesson.view, lesson.focus, lesson.key
 n, d_model, d_k = len(trace.labels), trace.X.shape[1], trace.Q.shape[1]
+cosine = lesson.state.similarity == "cosine"
+n_features, n_positions = len(explainer.FEATURES), len(explainer.POSITION_DIMS)
 
 st.title("2 · Q and K: the inquiry system")
 st.markdown(
@@ -19,21 +22,20 @@ st.markdown(
 
 st.subheader("Where X comes from")
 st.markdown(
-    f"Each word starts as an embedding: a vector of {d_model} numbers. Here every dimension has a name, so you can "
-    "read it (a trained model's dimensions have no names). Word order is added as a **positional encoding**: "
-    "waves of different speeds, a different pattern for each position, as in *Attention Is All You Need*. "
-    f"The embeddings are first scaled by √d_model = √{d_model}, as in the paper, so that position nudges a "
-    "word's meaning instead of drowning it."
+    f"Each word starts as an **embedding** E: here {n_features} named features (is it a person? an action? a "
+    f"place?) that you can read, where a trained model has hundreds of dimensions with no names. Word order comes "
+    f"as a **positional encoding** PE, as in *Attention Is All You Need*: waves of different speeds, a different "
+    f"pattern for each position. Here PE has {n_positions} columns of its own (two clocks, each a sine and a "
+    "cosine), where E is 0, and E is 0 where PE is not; so the sum X = E + PE keeps every name readable. "
+    "(In a trained model E and PE share every dimension, and the model learns to tell them apart.)"
 )
-st.latex(r"X = \sqrt{d_{model}}\;E + PE")
+st.latex(r"X = E + PE")
 parts = ["embeddings", "positions"] if lesson.state.positional else ["embeddings"]
 for column, name in zip(st.columns(2), parts, strict=False):
     with column:
         frame.matrix(trace.matrix(name), focus_row=focus)
 frame.matrix(trace.matrix("X"), focus_row=focus)
-if not lesson.state.positional:
-    st.caption("Positions are switched off (sidebar): X is just the scaled embeddings, and the sentence is a bag "
-               "of words with no order — *jane visits africa* and *africa visits jane* would look the same.")
+st.markdown(notes.positions(trace))
 
 st.subheader("W_Q and W_K: two ways of looking at a word")
 st.markdown(
@@ -64,7 +66,13 @@ with right:
     frame.matrix(trace.matrix("K"), focus_row=key)
 
 st.subheader("The first MatMul: one score for every (query, key) pair")
-st.latex(rf"\underset{{{n}\times{n}}}{{S}} = Q\,K^\top, \qquad S_{{ij}} = q_i \cdot k_j")
+if cosine:
+    st.latex(rf"\underset{{{n}\times{n}}}{{S}}_{{ij}} = \cos(q_i, k_j) = "
+             r"\frac{q_i \cdot k_j}{\lVert q_i\rVert\,\lVert k_j\rVert}")
+    st.caption("Cosine mode (sidebar, More settings): each score is a dot product of the two directions only, "
+               "between −1 and 1.")
+else:
+    st.latex(rf"\underset{{{n}\times{n}}}{{S}} = Q\,K^\top, \qquad S_{{ij}} = q_i \cdot k_j")
 st.markdown("Row *i* holds how strongly word *i*'s query matches every key. Click a cell to take it apart below.")
 frame.chart(charts.heatmap(trace.matrix("scores"), focus_cell=(focus, key), select="cell",
                            select_fields=("row_index", "col_index"),
@@ -80,13 +88,30 @@ with pick_query:
 with pick_key:
     st.selectbox("Key word", range(n), format_func=trace.labels.__getitem__, **frame.bound("key", "page", key))
 terms = views.dot_product_terms(trace, focus, key)
-st.latex(views.dot_product_formula(terms))
-frame.chart(charts.bars(terms, x="product", y="dim", rule_at=0,
-                        title=f"q({trace.labels[focus]}) × k({trace.labels[key]}), dimension by dimension"),
+if cosine:
+    st.markdown("In cosine mode, q and k are first divided by their lengths (q̂ = q / |q|, k̂ = k / |k|); the "
+                "products of the two directions add up to the cosine.")
+st.latex(views.dot_product_formula(terms, cosine=cosine))
+q_name, k_name = ("q̂", "k̂") if cosine else ("q", "k")
+pair = f"{q_name}({trace.labels[focus]}) × {k_name}({trace.labels[key]})"
+frame.chart(charts.bars(terms, x="product", y="dim", rule_at=0, title=f"{pair}, dim by dim{lesson.of_head}"),
             alt_text="Bars of the product of query and key in each dimension; they add up to the score.",
             numbers=terms)
 st.markdown("A dimension adds to the score when query and key have the same sign there, and subtracts when "
             "their signs differ. The score is large when they agree, strongly, in many dimensions.")
+
+st.subheader("Why two matrices, and not simply X·Xᵀ?")
+plain = views.self_similarity(trace)
+st.markdown(
+    "Comparing the words as they are, X·Xᵀ, would be simpler. But it is symmetric — jane matches visits exactly as "
+    "much as visits matches jane — and a word is usually most like itself. W_Q and W_K let a word *ask* for "
+    "something different from what it *offers*: a person asks for an action, an action offers one.")
+left, right = st.columns(2)
+with left:
+    frame.matrix(plain, focus_row=focus, subtitle="symmetric: no W_Q, no W_K")
+with right:
+    frame.matrix(trace.matrix("scores"), focus_row=focus, subtitle="with W_Q and W_K")
+st.markdown(notes.self_similarity(plain.values, trace, focus))
 
 st.subheader("Dot product or cosine similarity?")
 st.markdown(
@@ -97,23 +122,27 @@ st.markdown(
     "(The sidebar's *More settings* switches the whole chain to cosine.)"
 )
 similar = views.similarities(trace, focus)
-dot, cosine = st.columns(2)
-with dot:
-    frame.chart(charts.bars(similar, x="dot", y="key", rule_at=0, title=f"dot product q({trace.labels[focus]})·k"),
+dot_column, cosine_column = st.columns(2)
+with dot_column:
+    frame.chart(charts.bars(similar, x="dot", y="key", rule_at=0,
+                            title=f"dot product q({trace.labels[focus]})·k{lesson.of_head}"),
                 alt_text="Bars of the dot product of the focus query with each key.", numbers=similar)
-with cosine:
+with cosine_column:
     frame.chart(charts.bars(similar, x="cosine", y="key", rule_at=0, domain=(-1, 1),
-                            title=f"cosine similarity of q({trace.labels[focus]}) and k"),
+                            title=f"cosine of q({trace.labels[focus]}) and k{lesson.of_head}"),
                 alt_text="Bars of the cosine similarity of the focus query with each key, between −1 and 1.")
 
-st.subheader("Queries and keys as arrows")
-points, plane = views.vectors_2d(trace)
-frame.chart(charts.vectors(points, focus_word=trace.labels[focus], title="Queries (red) and keys (blue)"),
-            alt_text="Arrows from the origin for every query and key; a query and a key pointing the same way "
-                     "have a large dot product.",
+st.subheader("The query and the keys as arrows")
+points = views.fan(trace, focus)
+frame.chart(charts.vectors(points, focus_word=trace.labels[focus],
+                           title=f"The query of “{trace.labels[focus]}” (red) and every key (blue){lesson.of_head}"),
+            alt_text=f"Arrows from the origin: the query of {trace.labels[focus]} along the horizontal axis, each key "
+                     "at its true angle to it and with its true length.",
             numbers=points, stretch=False)
-st.caption(f"Drawn in {plane}.")
+st.caption(f"The vectors have {d_k} dimensions, too many to draw. So the query lies along the horizontal axis and "
+           "each key is drawn at its true angle to the query with its true length: every dot product with the "
+           "query is exact in the picture. The angles *between two keys* are not.")
 st.markdown("A query and a key pointing the same way have a large positive dot product; at right angles, zero; "
-            "opposite, negative. Training arranges these arrows so that each query points toward the keys it needs.")
+            "opposite, negative. Training arranges the arrows so that each query points toward the keys it needs.")
 
 frame.footer(PAGE)

@@ -2,7 +2,7 @@
 import streamlit as st
 
 import frame
-from lesson import charts, views
+from lesson import charts, notes, views
 
 PAGE = "pages/3_Softmax.py"
 lesson = frame.start(PAGE)
@@ -16,11 +16,17 @@ st.markdown(
     "positive with the exponential, then divides by the row's total. Bigger scores get bigger shares, and the "
     "order of the scores never changes."
 )
-st.latex(r"a_{ij} = \text{softmax}_j\!\left(\frac{s_{ij}}{\sqrt{d_k}\,T}\right) = "
-         r"\frac{e^{\,s_{ij}/(\sqrt{d_k}\,T)}}{\sum_l e^{\,s_{il}/(\sqrt{d_k}\,T)}}")
+divisor = r"\sqrt{d_k}\,T" if state.scaled and state.similarity == "dot" else "T"
+st.latex(rf"a_{{ij}} = \text{{softmax}}_j\!\left(\frac{{s_{{ij}}}}{{{divisor}}}\right) = "
+         rf"\frac{{e^{{\,s_{{ij}}/({divisor})}}}}{{\sum_l e^{{\,s_{{il}}/({divisor})}}}}")
 
 st.subheader(f"The row of “{word}”, step by step")
-scaling = f"divided by √dₖ = √{d_head}" if state.scaled else "not divided by √dₖ (switched off)"
+if state.similarity == "cosine":
+    scaling = "not divided by √dₖ (cosine scores already lie between −1 and 1)"
+elif state.scaled:
+    scaling = f"divided by √dₖ = √{d_head}"
+else:
+    scaling = "not divided by √dₖ (switched off)"
 st.markdown(
     "1. **Raw scores** q·k, one per key.\n"
     f"2. **Scaled**: {scaling}, and by the temperature T = {state.temperature:g}.\n"
@@ -31,13 +37,18 @@ st.markdown(
 steps = views.softmax_steps(trace, focus)
 for column, (step, rows) in zip(st.columns(4), steps.groupby("step", sort=False), strict=True):
     with column:
-        frame.chart(charts.bars(rows, x="value", y="key", title=step, probability=step.startswith("4"),
-                                rule_at=0 if not step.startswith(("3", "4")) else None),
-                    alt_text=f"{step} for each key of the row of {word}.", numbers=rows)
+        between_0_and_1 = step.startswith(("3", "4"))  # exponentials after the shift, and probabilities
+        frame.chart(charts.bars(rows, x="value", y="key", title=step + lesson.of_head, probability=between_0_and_1,
+                                rule_at=None if between_0_and_1 else 0),
+                    alt_text=f"{step} for each key of the row of {word}.")
+frame.numbers_table(lambda: steps.pivot(index="key_index", columns="step", values="value").set_axis(
+    list(trace.labels), axis=0).rename_axis("key"))
 total = steps[steps.step.str.startswith("4")].value.sum()
 st.metric(f"Sum of the row of “{word}”", f"{total:.3f}", help="Every row of the attention matrix sums to 1.")
 if state.causal:
     st.caption("The causal mask is on: keys after the focus word get −∞ before softmax, so their share is 0.")
+if spread := notes.cosine_spread(trace):
+    st.markdown(spread)
 
 st.subheader("All the rows: the attention matrix")
 frame.matrix(trace.matrix("weights"), probability=True, focus_row=focus,
@@ -49,7 +60,8 @@ st.markdown(
     "variance 1 and the sum has variance d_k: its **standard deviation grows like √dₖ**. With 512 dimensions, "
     "typical scores are around ±22, and softmax of such numbers puts almost all the weight on one key — "
     "the row **saturates**, and the gradients that training needs through the other keys vanish. Dividing by √dₖ "
-    "brings the spread back to about 1 whatever d_k is. The experiment below draws random vectors live:"
+    "brings the spread back to about 1 whatever d_k is. The experiment below drew thousands of random vectors "
+    "(once, the same for everyone) to show it:"
 )
 experiment = frame.scaling_experiment()
 left, right = st.columns(2)
@@ -76,7 +88,7 @@ st.markdown(
 frame.temperature_slider("Temperature", place="page")
 sweep = views.temperature_sweep(trace, focus)
 frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),
-                         mark_x=state.temperature, title=f"The row of “{word}” as the temperature changes",
+                         mark_x=state.temperature, title=f"The row of “{word}” as T changes{lesson.of_head}",
                          y_title="attention weight"),
             alt_text=f"Each key's weight in the row of {word} for temperatures from {sweep.temperature.min():g} to "
                      f"{sweep.temperature.max():g}.",

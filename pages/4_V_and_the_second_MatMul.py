@@ -2,7 +2,7 @@
 import streamlit as st
 
 import frame
-from lesson import charts, views
+from lesson import charts, notes, views
 from lesson.frames import tidy, wide
 
 PAGE = "pages/4_V_and_the_second_MatMul.py"
@@ -23,7 +23,7 @@ left, right = st.columns(2)
 with left:
     frame.matrix(trace.matrix("W_V"))
 with right:
-    frame.matrix(trace.matrix("V"), focus_row=focus)
+    frame.matrix(trace.matrix("V"))
 
 st.subheader(f"The output of “{word}”: a weighted sum of values")
 st.markdown(
@@ -32,7 +32,7 @@ st.markdown(
 )
 st.latex(views.weighted_sum_formula(trace, focus))
 parts = views.contributions(trace, focus)
-frame.chart(charts.stacked_contributions(parts, title=f"o({word}) = Σⱼ aⱼ · vⱼ, by output dimension"),
+frame.chart(charts.stacked_contributions(parts, title=f"o({word}) = Σⱼ aⱼ · vⱼ, by output dimension{lesson.of_head}"),
             alt_text=f"Stacked bars: for each output dimension of {word}, the share a·v each word adds.",
             numbers=parts)
 
@@ -40,29 +40,34 @@ st.subheader("All the outputs at once: A · V")
 st.latex(rf"\underset{{{n}\times{d_v}}}{{O}} = \underset{{{n}\times{n}}}{{A}}\;\underset{{{n}\times{d_v}}}{{V}}")
 columns = st.columns([n + 1, max(d_v, 3) + 1, max(d_v, 3) + 1])  # widths follow the matrices' widths
 for column, (name, probability) in zip(columns, [("weights", True), ("V", False), ("output", False)], strict=True):
-    with column:
-        frame.matrix(trace.matrix(name), probability=probability, focus_row=focus)
+    with column:  # V unmarked: every row of it goes into each output
+        frame.matrix(trace.matrix(name), probability=probability, focus_row=None if name == "V" else focus)
 
 st.subheader("Each output is a bag of words")
 st.markdown(
     "Read each output row as a bag holding a little of every word, in the proportions its attention row gives. "
     "The word's own value (left) is what it meant alone; its output (right) is what it means *in this sentence*: "
-    "it now carries the relations from it to every other word. With the designed weights, **jane** alone is a "
-    "“who”; after attention she carries mostly “action”, taken from **visits**."
+    "it now carries the relations from it to every other word."
 )
+st.markdown(notes.bag_of_words(trace, focus))
 left, middle, right = st.columns([max(d_v, 3) + 2, 6, max(d_v, 3) + 2])
 with left:
-    frame.matrix(trace.matrix("V"), focus_row=focus, subtitle="each word on its own")
+    frame.matrix(trace.matrix("V"), subtitle="each word on its own")
 with middle:
     weights = trace.matrix("weights")
-    frame.chart(charts.bag_of_words(tidy(weights), title="what each output is made of"),
+    frame.chart(charts.bag_of_words(tidy(weights), title=f"what each output is made of{lesson.of_head}"),
                 alt_text="For each word, a 100% bar split into the share of every word in its output.",
                 numbers=lambda: wide(weights))
 with right:
     frame.matrix(trace.matrix("output"), focus_row=focus, subtitle="each word in context")
+st.subheader("What happens to the output next")
 st.markdown(
-    "This output is what the attention layer hands on. In a transformer it goes through a small feed-forward "
-    "network and then into the next attention layer, where each word, now aware of its context, asks again."
+    "- **W_O**: the heads' outputs, side by side, are multiplied by one more learned matrix, which mixes them.\n"
+    "- **Residual and layer norm**: the result is *added* to the word's input X (so nothing the word was is lost) "
+    "and rescaled to a steady size.\n"
+    "- **Feed-forward network**: a small two-layer network then works on each word on its own.\n"
+    "- **The next layer**: all of that is one layer. The next attention layer starts from these outputs, so each "
+    "word, now aware of its context, asks again; real models stack 6 to 100 layers."
 )
 
 frame.footer(PAGE)

@@ -45,7 +45,7 @@ def test_signed_heatmap_diverges_symmetrically_around_zero(trace):
     assert scale["domainMid"] == 0 and scale["scheme"] == charts.SIGNED_SCHEME
     assert scale["domain"] == [-reach, reach] and np.abs(trace.X).max() <= reach
     assert marks["rect"]["encoding"]["x"]["sort"] == list(trace.matrix("X").cols)
-    assert spec["title"]["text"] == "X  (3 × 8)"
+    assert spec["title"]["text"] == "X  (3 × 12)"
 
 
 def test_heatmap_writes_zero_and_negative_numbers_readably():
@@ -101,11 +101,11 @@ def test_stacked_contributions_stack_words_and_mark_the_total(trace):
                                            "groupby": ["dim"]}]
 
 
-def test_vectors_draw_an_arrow_per_query_and_key(trace):
-    points, _ = views.vectors_2d(trace)
+def test_vectors_draw_an_arrow_for_the_query_and_each_key(trace):
+    points = views.fan(trace, 0)
     spec, marks = layers(charts.vectors(points, focus_word="jane", title="q and k"))
     assert marks["rule"]["encoding"]["x2"] == {"datum": 0}
-    assert len(data_of(spec)) == 6 and data_of(spec).focus.sum() == 1
+    assert len(data_of(spec)) == 4 and data_of(spec).focus.sum() == 1
 
 
 def test_lines_melt_several_columns_into_series():
@@ -141,7 +141,7 @@ def page_figures(**settings) -> list[charts.Figure]:
                 charts.bag_of_words(tidy(trace.matrix("weights")), title="b"),
                 charts.lines(views.temperature_sweep(trace, 1), x="temperature", y="weight", color="key",
                              log_x=True, mark_x=trace.settings.temperature, title="s"),
-                charts.vectors(views.vectors_2d(trace)[0], focus_word="cat", title="v")]
+                charts.vectors(views.fan(trace, 1), focus_word="cat", title="v")]
     return figures
 
 

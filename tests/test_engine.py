@@ -16,6 +16,7 @@ from explainer import (
     EXAMPLES,
     FEATURES,
     MAX_WORDS,
+    POSITION_DIMS,
     VOCABULARY,
     InputError,
     experiments,
@@ -78,8 +79,10 @@ def test_the_vocabulary_is_large_readable_and_covers_every_example():
     for sentence in EXAMPLES:
         assert set(tokenize(sentence)) <= VOCABULARY.keys(), sentence
     for word, vector in VOCABULARY.items():
-        assert vector.shape == (len(FEATURES),), word
-        assert np.all((vector >= 0) & (vector <= 1)) and vector.any(), word
+        assert vector.shape == (len(FEATURES) + len(POSITION_DIMS),), word
+        meaning, position = vector[: len(FEATURES)], vector[len(FEATURES):]
+        assert np.all((meaning >= 0) & (meaning <= 1)) and meaning.any(), word
+        assert not position.any(), word  # position dimensions are PE's alone
 
 
 def test_the_lesson_words_mean_what_they_say():
@@ -117,11 +120,30 @@ def test_positional_encoding_follows_the_paper():
             assert pe[pos, 2 * i + 1] == pytest.approx(math.cos(angle))
 
 
-def test_positions_can_be_switched_off():
+def test_positions_have_their_own_dimensions_and_keep_the_names_readable():
     on, off = run_attention("jane visits africa"), run_attention("jane visits africa", positional=False)
-    np.testing.assert_allclose(off.X, math.sqrt(len(FEATURES)) * off.embeddings)
-    np.testing.assert_allclose(on.X - off.X, positional_encoding(3, len(FEATURES)))
+    named = slice(0, len(FEATURES))
+    np.testing.assert_array_equal(off.X, off.embeddings)  # X = E + PE, with PE = 0
+    np.testing.assert_array_equal(on.X[:, named], on.embeddings[:, named])  # positions leave every feature as it was
+    np.testing.assert_allclose(on.X[:, len(FEATURES):], positional_encoding(3, len(POSITION_DIMS)))
+    assert on.matrix("X").cols == FEATURES + POSITION_DIMS
     assert not off.positions.any()
+
+
+def test_designed_weights_ignore_positions_and_random_weights_do_not():
+    order, reversed_order = "jane visits africa", "africa visits jane"
+    designed = run_attention(order), run_attention(reversed_order)
+    np.testing.assert_allclose(designed[0].weights, designed[1].weights[::-1, ::-1])  # the same, word for word
+    random = run_attention(order, weight_set="random"), run_attention(order, weight_set="random", positional=False)
+    assert not np.allclose(random[0].weights, random[1].weights)
+
+
+def test_cosine_scores_are_not_divided_by_root_d_k():
+    for scaled in (True, False):
+        trace = run_attention(DEFAULT_SENTENCE, similarity="cosine", scaled=scaled, temperature=0.5)
+        assert trace.scale == 2.0  # 1 / T only
+        np.testing.assert_allclose(trace.logits, trace.scores / 0.5)
+        assert np.all(np.abs(trace.scores) <= 1 + 1e-12)
 
 
 # --- the default example: the lesson's table --------------------------------------------------------------------
@@ -151,7 +173,7 @@ def test_attention_is_not_symmetric():
 @pytest.mark.parametrize("weights", ["designed", "random"])
 def test_every_built_in_example_runs_with_consistent_shapes(sentence, weights):
     trace = run_attention(sentence, weight_set=weights)
-    n, d_model, d_k = len(tokenize(sentence)), len(FEATURES), explainer.D_K
+    n, d_model, d_k = len(tokenize(sentence)), len(FEATURES) + len(POSITION_DIMS), explainer.D_K
     assert trace.tokens == tuple(tokenize(sentence))
     assert not any(trace.unknown)
     assert trace.X.shape == (n, d_model)
@@ -216,7 +238,7 @@ def test_multi_head_output_is_the_heads_outputs_side_by_side():
         np.testing.assert_allclose(trace.head(h).weights, weights)
         pieces.append(out)
     np.testing.assert_allclose(trace.output, np.hstack(pieces))
-    assert trace.head(1).matrix("Q").title == "Q  (5 × 2)"
+    assert trace.head(1).matrix("Q").title == "Q  (5 × 2) · head 2 of 2"
     assert trace.head(1).qk_dims == explainer.QUESTIONS[2:]
 
 
@@ -228,7 +250,8 @@ def test_random_weights_are_reproducible_from_the_seed():
     again = run_attention("the cat sat", weight_set="random", seed=7)
     np.testing.assert_array_equal(first.weights, again.weights)
     # the draw itself is numpy's default_rng(seed): W_Q, W_K, W_V in that order
-    expected = np.random.default_rng(7).normal(0, 1 / math.sqrt(len(FEATURES)), (3, explainer.D_K, len(FEATURES)))
+    d_model, d_k = explainer.D_MODEL, explainer.D_K
+    expected = np.random.default_rng(7).normal(0, 1 / math.sqrt(d_model), (3, d_k, d_model))
     np.testing.assert_array_equal(a.W_K, expected[1])
 
 
@@ -243,7 +266,7 @@ def test_repeated_words_get_unique_labels():
     assert trace.labels == ("the (1)", "cat", "sat", "on", "the (2)", "mat")
     weights = trace.matrix("weights")
     assert weights.title == "A  (6 × 6)" and weights.rows == weights.cols == trace.labels
-    assert trace.matrix("X").cols == FEATURES
+    assert trace.matrix("X").cols == FEATURES + POSITION_DIMS
 
 
 @pytest.mark.parametrize("settings, message", [
@@ -284,11 +307,11 @@ def test_the_scaling_experiment_shows_spread_growing_like_root_d_k():
     assert scaled.max() < 0.5
 
 
-def test_the_main_plane_keeps_vectors_that_lie_in_a_plane_exactly():
-    rng = np.random.default_rng(3)
-    flat = rng.standard_normal((6, 2)) @ rng.standard_normal((2, 5))  # six 5-d vectors spanning a plane
-    points, kept = experiments.main_plane(flat)
-    assert points.shape == (6, 2) and kept == pytest.approx(1.0)
-    np.testing.assert_allclose(points @ points.T, flat @ flat.T, atol=1e-9)  # dot products survive
-    _, kept_3d = experiments.main_plane(rng.standard_normal((6, 5)))
-    assert kept_3d < 1.0
+@given(st.integers(1, 12), st.integers(1, 8), st.integers(0, 10_000))
+def test_the_fan_keeps_every_query_key_dot_product_and_length(n, d, seed):
+    rng = np.random.default_rng(seed)
+    q, K = rng.standard_normal(d), rng.standard_normal((n, d))
+    q_point, k_points = experiments.fan(q, K)
+    np.testing.assert_allclose(k_points @ q_point, K @ q, atol=1e-9)
+    np.testing.assert_allclose(np.linalg.norm(k_points, axis=1), np.linalg.norm(K, axis=1))
+    assert np.all(k_points[:, 1] >= 0)

@@ -53,8 +53,10 @@ CONTROLS = [
 ]
 
 
-# Q·Kᵀ comes before scaling and temperature: the Q and K page draws nothing they change.
-BEFORE_SOFTMAX = {("pages/2_Q_and_K.py", "scaled"), ("pages/2_Q_and_K.py", "temperature")}
+# Q·Kᵀ comes before scaling and temperature: the Q and K page draws nothing they change. The designed weights read
+# no position column, so positions change only what the Q and K page draws of X.
+UNCHANGED = {("pages/2_Q_and_K.py", "scaled"), ("pages/2_Q_and_K.py", "temperature"),
+             *((page, "positional") for page in PAGES if page != "pages/2_Q_and_K.py")}
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -65,7 +67,7 @@ def test_each_sidebar_control_reruns_cleanly_and_changes_the_lesson(page, widget
     at = change(at, widget, value)
     no_exception(at)
     assert getattr(at.session_state["lesson"], field) == expected
-    if (page, field) not in BEFORE_SOFTMAX:
+    if (page, field) not in UNCHANGED:
         assert drawn(at) != before, "the charts follow the control"
 
 
@@ -94,16 +96,16 @@ def test_home_shows_the_chain_with_the_sentences_shapes():
     at = open_page("app.py", {"sentence": "the cat sat on the mat"})
     chain = at.dataframe[0].value
     assert dict(zip(chain.step, chain["shape"], strict=True)) == {
-        "X": "6 × 8", "Q": "6 × 4", "K": "6 × 4", "V": "6 × 4", "Q·Kᵀ": "6 × 6", "A": "6 × 6", "A·V": "6 × 4"}
+        "X": "6 × 12", "Q": "6 × 4", "K": "6 × 4", "V": "6 × 4", "S = Q·Kᵀ": "6 × 6", "A": "6 × 6", "O = A·V": "6 × 4"}
     assert r"\underset{6\times6}{A}" in at.latex[1].value
     assert [link.label for link in at.sidebar.get("page_link")] == [p.title for p in __import__("frame").PAGES]
 
 
 def test_every_heatmap_is_titled_with_its_name_and_shape():
     expected = {
-        "pages/2_Q_and_K.py": ["E  (3 × 8)", "PE  (3 × 8)", "X  (3 × 8)", "W_Q  (4 × 8)", "W_K  (4 × 8)",
-                               "Q  (3 × 4)", "K  (3 × 4)", "Q·Kᵀ  (3 × 3)"],
-        "pages/4_V_and_the_second_MatMul.py": ["W_V  (4 × 8)", "V  (3 × 4)", "A  (3 × 3)", "A·V  (3 × 4)"],
+        "pages/2_Q_and_K.py": ["E  (3 × 12)", "PE  (3 × 12)", "X  (3 × 12)", "W_Q  (4 × 12)", "W_K  (4 × 12)",
+                               "Q  (3 × 4)", "K  (3 × 4)", "S = Q·Kᵀ  (3 × 3)", "X·Xᵀ  (3 × 3)"],
+        "pages/4_V_and_the_second_MatMul.py": ["W_V  (4 × 12)", "V  (3 × 4)", "A  (3 × 3)", "O = A·V  (3 × 4)"],
     }
     for page, names in expected.items():
         shown = titles(open_page(page))
@@ -118,7 +120,7 @@ def test_probability_charts_use_the_fixed_scale_and_signed_ones_diverge():
         if title.startswith("A  ("):
             assert color["scale"]["domain"] == [0, 1]
             assert data.value.between(0, 1).all()
-        elif title.startswith(("V  (", "A·V  (", "W_V  (")):
+        elif title.startswith(("V  (", "O = A·V  (", "W_V  (")):
             assert color["scale"]["domainMid"] == 0
 
 
@@ -137,7 +139,7 @@ def test_q_and_k_term_by_term_follows_the_chosen_pair():
     assert at.session_state["lesson"].key == 2
     formula = next(x.value.strip("$\n") for x in at.latex if "q \\cdot k" in x.value)
     trace = __import__("explainer").run_attention("jane visits africa")
-    assert formula.endswith(f"= {trace.scores[0, 2]:.2f}")
+    assert formula.removesuffix(r" \end{aligned}").endswith(f"= {trace.scores[0, 2]:.2f}")
 
 
 def test_temperature_on_the_intuition_page_is_the_sidebars():

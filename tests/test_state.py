@@ -115,3 +115,10 @@ def test_widget_values_go_through_the_same_cleaning():
     assert len(notices) == 2
     lesson, notices = clean({"focus": 2.0}, base=LessonState())  # a chart click may send a float
     assert lesson.focus == 2 and notices == []
+
+
+def test_emoji_are_left_out_with_a_notice_once():
+    sentence, notices = fit_sentence("jane 🙂 visits africa 👍🏽", EXAMPLES[0])
+    assert tokenize(sentence) == ["jane", "visits", "africa"] and "🙂" not in sentence
+    assert notices == ["Emoji and symbols are not words here, so they were left out of the sentence."]
+    assert fit_sentence(sentence, EXAMPLES[0]) == (sentence, [])  # said once: the kept text has none left

@@ -23,7 +23,7 @@ def test_lookup_marks_the_one_row_an_exact_select_returns(trace):
     table = views.lookup(trace, 0)
     assert table.hard.sum() == 1 and table.key[table.hard].item() == "visits"
     np.testing.assert_allclose(table.weight.sum(), 1.0)
-    assert table.value[1].startswith(f"who {trace.V[1, 0]:.2f}")
+    np.testing.assert_allclose(table[list(trace.v_dims)].to_numpy(), trace.V)  # one column per value dimension
 
 
 def test_lookup_results_put_the_blend_beside_the_best_row(trace):
@@ -41,13 +41,18 @@ def test_at_low_temperature_the_soft_lookup_returns_the_hard_row():
     np.testing.assert_allclose(soft, hard, atol=1e-6)
 
 
-def test_dot_product_terms_add_up_to_the_score(trace):
-    terms = views.dot_product_terms(trace, 0, 1)
-    assert len(terms) == trace.Q.shape[1]
-    assert terms["product"].sum() == pytest.approx(trace.scores[0, 1])
-    formula = views.dot_product_formula(terms)
-    assert formula.endswith(f"= {trace.scores[0, 1]:.2f}")
-    assert formula.count(")(") == trace.Q.shape[1]
+@pytest.mark.parametrize("similarity", ["dot", "cosine"])
+@pytest.mark.parametrize("sentence", [DEFAULT_SENTENCE, "the animal didn't cross the street because it was too tired"])
+def test_the_worked_score_adds_up_to_the_cell_it_explains(similarity, sentence):
+    trace = run_attention(sentence, similarity=similarity)
+    for query, key in [(0, 1), (len(trace.tokens) - 1, 0)]:
+        terms = views.dot_product_terms(trace, query, key)
+        assert len(terms) == trace.Q.shape[1]
+        assert terms["product"].sum() == pytest.approx(trace.scores[query, key])
+        formula = views.dot_product_formula(terms, cosine=similarity == "cosine")
+        assert formula.replace(r" \end{aligned}", "").endswith(f"= {trace.scores[query, key]:.2f}")
+        assert formula.count(")(") == trace.Q.shape[1]
+        assert ("cos" in formula) == (similarity == "cosine")
 
 
 def test_similarities_put_dot_beside_cosine(trace):
@@ -59,21 +64,21 @@ def test_similarities_put_dot_beside_cosine(trace):
     assert table["|q|"].nunique() == 1
 
 
-def test_vectors_2d_uses_the_dimensions_themselves_when_there_are_two():
-    head = run_attention(DEFAULT_SENTENCE, heads=2).head(0)
-    points, note = views.vectors_2d(head)
-    queries = points[points.kind == "query"]
-    np.testing.assert_allclose(queries[["x", "y"]].to_numpy(), head.Q)
-    assert "dimensions themselves" in note
-
-
-def test_vectors_2d_keeps_dot_products_close_when_it_projects(trace):
-    points, note = views.vectors_2d(trace)
+@pytest.mark.parametrize("heads, head", [(1, 0), (2, 1), (4, 3)])
+def test_the_fan_draws_every_query_key_dot_product_truly(heads, head):
+    view = run_attention("the cat sat on the mat", heads=heads, weight_set="random").head(head)
+    points = views.fan(view, 2)
     q = points[points.kind == "query"][["x", "y"]].to_numpy()
     k = points[points.kind == "key"][["x", "y"]].to_numpy()
-    # the projection is the best rank-2 fit, so the top key of each query survives here
-    assert list((q @ k.T).argmax(axis=1)) == list(trace.scores.argmax(axis=1))
-    assert "spread most" in note
+    np.testing.assert_allclose((k @ q.T)[:, 0], view.scores[2], atol=1e-9)
+    assert list(points.word[points.kind == "key"]) == list(view.labels)
+
+
+def test_x_times_x_transposed_is_symmetric_and_each_word_matches_itself_best(trace):
+    plain = views.self_similarity(trace)
+    np.testing.assert_allclose(plain.values, plain.values.T)
+    assert list(plain.values.argmax(axis=1)) == [0, 1, 2]
+    assert list(trace.weights.argmax(axis=1)) != [0, 1, 2]  # W_Q and W_K make jane look elsewhere
 
 
 def test_softmax_steps_end_in_the_attention_row(trace):
@@ -113,15 +118,21 @@ def test_contributions_add_up_to_the_output(trace):
 
 def test_weighted_sum_formula_names_the_largest_terms(trace):
     formula = views.weighted_sum_formula(trace, 0)
-    assert formula.startswith(r"o_{\text{jane}}")
+    assert formula.startswith(r"\begin{aligned} o_{\text{jane}}")
     assert rf"{trace.weights[0, 1]:.2f}\,v_{{\text{{visits}}}}" in formula
 
 
 def test_chain_lists_every_step_with_its_shape(trace):
     chain = views.chain(trace)
-    assert list(chain.step) == ["X", "Q", "K", "V", "Q·Kᵀ", "A", "A·V"]
-    assert dict(zip(chain.step, chain["shape"], strict=True))["Q·Kᵀ"] == "3 × 3"
-    assert r"\underset{3\times8}{X}" in views.chain_formula(trace)
+    assert list(chain.step) == ["X", "Q", "K", "V", "S = Q·Kᵀ", "A", "O = A·V"]
+    assert dict(zip(chain.step, chain["shape"], strict=True))["S = Q·Kᵀ"] == "3 × 3"
+    assert r"\underset{3\times12}{X}" in views.chain_formula(trace)
+
+
+def test_chain_says_how_several_heads_share_each_matrix():
+    shapes = dict(views.chain(run_attention("the cat sat", heads=2, similarity="cosine")).values[:, [0, 2]])
+    assert shapes["Q"] == "3 × 4 (2 heads × 2 columns each)"
+    assert shapes["S = cos(Q, K)"] == "2 × 3 × 3 (one 3 × 3 per head)"
 
 
 def test_views_refuse_a_bad_word_position_and_several_heads_at_once(trace):

@@ -1,0 +1,146 @@
+"""Sentences a page says about the current view, made from its numbers: a sentence on a page is either true for
+every view or made here, from the trace it describes."""
+from __future__ import annotations
+
+import numpy as np
+
+from explainer import Trace
+
+
+def _bold(word: str) -> str:
+    return f"**{word}**"
+
+
+def score_words(trace: Trace) -> str:
+    """How a score is made in this view, in words: "q·k ÷ √d_k ÷ T" spelled out."""
+    settings = trace.settings
+    if settings.similarity == "cosine":
+        base = "the cosine similarity of q and k"
+    elif settings.scaled:
+        base = f"the dot product q·k divided by √dₖ = √{trace.Q.shape[1]}"
+    else:
+        base = "the dot product q·k (not divided by √dₖ: switched off)"
+    return f"{base}, divided by the temperature T = {settings.temperature:g}"
+
+
+def view_summary(trace: Trace) -> str:
+    """What is switched on that changes the whole chain ("" for the lesson's plain case)."""
+    settings = trace.settings
+    parts = []
+    if settings.causal:
+        parts.append("**causal mask on**: each word looks only at itself and the words before it")
+    if settings.similarity == "cosine":
+        parts.append("**cosine similarity** instead of the dot product")
+    if settings.heads > 1:
+        parts.append(f"**{settings.heads} heads**: the pages show {trace.head_label or 'one head'} "
+                     "(switch under More settings)")
+    if settings.weight_set == "random":
+        parts.append(f"**random weights** (seed {settings.seed}): an untrained model, its numbers mean nothing yet")
+    return "This view: " + "; ".join(parts) + "." if parts else ""
+
+
+def favourites(trace: Trace, query: int) -> list[int]:
+    """The keys the query gives its largest weight to: one, or several when they tie."""
+    row = trace.weights[query]
+    return [int(j) for j in np.flatnonzero(np.isclose(row, row.max(), rtol=0, atol=1e-9))]
+
+
+def favourite(trace: Trace, query: int) -> str:
+    """ "jane looks most at visits, with probability 0.94", or the tie it has instead."""
+    labels, best = trace.labels, favourites(trace, query)
+    share = trace.weights[query, best[0]]
+    if len(best) == 1:
+        return f"{_bold(labels[query])} looks most at {_bold(labels[best[0]])}, with probability **{share:.2f}**."
+    return (f"{_bold(labels[query])} has no single favourite: {', '.join(_bold(labels[j]) for j in best)} tie, "
+            f"with probability **{share:.2f}** each.")
+
+
+def asymmetry(trace: Trace) -> str:
+    """Whether "a looks most at b" comes back the other way, for this sentence."""
+    labels = trace.labels
+    if len(labels) == 1:
+        return (f"With one word, {_bold(labels[0])} can only look at itself: its whole row of attention, 1, "
+                "goes there.")
+    best = [favourites(trace, i) for i in range(len(labels))]
+    for a, (b, *tied) in enumerate(best):
+        if not tied and b != a and len(best[b]) == 1 and best[b][0] != a:
+            return (f"Notice the table is not symmetric: {_bold(labels[a])} looks most at {_bold(labels[b])}, but "
+                    f"{_bold(labels[b])} looks most at {_bold(labels[best[b][0]])}. Every word asks its own question.")
+    if all(len(keys) == len(labels) for keys in best):
+        return "Here every word spreads its attention evenly: no word stands out, for any word."
+    return ("Here no pair breaks the symmetry of favourites, but nothing forces it: every word asks its own "
+            "question, and in another sentence the table need not be symmetric.")
+
+
+def repeats(trace: Trace) -> str:
+    """A word that occurs more than once: do its copies look the same way?"""
+    for word in dict.fromkeys(trace.tokens):
+        where = [i for i, token in enumerate(trace.tokens) if token == word]
+        if len(where) < 2:
+            continue
+        same = all(np.allclose(trace.weights[where[0]], trace.weights[i]) for i in where[1:])
+        copies = ", ".join(trace.labels[i] for i in where)
+        if same:
+            reason = ("the designed weights read only the word's features, not its position"
+                      if trace.settings.weight_set == "designed" else "positions are switched off")
+            return (f"{_bold(word)} occurs {len(where)} times ({copies}): its copies get identical rows here, "
+                    f"because {reason}. Only the position can tell them apart.")
+        return (f"{_bold(word)} occurs {len(where)} times ({copies}): the same word, yet its copies look "
+                "differently, because each carries its own position.")
+    return ""
+
+
+def bag_of_words(trace: Trace, query: int) -> str:
+    """What the focus word's value says alone, and what its output says after attention, with the main source."""
+    word, dims = trace.labels[query], trace.v_dims
+    own, out = trace.V[query], trace.output[query]
+    if not np.abs(out).max() > 0.005:
+        return (f"After attention, {_bold(word)}'s output is 0 in every dimension: the words it looks at pass on "
+                "nothing here.")
+    top = int(np.abs(out).argmax())
+    share = trace.weights[query] * trace.V[:, top]  # each word's part of that output dimension
+    source = int(np.abs(share).argmax())
+    part = abs(share[source]) / max(np.abs(share).sum(), 1e-12)
+    after = (f"after attention, its output is mostly “{dims[top]}” ({out[top]:.2f}), {part:.0%} of which comes from "
+             f"{_bold(trace.labels[source])}")
+    if not own.any():
+        return f"On its own, {_bold(word)} passes on nothing: its value is 0 in every dimension. Yet {after}."
+    alone = int(np.abs(own).argmax())
+    return f"On its own, {_bold(word)}'s value is mostly “{dims[alone]}” ({own[alone]:.2f}); {after}."
+
+
+def positions(trace: Trace) -> str:
+    """What adding positions does in this view."""
+    if not trace.settings.positional:
+        return ("Positions are switched off (sidebar): X is just the embeddings, and the sentence is a bag of words "
+                "with no order. *jane visits africa* and *africa visits jane* look the same to attention.")
+    if trace.settings.weight_set == "designed":
+        return ("The designed W_Q, W_K and W_V read only the named features: their position columns are 0. So here "
+                "word order changes nothing: reverse the sentence and every word looks where it looked before. A "
+                "trained model learns to read the position columns too: switch to random weights and see them used.")
+    return ("Random weights read every column, the position columns too: reverse the sentence or switch positions "
+            "off and the attention changes.")
+
+
+def self_similarity(plain: np.ndarray, trace: Trace, query: int) -> str:
+    """X·Xᵀ's choice for the focus word beside attention's."""
+    word = trace.labels[query]
+    plain_best, best = int(plain[query].argmax()), int(trace.weights[query].argmax())
+    with_w = f"With W_Q and W_K, {_bold(word)} looks most at {_bold(trace.labels[best])}"
+    if plain_best == query:
+        return (f"In X·Xᵀ, {_bold(word)}'s best match is {_bold(word)} itself ({plain[query, query]:.2f}), as "
+                f"for most words. {with_w}.")
+    return (f"In X·Xᵀ, {_bold(word)}'s best match is {_bold(trace.labels[plain_best])} "
+            f"({plain[query, plain_best]:.2f}), and that match is the same both ways. {with_w}.")
+
+
+def cosine_spread(trace: Trace) -> str:
+    """Why cosine rows come out flat, with this view's numbers ("" in dot-product mode)."""
+    if trace.settings.similarity != "cosine":
+        return ""
+    temperature = trace.settings.temperature
+    ratio = np.exp(2 / temperature)
+    return (f"Cosine similarities lie between −1 and 1 and are not divided by √dₖ (that division tames dot "
+            f"products, whose spread grows with dₖ). At T = {temperature:g} two keys' weights can differ at most by "
+            f"a factor e^(2/T) ≈ {ratio:,.3g}, so rows come out flat unless T is small. Models that use cosine "
+            "attention multiply by a learned factor for that reason: the temperature plays it here.")

@@ -1,0 +1,72 @@
+"""Every page under every kind of view a student can make: it runs, and what it says and draws agrees with the
+engine's numbers for that view (not only for the lesson's default)."""
+import re
+
+import numpy as np
+import pytest
+
+from explainer import run_attention
+from lesson.state import from_query
+from tests.support import PAGES, charts, open_page
+
+VIEWS = {
+    "default": {},
+    "cosine": {"similarity": "cosine", "focus": "visits"},
+    "two heads, the second": {"heads": "2", "head": "2"},
+    "four heads, causal": {"heads": "4", "head": "3", "causal": "on"},
+    "twelve words": {"sentence": "the animal didn't cross the street because it was too tired today", "focus": "it"},
+    "one word": {"sentence": "hello"},
+    "random weights": {"weights": "random", "seed": "5", "sentence": "the cat sat on the mat", "focus": "mat"},
+    "positions off, cold": {"positions": "off", "temperature": "0.2", "scaling": "off"},
+    "accents and unknown words": {"sentence": "café à paris zorblat", "focus": "zorblat"},
+    "repeats": {"sentence": "the the the the"},
+}
+SHAPE = re.compile(r"\((\d+) × (\d+)\)")
+PER_HEAD = ("W_Q", "W_K", "W_V", "Q ", "K ", "V ", "S = ", "A ", "O = ")
+
+
+def _trace(query: dict):
+    state, _ = from_query(query)
+    return state, run_attention(state.sentence, **vars(state.settings)).head(state.head)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("name", VIEWS)
+def test_every_page_runs_and_its_heatmaps_say_their_true_shape_and_head(page, name):
+    at = open_page(page, VIEWS[name])
+    assert not at.exception, [e.message for e in at.exception]
+    state, _ = _trace(VIEWS[name])
+    heatmaps = 0
+    for spec, data in charts(at):
+        title = spec.get("title", {}).get("text", "") if isinstance(spec.get("title"), dict) else ""
+        shape = SHAPE.search(title)
+        if not shape or "row" not in data:
+            continue
+        heatmaps += 1
+        rows, cols = int(shape[1]), int(shape[2])
+        assert (data.row.nunique(), data.col.nunique()) == (rows, cols), title
+        if state.heads > 1 and title.startswith(PER_HEAD):
+            shown = state.head + 1 if page != "app.py" else r"\d"  # home shows every head side by side
+            assert re.search(rf"head {shown} of {state.heads}$", title), title
+    assert heatmaps or page in ("pages/1_Intuition.py",)
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_the_intuition_page_quotes_the_views_own_favourite(name):
+    at = open_page("pages/1_Intuition.py", VIEWS[name])
+    state, view = _trace(VIEWS[name])
+    row = view.weights[state.focus]
+    said = next(m.value for m in at.markdown if "looks most at" in m.value or "no single favourite" in m.value)
+    assert f"**{row.max():.2f}**" in said
+    if np.sum(np.isclose(row, row.max(), atol=1e-9)) == 1:
+        assert f"looks most at **{view.labels[int(row.argmax())]}**" in said
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_the_worked_score_on_the_q_and_k_page_is_the_cell_it_explains(name):
+    at = open_page("pages/2_Q_and_K.py", VIEWS[name])
+    state, view = _trace(VIEWS[name])
+    key = state.key if state.key is not None else int(view.weights[state.focus].argmax())
+    formula = next(x.value for x in at.latex if r"\cdot" in x.value and "aligned" in x.value)
+    assert formula.strip("$\n").removesuffix(r" \end{aligned}").endswith(f"= {view.scores[state.focus, key]:.2f}")
+    assert (r"\cos" in formula) == (state.similarity == "cosine")

@@ -1,0 +1,53 @@
+"""The sentences pages say about a view are true for that view: checked against the engine's numbers."""
+import numpy as np
+import pytest
+
+from explainer import run_attention
+from lesson import notes, views
+
+SENTENCES = ["jane visits africa", "the cat sat on the mat", "hello", "the the the the",
+             "the animal didn't cross the street because it was too tired"]
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+@pytest.mark.parametrize("settings", [{}, {"weight_set": "random", "seed": 3}, {"causal": True}, {"heads": 2}])
+def test_the_asymmetry_note_names_a_real_pair(sentence, settings):
+    trace = run_attention(sentence, **settings).head(0)
+    text = notes.asymmetry(trace)
+    best = trace.weights.argmax(axis=1)
+    if "not symmetric" in text:
+        a, b, c = (text.split("**")[i] for i in (1, 3, 7))
+        i, j = trace.labels.index(a), trace.labels.index(b)
+        assert best[i] == j and trace.labels[best[j]] == c and c != a
+    elif len(trace.tokens) == 1:
+        assert "only look at itself" in text
+
+
+def test_the_bag_of_words_note_quotes_the_output_it_describes():
+    trace = run_attention("jane visits africa")
+    text = notes.bag_of_words(trace, 0)
+    top = int(np.abs(trace.output[0]).argmax())
+    assert f"“{trace.v_dims[top]}” ({trace.output[0, top]:.2f})" in text
+    assert "**visits**" in text  # the word that gives jane its action
+    causal = notes.bag_of_words(run_attention("jane visits africa", causal=True), 0)
+    assert "action" not in causal  # jane sees only herself under the mask: she stays a "who"
+
+
+def test_the_repeats_note_says_whether_copies_differ():
+    same = notes.repeats(run_attention("the cat sat on the mat"))
+    assert "identical rows" in same
+    differ = notes.repeats(run_attention("the cat sat on the mat", weight_set="random"))
+    assert "look differently" in differ
+    assert notes.repeats(run_attention("jane visits africa")) == ""
+
+
+def test_the_self_similarity_note_follows_x_times_x_transposed():
+    trace = run_attention("jane visits africa")
+    plain = views.self_similarity(trace).values
+    assert "best match is **jane** itself" in notes.self_similarity(plain, trace, 0)
+
+
+def test_cosine_spread_is_said_only_in_cosine_mode_with_the_views_temperature():
+    assert notes.cosine_spread(run_attention("jane visits africa")) == ""
+    text = notes.cosine_spread(run_attention("jane visits africa", similarity="cosine", temperature=0.5))
+    assert "T = 0.5" in text and f"{np.exp(4):,.3g}" in text
