@@ -113,7 +113,7 @@ def report(data: dict) -> list[str]:
     out += ["## 1. Engine cost per interaction (no Streamlit)", "", "| what | median ms |", "|---|---:|"]
     out += [f"| {row['what']} | {row['median_ms']:.2f} |" for row in data["engine"]]
     out += ["", "A page draws a chart with Altair only the first time its *look* is seen (its title, labels and "
-            "options: explainer/charts.py); a new temperature, word in focus or sentence of the same length "
+            "options: lesson/charts.py); a new temperature, word in focus or sentence of the same length "
             "reuses that spec with new data. The floor builds and converts its one chart on every run.", ""]
     out += ["## 2. Server-side rerun per page and interaction (AppTest)", "",
             "AppTest runs the scripts in-process, without the server's websocket, its message serialisation "
