@@ -1,8 +1,15 @@
 """Altair chart builders: one per kind of picture, reused on every page (altair + pandas, no streamlit).
 
-Colours follow one rule everywhere: probabilities on a fixed 0..1 sequential scale; signed values (X, W, Q, K, V,
-scores, outputs) on a diverging scale centred on 0. Both schemes are colour-blind safe. `describe` gives a
-heatmap's text alternative for screen readers.
+Colours follow one rule per quantity, everywhere:
+- probabilities, and other values in 0..1 (`bars(unit=True)`), on a fixed 0..1 sequential scale;
+- signed values (X, W, Q, K, V, scores, outputs) in heatmaps on a diverging scale centred on 0 (several heatmaps
+  may share one with `heatmap(reach=...)`); in bars, whose length already tells the size, only the sign is
+  coloured: NEGATIVE_COLOUR or POSITIVE_COLOUR, the diverging scale's two ends;
+- words by their position in the sentence: word i is WORD_COLOURS[i] in every chart of every page;
+- anything else drawn as a group or series (e.g. "soft" and "hard" results, "std of q·k" and "√d_k") in
+  SERIES_COLOURS, greys that no word uses.
+The schemes are colour-blind safe (WORD_COLOURS as far as 12 colours can be), and numbers are written in white on
+the cells dark enough to need it. `describe` gives a heatmap's text alternative for screen readers.
 
 Every builder returns a Figure: the data to show, and how to draw it. The drawing depends on the data only
 through the data itself (never on a number computed from it), and `look` holds everything else it depends on.
@@ -27,11 +34,30 @@ from .frames import cells
 
 PROBABILITY_SCHEME = "blues"
 SIGNED_SCHEME = "blueorange"
-WORD_SCHEME = "tableau10"
+# Word i of a sentence is WORD_COLOURS[i] in every chart. The colours are CARTO's "Safe" palette (Paul Tol's
+# "muted" and three more) without its grey, plus Okabe-Ito's orange: the pair of colours hardest to tell apart
+# still differs by ΔE ≥ 14.7 (CIELAB) under simulated protanopia and deuteranopia, against 0.9 for tableau10
+# (whose red and green collide). Ordered so that short sentences get the most distinct ones: any two of the first
+# six still differ by ΔE ≥ 20 with either colour-vision deficiency.
+WORD_COLOURS = ("#6699cc", "#e69f00", "#117733", "#882255", "#ddcc77", "#332288",
+                "#cc6677", "#44aa99", "#661100", "#88ccee", "#aa4499", "#999933")
+# Groups and series that are not words: greys (and, for lines, dashes), which no word uses.
+SERIES_COLOURS = ("#222222", "#8c8c8c", "#555555", "#b8b8b8")
+SERIES_DASHES = ((1, 0), (6, 4), (2, 2), (8, 3, 2, 3))
+NEGATIVE_COLOUR, POSITIVE_COLOUR = "#2f78b3", "#c5690d"  # SIGNED_SCHEME at -0.8 and +0.8 of its reach
+MASKED_COLOUR = "#767676"  # the darkest grey still light enough to read as "not there"; 4.5:1 on white
 CELL = 30  # px per heatmap row
 QUERY_COLOUR, KEY_COLOUR = "#d62728", "#1f77b4"  # red asks, blue answers, wherever both are drawn
 FOCUS_STROKE = QUERY_COLOUR  # the outline of the word in focus: the query
-STRONG = 0.55  # a probability above this is a dark cell: its number is written in white
+# Where a cell gets dark enough for white numbers: where white text contrasts more than black by APCA (the
+# WCAG 3 draft's contrast, which, unlike WCAG 2's ratio, agrees with readers that black on mid-blue is poor).
+# For PROBABILITY_SCHEME ("blues") that is above 0.45; for SIGNED_SCHEME beyond -0.57 or +0.63 of its reach.
+STRONG = 0.45
+SIGNED_STRONG = (0.57, 0.63)  # (negative side, positive side), as fractions of the reach
+LABEL_ROOM = 40  # px left of bars with negative values, for their numbers written beyond the bars' ends
+LEGEND_RIGHT_FROM = 5  # lines with this many series or more list them on the right, one a row
+LEGEND_ROW = 22  # px a line of such a legend takes
+PLOT_HEIGHT = 240  # px of plot in lines and stacked bars, whatever their legend takes
 
 
 @dataclass(frozen=True)
@@ -69,6 +95,12 @@ def _frozen(value):
     return tuple(_frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
+def _in_order(values) -> tuple:
+    """The distinct values of a column in their order of first appearance (words: the sentence's order), as plain
+    Python values for the spec."""
+    return tuple(v.item() if isinstance(v, np.generic) else v for v in dict.fromkeys(values))
+
+
 def _by_flag(channel, field: str, when_true, when_false):
     """A channel set by a boolean field of the data: `when_true` where it holds, `when_false` elsewhere.
 
@@ -79,12 +111,29 @@ def _by_flag(channel, field: str, when_true, when_false):
 
 
 def _ink() -> alt.Fill:
-    """Text colour that stays readable on its cell: white on strong colours (field `strong`), black elsewhere."""
+    """Text colour that stays readable on its cell: white on dark colours (field `strong`), black elsewhere."""
     return _by_flag(alt.Fill, "strong", "white", "black")
 
 
 def probability_scale() -> alt.Scale:
     return alt.Scale(scheme=PROBABILITY_SCHEME, domain=[0, 1])
+
+
+def word_scale(words) -> alt.Scale:
+    """The colour scale of words, the same on every chart: the words in sentence order, word i in WORD_COLOURS[i]
+    (repeating beyond its 12 colours, more words than a sentence takes)."""
+    words = list(words)
+    return alt.Scale(domain=words, range=[WORD_COLOURS[i % len(WORD_COLOURS)] for i in range(len(words))])
+
+
+def series_scale(names, palette=SERIES_COLOURS) -> alt.Scale:
+    """The scale of groups or series that are not words: in their order, from `palette` (SERIES_COLOURS)."""
+    names = list(names)
+    return alt.Scale(domain=names, range=[_as_list(palette[i % len(palette)]) for i in range(len(names))])
+
+
+def _as_list(value):
+    return list(value) if isinstance(value, tuple) else value
 
 
 def signed_reach(values: np.ndarray) -> float:
@@ -104,43 +153,91 @@ def signed_scale(reach: float) -> alt.Scale:
     return alt.Scale(scheme=SIGNED_SCHEME, domain=[-reach, reach], domainMid=0)
 
 
-def _number(value: float) -> str:
-    """Two decimals with a real minus sign; exact zeros as a plain 0, so that the non-zero cells stand out."""
+def strong(values: np.ndarray, *, probability: bool = False, reach: float = 1.0) -> np.ndarray:
+    """Where the colour of a value is dark enough for white text (see STRONG and SIGNED_STRONG). Values beyond the
+    reach get the scale's darkest colour, so they are strong too. Values that are not finite (a masked score's
+    −∞) get no colour at all: their text stays black."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        if probability:
+            dark = values > STRONG
+        else:
+            negative, positive = SIGNED_STRONG
+            dark = (values < -negative * reach) | (values > positive * reach)
+    return dark & np.isfinite(values)
+
+
+def _number(value: float, digits: int = 2, *, leading_zero: bool = True) -> str:
+    """`digits` decimals with a real minus sign; exact zeros as a plain 0, so that the non-zero cells stand out.
+    Without `leading_zero`, 0.05 is written .05."""
     if not np.isfinite(value):
         return "−∞" if value < 0 else "∞"
     if value == 0:
         return "0"
-    return f"{value:.2f}".replace("-", "−")
+    text = f"{value:.{digits}f}"
+    if not leading_zero and abs(value) < 1:
+        text = text.replace("0.", ".", 1)
+    return text.replace("-", "−")
+
+
+CROWDED = 8  # a heatmap with more columns than this writes shorter numbers, in smaller type
+
+
+def cell_label(value: float, *, probability: bool = False, crowded: bool = False) -> str:
+    """A heatmap cell's number. Two decimals (0.31, −1.20); in a crowded heatmap (more than CROWDED columns: 12
+    columns on a phone leave about 25 px a cell), signed values get one decimal (−1.2) and probabilities keep two
+    decimals without the leading zero (.05, .31): one decimal would write 0.05 as 0.1, twice its size, and show
+    nothing of the small weights that make up most of a row. Exact zeros stay 0, and masked scores −∞."""
+    if not crowded:
+        return _number(value)
+    return _number(value, 2, leading_zero=False) if probability else _number(value, 1)
+
+
+def cell_font_size(n_cols: int) -> int:
+    """The type size of a heatmap's numbers: 12 px up to 6 columns, 10 up to 9, 9 above."""
+    return 12 if n_cols <= 6 else 10 if n_cols <= 9 else 9
 
 
 def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None = None,
             focus_cell: tuple[int, int] | None = None, select: str | None = None,
-            select_fields: tuple[str, ...] = ("row_index",), subtitle: str | list[str] | None = None) -> Figure:
+            select_fields: tuple[str, ...] = ("row_index",), subtitle: str | list[str] | None = None,
+            reach: float | None = None) -> Figure:
     """A matrix as coloured cells with its numbers written in, titled with its name and shape.
 
     focus_row / focus_cell outline the cells in focus. `select` names a click selection on `select_fields`
     (row_index, col_index), for a page to read which cell was clicked. A subtitle given as a list is one line each.
+    `reach` fixes the signed scale's half width (default: signed_reach of this matrix): give several heatmaps one
+    reach, e.g. signed_reach of all their values, so that the same number has the same colour in each. It has no
+    effect on probabilities, always on 0..1.
     """
     values = np.asarray(matrix.values, dtype=float)
-    reach = 1.0 if probability else signed_reach(values)
+    if probability:
+        reach = 1.0
+    elif reach is None:
+        reach = signed_reach(values)
     rows, cols = np.indices(values.shape)
     focus = np.zeros(values.shape, dtype=bool)
     if focus_row is not None:
         focus = rows == focus_row
     if focus_cell is not None:
         focus = (rows == focus_cell[0]) & (cols == focus_cell[1])
-    strong = values > STRONG if probability else np.abs(values) > 0.6 * reach
-    data = cells(matrix) | {"label": [_number(v) for v in values.ravel()], "strong": strong.ravel(),
+    crowded = len(matrix.cols) > CROWDED
+    label = [cell_label(v, probability=probability, crowded=crowded) for v in values.ravel()]
+    data = cells(matrix) | {"label": label, "strong": strong(values, probability=probability, reach=reach).ravel(),
                             "focus": focus.ravel()}
     return _figure("heatmap", data, _draw_heatmap, title=matrix.title, subtitle=subtitle or matrix.caption,
-                   symbol=matrix.symbol, rows=matrix.rows, cols=matrix.cols, probability=probability, reach=reach,
-                   select=select, select_fields=select_fields)
+                   symbol=matrix.symbol, rows=matrix.rows, cols=matrix.cols, probability=probability,
+                   reach=float(reach), select=select, select_fields=select_fields,
+                   font_size=cell_font_size(len(matrix.cols)))
 
 
-def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, reach, select, select_fields):
-    crowded = len(cols) > 4  # slant the column labels so that none is dropped for lack of room
+def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, reach, select, select_fields,
+                  font_size):
+    # slant the column labels so that none is dropped or runs into the next for lack of room: when there are many,
+    # or when together they are long (four value dimensions in a third of a page)
+    slanted = len(cols) > 4 or sum(map(len, cols)) > 14
     x = alt.X("col:N", sort=list(cols), title=None,
-              axis=alt.Axis(orient="top", labelAngle=-45 if crowded else 0, labelOverlap=False, labelLimit=90,
+              axis=alt.Axis(orient="top", labelAngle=-45 if slanted else 0, labelOverlap=False, labelLimit=90,
                             labelFontSize=12))
     y = alt.Y("row:N", sort=list(rows), title=None, axis=alt.Axis(labelLimit=90, labelFontSize=12))
     base = alt.Chart().encode(x=x, y=y)
@@ -153,7 +250,7 @@ def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, rea
     )
     if select:
         cells = cells.add_params(alt.selection_point(name=select, fields=list(select_fields), on="click"))
-    text = base.mark_text(fontSize=12).encode(text=alt.Text("label:N"), fill=_ink())
+    text = base.mark_text(fontSize=font_size).encode(text=alt.Text("label:N"), fill=_ink())
     return alt.layer(cells, text, data=data).properties(
         title=alt.Title(title, subtitle=list(subtitle) if isinstance(subtitle, tuple) else subtitle,
                         anchor="start"),
@@ -165,13 +262,19 @@ def sentence_strip(words: pd.DataFrame, *, select: str | None = None) -> Figure:
 
     `words` has columns word, position, weight, focus (bool). A click selection named `select` on `position`.
     """
-    return _figure("sentence_strip", words.assign(strong=words["weight"] > STRONG), _draw_sentence_strip,
-                   select=select)
+    return _figure("sentence_strip", words.assign(strong=strong(words["weight"], probability=True)),
+                   _draw_sentence_strip, select=select, upright=len(words) > STRIP_ACROSS)
 
 
-def _draw_sentence_strip(data, *, select):
+STRIP_ACROSS = 6
+"""Up to this many words, the strip writes each word across its tile; beyond, upright (turned a quarter), so that
+12 words still fit a phone's width without running into each other."""
+
+
+def _draw_sentence_strip(data, *, select, upright):
     base = alt.Chart().encode(x=alt.X("position:O", axis=None))
-    tiles = base.mark_rect(cornerRadius=6, height=44).encode(
+    height = 110 if upright else 44
+    tiles = base.mark_rect(cornerRadius=6, height=height).encode(
         color=alt.Color("weight:Q", scale=probability_scale(), legend=None),
         stroke=_by_flag(alt.Stroke, "focus", FOCUS_STROKE, "#999"),
         strokeWidth=_by_flag(alt.StrokeWidth, "focus", 3, 1),
@@ -179,56 +282,96 @@ def _draw_sentence_strip(data, *, select):
     )
     if select:
         tiles = tiles.add_params(alt.selection_point(name=select, fields=["position"], on="click"))
-    word = base.mark_text(fontSize=14, fontWeight="bold", dy=-7).encode(text=alt.Text("word:N"), fill=_ink())
-    share = base.mark_text(fontSize=11, dy=10).encode(text=alt.Text("weight:Q", format=".2f"), fill=_ink())
-    return alt.layer(tiles, word, share, data=data).properties(height=60, width="container")
+    if upright:  # the share across the top of the tile; the word below it, turned to read upwards from the bottom
+        word = base.mark_text(fontSize=13, fontWeight="bold", angle=270, align="left", baseline="middle", dx=-22,
+                              limit=76).encode(text=alt.Text("word:N"), fill=_ink())
+        share = base.mark_text(fontSize=10, dy=-62).encode(text=alt.Text("weight:Q", format=".2f"), fill=_ink())
+    else:
+        word = base.mark_text(fontSize=14, fontWeight="bold", dy=-10).encode(text=alt.Text("word:N"), fill=_ink())
+        share = base.mark_text(fontSize=11, dy=6).encode(text=alt.Text("weight:Q", format=".2f"), fill=_ink())
+    return alt.layer(tiles, word, share, data=data).properties(height=height + 16, width="container")
+
+
+MASKED_LABEL = "masked (−∞)"
 
 
 def bars(data: pd.DataFrame, *, x: str, y: str, title: str, probability: bool = False, color: str | None = None,
-         rule_at: float | None = None, domain: tuple[float, float] | None = None) -> Figure:
+         rule_at: float | None = None, domain: tuple[float, float] | None = None, unit: bool = False,
+         words: bool = False) -> Figure:
     """Horizontal bars with their numbers written at the end: one bar per row of `data`, in its order.
 
-    Probabilities get the fixed 0..1 colour scale and axis; other values a diverging colour scale (their axis
-    may be fixed with `domain`). A field `color` colours the bars by group instead and sets the bars of one row
-    side by side, one per group. `rule_at` draws a vertical line at that value (e.g. 0). Values that are not
-    finite (a masked score) are written as "masked".
+    Probabilities get the fixed 0..1 sequential colour scale and axis; so do other values in 0..1 with
+    `unit=True` (e.g. softmax's exp(scaled − max), whose largest is exactly 1). Other values are coloured by their
+    sign only, NEGATIVE_COLOUR or POSITIVE_COLOUR (the bar's length tells the size); their axis may be fixed with
+    `domain`. A field `color` colours the bars by group instead and sets the bars of one row side by side, one per
+    group: with `words=True` the groups are words of the sentence, in sentence order, coloured as words are on
+    every chart (WORD_COLOURS); otherwise they get SERIES_COLOURS. `rule_at` draws a vertical line at that value
+    (e.g. 0).
+
+    Each number is written beyond its bar's end: right of it for values ≥ 0, left of it for negative values (the
+    axis then starts LABEL_ROOM px in, leaving them room). A value that is not finite (a masked score) gets no bar and
+    a grey "masked (−∞)" at 0.
     """
-    data = {**data, "_label": ["masked" if not np.isfinite(v) else _number(v) for v in data[x]]}
-    if probability:
+    values = np.asarray(data[x], dtype=float)
+    finite = np.isfinite(values)
+    negative = finite & (values < 0)
+    columns = {**data,
+               x: np.where(finite, values, np.nan),  # NaN, null in the chart's data: no bar
+               "_label": [_number(v) if ok else MASKED_LABEL for v, ok in zip(values, finite, strict=True)],
+               "_at": np.where(finite, values, 0.0),  # where the label goes: a masked row's at 0
+               "_negative": negative, "_masked": ~finite}
+    if probability or unit:
         domain = (0, 1)
     groups = tuple(dict.fromkeys(data[color])) if color else None
-    return _figure("bars", data, _draw_bars, x=x, y=y, title=title, probability=probability, rule_at=rule_at,
-                   domain=domain, order=tuple(dict.fromkeys(data[y])), color=color, groups=groups)
+    return _figure("bars", columns, _draw_bars, x=x, y=y, title=title, probability=probability or unit,
+                   rule_at=rule_at, domain=domain, order=tuple(dict.fromkeys(data[y])), color=color, groups=groups,
+                   words=bool(words and color), negative=bool(negative.any()))
 
 
-def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color, groups):
+def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color, groups, words, negative):
+    # Negative numbers are written left of their bars: the axis starts LABEL_ROOM px in, leaving them room there.
+    # (Numbers right of the bars may run past the plot's right end: the chart's width takes them in.)
+    room = {"range": [LABEL_ROOM, alt.ExprRef("width")]} if negative else {}
+    scale = alt.Scale(domain=list(domain), **room) if domain else alt.Scale(**room) if room else alt.Undefined
     base = alt.Chart().encode(
         y=alt.Y(f"{y}:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=100)),
-        x=alt.X(f"{x}:Q", title=None, scale=alt.Scale(domain=list(domain)) if domain else alt.Undefined),
+        x=alt.X(f"{x}:Q", title=None, scale=scale),
     )
     tooltip = [alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", format=".4f")]
     if color:
         base = base.encode(yOffset=alt.YOffset(f"{color}:N", sort=list(groups)))
-        fill = alt.Color(f"{color}:N", sort=list(groups), scale=alt.Scale(scheme=WORD_SCHEME),
-                         legend=alt.Legend(title=None, orient="bottom"))
+        fill = alt.Color(f"{color}:N", scale=word_scale(groups) if words else series_scale(groups),
+                         legend=alt.Legend(title=None, orient="bottom", columns=3 if words else 2, labelLimit=120))
         tooltip.append(alt.Tooltip(f"{color}:N"))
     elif probability:
         fill = alt.Color(f"{x}:Q", scale=probability_scale(), legend=None)
     else:  # the bar's length tells the size: the colour only needs to tell the sign
-        fill = alt.Color(f"{x}:Q", scale=alt.Scale(scheme=SIGNED_SCHEME, domainMid=0), legend=None)
+        fill = _by_flag(alt.Color, "_negative", NEGATIVE_COLOUR, POSITIVE_COLOUR)
     bar = base.mark_bar().encode(color=fill, tooltip=tooltip)
-    text = base.mark_text(align="left", dx=4, fontSize=12).encode(text=alt.Text("_label:N"))
-    layers = [bar, text]
+    label = base.encode(x=alt.X("_at:Q", title=None), text=alt.Text("_label:N"),
+                        fill=_by_flag(alt.Fill, "_masked", MASKED_COLOUR, "black"))
+    right = label.mark_text(align="left", dx=4, fontSize=12).transform_filter("!datum._negative")
+    left = label.mark_text(align="right", dx=-4, fontSize=12).transform_filter("datum._negative")
+    layers = [bar, right, left]
     if rule_at is not None:
         layers.append(alt.Chart().mark_rule(color="#555").encode(x=alt.XDatum(rule_at)))
     return alt.layer(*layers, data=data).properties(title=alt.Title(title, anchor="start"), height=alt.Step(24),
                                                     width="container")
 
 
+def _word_legend(title: str | None) -> alt.Legend:
+    """The legend of words under a chart, three a row, so that 12 words fit a phone's width."""
+    return alt.Legend(title=title, orient="bottom", columns=3, labelLimit=80, columnPadding=12)
+
+
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")  # the height is the plot's: legends add to it
+
+
 def stacked_contributions(data: pd.DataFrame, *, title: str) -> Figure:
     """Each word's share a·v of each output dimension, stacked; a black tick marks their sum, the output itself.
 
-    `data` from views.contributions (word, word_index, dim, weight, value, contribution).
+    `data` from views.contributions (word, word_index, dim, weight, value, contribution); the words coloured as
+    words are on every chart.
     """
     return _figure("stacked_contributions", data, _draw_stacked_contributions, title=title,
                    words=tuple(dict.fromkeys(data["word"])), dims=tuple(dict.fromkeys(data["dim"])))
@@ -238,8 +381,7 @@ def _draw_stacked_contributions(data, *, title, words, dims):
     x = alt.X("dim:N", sort=list(dims), title=None, axis=alt.Axis(labelAngle=0))
     stack = alt.Chart().mark_bar().encode(
         x=x, y=alt.Y("sum(contribution):Q", title="contribution a·v"),
-        color=alt.Color("word:N", sort=list(words), scale=alt.Scale(scheme=WORD_SCHEME),
-                        legend=alt.Legend(title="from word", orient="bottom", columns=4)),
+        color=alt.Color("word:N", scale=word_scale(words), legend=_word_legend("from word")),
         order=alt.Order("word_index:Q"),
         tooltip=[alt.Tooltip("word:N"), alt.Tooltip("dim:N"), alt.Tooltip("weight:Q", title="a (weight)", format=".4f"),
                  alt.Tooltip("value:Q", title="v (value)", format=".4f"),
@@ -250,29 +392,33 @@ def _draw_stacked_contributions(data, *, title, words, dims):
     tick = total.mark_tick(color="black", thickness=3, size=40)
     label = total.mark_text(dy=-10, fontSize=12, fontWeight="bold").encode(text=alt.Text("output:Q", format=".2f"))
     zero = alt.Chart().mark_rule(color="#555").encode(y=alt.YDatum(0))
-    return alt.layer(stack, zero, tick, label, data=data).properties(title=alt.Title(title, anchor="start"),
-                                                                      height=280, width="container")
+    return alt.layer(stack, zero, tick, label, data=data).properties(
+        title=alt.Title(title, anchor="start"), height=PLOT_HEIGHT, width="container", autosize=FIT_WIDTH)
 
 
 def bag_of_words(data: pd.DataFrame, *, title: str) -> Figure:
     """Each query's output as a bag of words: one 100% bar per query, split by the attention it gives each word.
 
-    `data` is the tidy attention matrix (row = query, col = key, value = weight).
+    `data` is the tidy attention matrix (row = query, col = key, value = weight); the keys coloured as words are
+    on every chart, in the order of `col_index`.
     """
-    return _figure("bag_of_words", data, _draw_bag_of_words, title=title, rows=tuple(dict.fromkeys(data["row"])))
+    _, first = np.unique(np.asarray(data["col_index"]), return_index=True)
+    keys = _in_order(np.asarray(data["col"], dtype=object)[first])
+    return _figure("bag_of_words", data, _draw_bag_of_words, title=title, rows=tuple(dict.fromkeys(data["row"])),
+                   keys=keys)
 
 
-def _draw_bag_of_words(data, *, title, rows):
+def _draw_bag_of_words(data, *, title, rows, keys):
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("row:N", sort=list(rows), title=None),
         x=alt.X("sum(value):Q", title="share of the output", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%")),
-        color=alt.Color("col:N", sort=list(rows), scale=alt.Scale(scheme=WORD_SCHEME),
-                        legend=alt.Legend(title="made of word", orient="bottom", columns=4)),
+        color=alt.Color("col:N", scale=word_scale(keys), legend=_word_legend("made of word")),
         order=alt.Order("col_index:Q"),
         tooltip=[alt.Tooltip("row:N", title="output of"), alt.Tooltip("col:N", title="word"),
                  alt.Tooltip("value:Q", title="share", format=".1%")],
-    ).properties(title=alt.Title(title, anchor="start"), height=alt.Step(CELL), width="container")
+    ).properties(title=alt.Title(title, anchor="start"), height=alt.Step(CELL), width="container",
+                 autosize=FIT_WIDTH)
 
 
 def vectors(points: pd.DataFrame, *, focus_word: str, title: str, size: int = 360) -> Figure:
@@ -304,38 +450,68 @@ def _draw_vectors(data, *, title, size, domain):
 
 def lines(data: pd.DataFrame, *, x: str, y: list[str] | str, title: str, log_x: bool = False,
           y_title: str | None = None, color: str | None = None, mark_x: float | None = None,
-          y_domain: tuple[float, float] | None = None) -> Figure:
+          y_domain: tuple[float, float] | None = None, words: bool | None = None) -> Figure:
     """Lines with points: several columns of a wide frame (`y` a list) or one column split by `color`.
 
-    `mark_x` draws a dashed vertical line there (e.g. the current temperature).
+    `mark_x` draws a dashed vertical line there (e.g. the current temperature). `words` says whether the lines
+    are words of the sentence, coloured as words are on every chart and listed in sentence order; by default they
+    are when `color` names a column (e.g. the temperature sweep's `key`), and not when `y` lists columns (named
+    series such as "std of q·k" and "√d_k", drawn in greys and dashes, SERIES_COLOURS and SERIES_DASHES).
+    The plot is PLOT_HEIGHT px high whatever the legend takes: below the plot for a few lines, on its right, one a
+    row, from LEGEND_RIGHT_FROM lines on.
     """
     if isinstance(y, list):  # wide to long: one row per (x, column of y)
         data = {x: np.tile(data[x].to_numpy(), len(y)), "series": np.repeat(y, len(data)),
                 "value": np.concatenate([data[column].to_numpy() for column in y])}
         color, y = "series", "value"
+        words = bool(words)
     else:
         data = dict(data.items())
+        words = color is not None if words is None else words and color is not None
     if mark_x is not None:
         data["_mark"] = np.full(len(data[x]), mark_x)
     x_range = (float(np.min(data[x])), float(np.max(data[x])))
+    series = _in_order(data[color]) if color else ()
     return _figure("lines", data, _draw_lines, x=x, y=y, color=color, title=title, log_x=log_x,
-                   y_title=y_title or y, marked=mark_x is not None, x_range=x_range, y_domain=y_domain)
+                   y_title=y_title or y, marked=mark_x is not None, x_range=x_range, y_domain=y_domain,
+                   series=series, words=words)
 
 
-def _draw_lines(data, *, x, y, color, title, log_x, y_title, marked, x_range, y_domain):
+def _draw_lines(data, *, x, y, color, title, log_x, y_title, marked, x_range, y_domain, series, words):
     x_scale = alt.Scale(type="log", domain=list(x_range), nice=False) if log_x else alt.Scale(domain=list(x_range))
     line = alt.Chart().mark_line(point=True).encode(
         x=alt.X(f"{x}:Q", scale=x_scale, title=x),
         y=alt.Y(f"{y}:Q", scale=alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined, title=y_title),
-        color=alt.Color(f"{color}:N", scale=alt.Scale(scheme=WORD_SCHEME),
-                        legend=alt.Legend(title=None, orient="bottom", columns=2)),
-        tooltip=[alt.Tooltip(f"{x}:Q", format=".3~g"), alt.Tooltip(f"{color}:N"), alt.Tooltip(f"{y}:Q", format=".4f")],
+        tooltip=[alt.Tooltip(f"{x}:Q", format=".3~g"), *([alt.Tooltip(f"{color}:N")] if color else []),
+                 alt.Tooltip(f"{y}:Q", format=".4f")],
     )
+    if color:
+        # words by their colour (a dot); other series by their grey and their dash (a line)
+        symbol = dict(symbolType="circle", symbolSize=64) if words else dict(symbolType="stroke", symbolSize=300,
+                                                                               symbolStrokeWidth=2)
+        if len(series) >= LEGEND_RIGHT_FROM:  # below the plot they would take rows of it on a phone
+            legend = alt.Legend(title=None, orient="right", labelLimit=90, labelFontSize=12, rowPadding=2,
+                                labelPadding=4, **symbol)
+        else:  # long names one a row, so that none is cut on a phone
+            legend = alt.Legend(title=None, orient="bottom", columns=2 if max(len(str(s)) for s in series) <= 16 else 1,
+                                labelLimit=240, labelFontSize=12, **symbol)
+        if words:
+            line = line.encode(color=alt.Color(f"{color}:N", scale=word_scale(series), legend=legend))
+        else:  # a dash for each as well as a grey, so that two lines never depend on telling greys apart
+            line = line.encode(color=alt.Color(f"{color}:N", scale=series_scale(series), legend=legend),
+                               strokeDash=alt.StrokeDash(f"{color}:N", scale=series_scale(series, SERIES_DASHES),
+                                                         legend=legend))
     layers = [line]
     if marked:
         layers.append(alt.Chart().mark_rule(strokeDash=[4, 4], color="#555").encode(x=alt.X("min(_mark):Q")))
-    return alt.layer(*layers, data=data).properties(title=alt.Title(title, anchor="start"), height=300,
-                                                    width="container")
+    return alt.layer(*layers, data=data).properties(title=alt.Title(title, anchor="start"),
+                                                    height=lines_height(len(series)), width="container",
+                                                    autosize=FIT_WIDTH)
+
+
+def lines_height(n_series: int) -> int:
+    """The plot's height in px: PLOT_HEIGHT, or more when the legend on its right needs more (LEGEND_ROW a line)."""
+    return max(PLOT_HEIGHT, LEGEND_ROW * n_series) if n_series >= LEGEND_RIGHT_FROM else PLOT_HEIGHT
 
 
 def describe(matrix: Matrix, *, probability: bool = False) -> str:

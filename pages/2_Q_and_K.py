@@ -135,13 +135,14 @@ with cosine_column:
 st.subheader("The query and the keys as arrows")
 points = views.fan(trace, focus)
 frame.chart(charts.vectors(points, focus_word=trace.labels[focus],
-                           title=f"The query of “{trace.labels[focus]}” (red) and every key (blue){lesson.of_head}"),
+                           title=f"q({trace.labels[focus]}) in red, every k in blue{lesson.of_head}"),
             alt_text=f"Arrows from the origin: the query of {trace.labels[focus]} along the horizontal axis, each key "
                      "at its true angle to it and with its true length.",
             numbers=points, stretch=False)
-st.caption(f"The vectors have {d_k} dimensions, too many to draw. So the query lies along the horizontal axis and "
-           "each key is drawn at its true angle to the query with its true length: every dot product with the "
-           "query is exact in the picture. The angles *between two keys* are not.")
+too_many = f"The vectors have {d_k} dimensions, too many to draw. So the" if d_k > 2 else "The"
+st.caption(f"{too_many} query lies along the horizontal axis and each key is drawn at its true angle to the query "
+           "with its true length: every dot product with the query is exact in the picture. The angles *between two "
+           "keys* are not: keys are all drawn on one side of the query.")
 st.markdown("A query and a key pointing the same way have a large positive dot product; at right angles, zero; "
             "opposite, negative. Training arranges the arrows so that each query points toward the keys it needs.")
 

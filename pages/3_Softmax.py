@@ -38,8 +38,8 @@ steps = views.softmax_steps(trace, focus)
 for column, (step, rows) in zip(st.columns(4), steps.groupby("step", sort=False), strict=True):
     with column:
         between_0_and_1 = step.startswith(("3", "4"))  # exponentials after the shift, and probabilities
-        frame.chart(charts.bars(rows, x="value", y="key", title=step + lesson.of_head, probability=between_0_and_1,
-                                rule_at=None if between_0_and_1 else 0),
+        frame.chart(charts.bars(rows, x="value", y="key", title=step + lesson.of_head, unit=step.startswith("3"),
+                                probability=step.startswith("4"), rule_at=None if between_0_and_1 else 0),
                     alt_text=f"{step} for each key of the row of {word}.")
 frame.numbers_table(lambda: steps.pivot(index="key_index", columns="step", values="value").set_axis(
     list(trace.labels), axis=0).rename_axis("key"))

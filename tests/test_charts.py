@@ -1,9 +1,11 @@
 """Chart builders: the specs they produce hold the marks, encodings, scales and data the pages rely on."""
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from explainer import DEFAULT_SENTENCE, experiments, run_attention
+from explainer import DEFAULT_SENTENCE, Matrix, experiments, run_attention
 from lesson import charts, views
 from lesson.frames import tidy
 
@@ -50,8 +52,10 @@ def test_signed_heatmap_diverges_symmetrically_around_zero(trace):
 
 def test_heatmap_writes_zero_and_negative_numbers_readably():
     trace = run_attention(DEFAULT_SENTENCE)
-    labels = charts.heatmap(trace.matrix("embeddings")).data.label
-    assert "0" in set(labels) and "1.00" in set(labels)
+    labels = charts.heatmap(trace.matrix("embeddings")).data.label  # 12 columns: one decimal
+    assert "0" in set(labels) and "1.0" in set(labels)
+    ones = Matrix("I", "identity", np.eye(3), ("a", "b", "c"), ("a", "b", "c"))
+    assert {"0", "1.00"} == set(charts.heatmap(ones).data.label)  # 3 columns: two decimals
     signed = charts.heatmap(trace.matrix("positions")).data
     assert (signed[signed.value < 0].label.str.startswith("−")).all()
 
@@ -156,3 +160,114 @@ def test_figures_with_the_same_look_differ_only_in_their_data(changed):
             same_look += 1
             assert before.draw(after.data).to_dict() == after.chart().to_dict()
     assert same_look >= 5  # a new temperature redraws most charts without a new drawing
+
+
+LONG = "the quick brown fox jumps over the lazy dog near the river"  # 12 words
+
+
+def layer_list(figure):
+    """The spec's layers as a list (two layers may share a mark), and the spec (validated against the schema)."""
+    spec = figure.chart().to_dict()
+    return spec, spec.get("layer", [spec])
+
+
+def test_negative_numbers_are_written_left_of_their_bars_with_room_for_them():
+    trace = run_attention(LONG, weight_set="random")
+    terms = views.dot_product_terms(trace, 0, 1)
+    assert (terms["product"] < 0).any()
+    spec, layers_ = layer_list(charts.bars(terms, x="product", y="dim", rule_at=0, title="q·k"))
+    texts = {layer["transform"][0]["filter"]: layer for layer in layers_ if layer["mark"]["type"] == "text"}
+    assert texts["datum._negative"]["mark"].items() >= {"align": "right", "dx": -4}.items()
+    assert texts["!datum._negative"]["mark"].items() >= {"align": "left", "dx": 4}.items()
+    assert texts["datum._negative"]["encoding"]["x"]["field"] == "_at"
+    bar = next(layer for layer in layers_ if layer["mark"]["type"] == "bar")
+    assert bar["encoding"]["x"]["scale"]["range"] == [charts.LABEL_ROOM, {"expr": "width"}]  # room on the left
+    data = data_of(spec)
+    assert list(data._negative) == list(terms["product"] < 0)
+
+
+def test_bars_of_positive_values_keep_their_axis_from_the_left_edge(trace):
+    steps = views.softmax_steps(trace, 0)
+    _, marks = layers(charts.bars(steps[steps.step.str.startswith("1")], x="value", y="key", rule_at=0, title="1"))
+    assert "range" not in marks["bar"]["encoding"]["x"].get("scale", {})
+
+
+def test_masked_keys_keep_a_visible_row_with_a_grey_label_at_zero():
+    causal = run_attention(LONG, causal=True)
+    steps = views.softmax_steps(causal, 2)
+    scaled = steps[steps.step.str.startswith("2")]
+    assert scaled.value.isna().sum() == 9
+    spec, layers_ = layer_list(charts.bars(scaled, x="value", y="key", rule_at=0, title="2 scaled"))
+    data = data_of(spec)  # as the chart gets it: NaN is null there, which the text must not depend on
+    masked = data[data._masked]
+    assert len(masked) == 9 and masked.value.isna().all()  # no bar
+    assert (masked._label == "masked (−∞)").all() and (masked._at == 0).all()  # but a label, at 0
+    (text,) = [layer for layer in layers_ if layer.get("transform") == [{"filter": "!datum._negative"}]]
+    assert text["encoding"]["x"]["field"] == "_at" and text["encoding"]["text"]["field"] == "_label"
+    assert text["encoding"]["fill"] == {"field": "_masked", "type": "nominal", "legend": None,
+                                        "scale": {"domain": [True, False], "range": [charts.MASKED_COLOUR, "black"]}}
+
+
+@pytest.mark.parametrize("columns, size", [(3, 12), (6, 12), (8, 10), (9, 10), (12, 9)])
+def test_crowded_heatmaps_write_their_numbers_smaller(columns, size):
+    matrix = Matrix("S", "scores", np.linspace(-1, 1, 2 * columns).reshape(2, columns), ("a", "b"),
+                    tuple(f"c{i}" for i in range(columns)))
+    figure = charts.heatmap(matrix)
+    _, marks = layers(figure)
+    assert marks["text"]["mark"]["fontSize"] == size
+    assert ("font_size", size) in figure.look
+
+
+def test_crowded_heatmaps_write_shorter_numbers():
+    trace = run_attention(LONG)
+    weights = charts.heatmap(trace.matrix("weights"), probability=True).data
+    small = weights[(weights.value > 0) & (weights.value < 0.1)]
+    assert len(small) and all(re.fullmatch(r"\.0\d", label) for label in small.label)  # .05, never 0.1
+    scores = charts.heatmap(trace.matrix("scores")).data
+    assert all(re.fullmatch(r"0|−?\d+\.\d", label) for label in scores.label)  # one decimal
+    few = charts.heatmap(run_attention(DEFAULT_SENTENCE).matrix("scores")).data
+    assert all(re.fullmatch(r"0|−?\d+\.\d\d", label) for label in few.label)  # two decimals
+
+
+@pytest.mark.parametrize("value, probability, crowded, label", [
+    (0.05, True, True, ".05"), (0.31, True, True, ".31"), (1.0, True, True, "1.00"), (0.0, True, True, "0"),
+    (0.05, True, False, "0.05"), (-0.04, False, True, "−0.0"), (-1.26, False, True, "−1.3"),
+    (12.34, False, True, "12.3"), (-np.inf, False, True, "−∞"), (-1.256, False, False, "−1.26")])
+def test_cell_labels(value, probability, crowded, label):
+    assert charts.cell_label(value, probability=probability, crowded=crowded) == label
+
+
+def test_many_lines_list_their_legend_on_the_right_and_keep_their_plot_tall():
+    trace = run_attention(LONG)
+    sweep = charts.lines(views.temperature_sweep(trace, 0), x="temperature", y="weight", color="key", log_x=True,
+                         mark_x=1.0, title="s")
+    spec, marks = layers(sweep)
+    assert marks["line"]["encoding"]["color"]["legend"]["orient"] == "right"
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}  # the height is the plot's own
+    assert spec["height"] >= max(charts.PLOT_HEIGHT, 12 * charts.LEGEND_ROW) >= 220
+    few = charts.lines(views.temperature_sweep(run_attention(DEFAULT_SENTENCE), 0), x="temperature", y="weight",
+                       color="key", title="s")
+    spec, marks = layers(few)
+    assert marks["line"]["encoding"]["color"]["legend"]["orient"] == "bottom" and spec["height"] == charts.PLOT_HEIGHT
+
+
+@pytest.mark.parametrize("build", [
+    lambda trace: charts.stacked_contributions(views.contributions(trace, 0), title="o"),
+    lambda trace: charts.bag_of_words(tidy(trace.matrix("weights")), title="b")])
+def test_word_legends_fit_twelve_words_under_the_plot_without_shrinking_it(build):
+    spec = build(run_attention(LONG)).chart().to_dict()
+    (color,) = [layer["encoding"]["color"] for layer in spec.get("layer", [spec]) if "color" in layer["encoding"]]
+    legend = color["legend"]
+    assert legend["orient"] == "bottom" and legend["columns"] == 3 and legend["labelLimit"] <= 80  # 4 rows of 3
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+
+
+def test_the_sentence_strip_turns_words_upright_when_there_are_many():
+    def word_mark(sentence):
+        trace = run_attention(sentence)
+        spec, _ = layers(charts.sentence_strip(views.attention_row(trace, 0)))
+        return [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    few = run_attention("jane visits africa")
+    assert all("angle" not in mark["mark"] for mark in word_mark(few.sentence))
+    many = "the animal didn't cross the street because it was too tired today"
+    assert any(mark["mark"].get("angle") == 270 for mark in word_mark(many))

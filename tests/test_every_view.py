@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from explainer import run_attention
+from lesson.charts import WORD_COLOURS
 from lesson.state import from_query
 from tests.support import PAGES, charts, open_page
 
@@ -70,3 +71,28 @@ def test_the_worked_score_on_the_q_and_k_page_is_the_cell_it_explains(name):
     formula = next(x.value for x in at.latex if r"\cdot" in x.value and "aligned" in x.value)
     assert formula.strip("$\n").removesuffix(r" \end{aligned}").endswith(f"= {view.scores[state.focus, key]:.2f}")
     assert (r"\cos" in formula) == (state.similarity == "cosine")
+
+
+def _word_colours(spec: dict) -> list[dict]:
+    """Every colour scale in a chart spec that maps words to WORD_COLOURS, as {word: colour}."""
+    found = []
+    for layer in [spec, *spec.get("layer", []), *spec.get("vconcat", []), *spec.get("hconcat", [])]:
+        scale = layer.get("encoding", {}).get("color", {}).get("scale", {})
+        if scale.get("range") and set(scale["range"]) <= set(WORD_COLOURS):
+            found.append(dict(zip(scale["domain"], scale["range"], strict=True)))
+    return found
+
+
+def test_a_word_has_one_colour_on_every_chart_of_every_page():
+    view = VIEWS["twelve words"]
+    _, trace = _trace(view)
+    seen: dict[str, str] = {}
+    scales = 0
+    for page in PAGES:
+        for spec, _ in charts(open_page(page, view)):
+            for mapping in _word_colours(spec):
+                scales += 1
+                assert list(mapping) == list(trace.labels)  # every word, in sentence order
+                for word, colour in mapping.items():
+                    assert seen.setdefault(word, colour) == colour, (page, word)
+    assert scales >= 3 and len(set(seen.values())) == len(trace.labels) == 12

@@ -1,0 +1,152 @@
+"""Chart colours: one colour per word on every chart, one scale per quantity, and numbers readable on their cells."""
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from explainer import Matrix, experiments, run_attention
+from lesson import charts, views
+from lesson.frames import tidy
+
+SENTENCE = "the quick brown fox jumps over the lazy dog near the river"  # 12 words, "the" three times
+
+
+@pytest.fixture(scope="module")
+def trace():
+    return run_attention(SENTENCE)
+
+
+@pytest.fixture(scope="module")
+def signed_trace():
+    """Random weights: queries and keys that disagree in sign, so that products and outputs go negative."""
+    return run_attention(SENTENCE, weight_set="random")
+
+
+def encodings(figure, channel):
+    """Every layer's encoding of `channel`, in the spec Altair validates against the Vega-Lite schema."""
+    spec = figure.chart().to_dict()
+    found = [layer["encoding"][channel] for layer in spec.get("layer", [spec]) if channel in layer.get("encoding", {})]
+    assert found, f"no {channel} encoding"
+    return found
+
+
+def word_charts(trace, query=4):
+    """Every kind of chart that colours by word, for one query of the trace."""
+    parts = views.contributions(trace, query)
+    return {
+        "stacked contributions": charts.stacked_contributions(parts, title="o"),
+        "bag of words": charts.bag_of_words(tidy(trace.matrix("weights")), title="b"),
+        "temperature sweep": charts.lines(views.temperature_sweep(trace, query), x="temperature", y="weight",
+                                          color="key", log_x=True, mark_x=1.0, title="s"),
+        "bars by word": charts.bars(parts, x="contribution", y="dim", color="word", words=True, title="a·v"),
+    }
+
+
+def test_word_colours_are_at_least_twelve_distinct_colours():
+    assert len(charts.WORD_COLOURS) >= 12
+    assert len({c.lower() for c in charts.WORD_COLOURS}) == len(charts.WORD_COLOURS)
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in charts.WORD_COLOURS)
+
+
+@pytest.mark.parametrize("name", ["stacked contributions", "bag of words", "temperature sweep", "bars by word"])
+def test_a_word_chart_colours_every_word_of_a_12_word_sentence_in_sentence_order(trace, name):
+    (color,) = encodings(word_charts(trace)[name], "color")
+    assert color["scale"]["domain"] == list(trace.labels)  # every word, in the sentence's order
+    assert color["scale"]["range"] == list(charts.WORD_COLOURS[:12])
+    assert len(set(color["scale"]["range"])) == 12
+
+
+def test_a_word_has_the_same_colour_on_every_chart_and_for_every_query(trace):
+    colours = set()
+    for query in (0, 4, 11):
+        for figure in word_charts(trace, query).values():
+            (color,) = encodings(figure, "color")
+            colours.add(tuple(zip(color["scale"]["domain"], color["scale"]["range"], strict=True)))
+    assert len(colours) == 1
+
+
+def test_a_shorter_sentence_takes_the_first_colours():
+    """Word i is colour i whatever the sentence: "jane" gets the colour of "the (1)" above."""
+    short = run_attention("jane visits africa")
+    (color,) = encodings(charts.bag_of_words(tidy(short.matrix("weights")), title="b"), "color")
+    assert color["scale"]["domain"] == ["jane", "visits", "africa"]
+    assert color["scale"]["range"] == list(charts.WORD_COLOURS[:3])
+
+
+def test_series_that_are_not_words_take_no_word_colour(trace):
+    experiment = pd.DataFrame(experiments.scaling(d_ks=(1, 4), samples=20))
+    series = charts.lines(experiment, x="d_k", y=["std of q·k", "√d_k"], log_x=True, title="t")
+    grouped = charts.bars(views.lookup_results(trace, 0), x="value", y="dim", color="result", title="t")
+    sweep_as_series = charts.lines(views.temperature_sweep(trace, 0), x="temperature", y="weight", color="key",
+                                   words=False, title="t")
+    for figure in (series, grouped, sweep_as_series):
+        (color,) = encodings(figure, "color")
+        assert set(color["scale"]["range"]) <= set(charts.SERIES_COLOURS)
+        assert not set(color["scale"]["range"]) & {c.lower() for c in charts.WORD_COLOURS}
+    (dash,) = encodings(series, "strokeDash")  # two greys, told apart by their dashes too
+    assert dash["field"] == "series" and len({tuple(d) for d in dash["scale"]["range"]}) == 2
+
+
+def test_signed_bars_are_coloured_by_their_sign_only(signed_trace):
+    terms = views.dot_product_terms(signed_trace, 0, 1)
+    assert (terms["product"] < 0).any() and (terms["product"] > 0).any()
+    figure = charts.bars(terms, x="product", y="dim", rule_at=0, title="q·k")
+    (color,) = [c for c in encodings(figure, "color")]
+    assert color["field"] == "_negative"
+    assert color["scale"] == {"domain": [True, False], "range": [charts.NEGATIVE_COLOUR, charts.POSITIVE_COLOUR]}
+    assert list(figure.data["_negative"]) == list(terms["product"] < 0)
+
+
+def test_positive_bars_get_a_solid_colour_not_a_pale_end_of_a_scale(trace):
+    """Raw scores of the designed weights are all ≥ 0: every bar is POSITIVE_COLOUR, not white-ish."""
+    steps = views.softmax_steps(trace, 0)
+    raw = steps[steps.step.str.startswith("1")]
+    (color,) = encodings(charts.bars(raw, x="value", y="key", rule_at=0, title="1"), "color")
+    assert "scheme" not in color.get("scale", {}) and color["scale"]["range"][1] == charts.POSITIVE_COLOUR
+
+
+def test_values_in_zero_one_may_be_drawn_on_the_probability_scale(trace):
+    steps = views.softmax_steps(trace, 0)
+    exps = steps[steps.step.str.startswith("3")]
+    figure = charts.bars(exps, x="value", y="key", unit=True, title="3 exp(scaled − max)")
+    (color,) = encodings(figure, "color")
+    assert color["field"] == "value" and color["scale"] == {"domain": [0, 1], "scheme": charts.PROBABILITY_SCHEME}
+    assert encodings(figure, "x")[0]["scale"]["domain"] == [0, 1]
+    default = charts.bars(exps, x="value", y="key", title="3 exp(scaled − max)")
+    assert encodings(default, "color")[0]["field"] == "_negative"  # without it: a value like any other
+
+
+def test_heatmaps_given_one_reach_share_one_signed_scale(trace):
+    embeddings, scores = trace.matrix("embeddings"), trace.matrix("scores")
+    assert charts.signed_reach(embeddings.values) < charts.signed_reach(scores.values)  # by default, two scales
+    reach = max(charts.signed_reach(embeddings.values), charts.signed_reach(scores.values))
+    scales = [encodings(charts.heatmap(m, reach=reach), "color")[0]["scale"] for m in (embeddings, scores)]
+    assert scales[0] == scales[1] == {"domain": [-reach, reach], "domainMid": 0, "scheme": charts.SIGNED_SCHEME}
+    shared = charts.heatmap(embeddings, reach=reach)
+    assert shared.look != charts.heatmap(embeddings).look  # a reach is part of the drawing
+    ones = shared.data[shared.data.value == 1.0]
+    assert len(ones) and not ones.strong.any()  # pale on the shared scale: black numbers
+    assert charts.heatmap(embeddings).data[lambda d: d.value == 1.0].strong.all()  # dark on its own
+
+
+def test_dark_blue_cells_get_white_numbers():
+    """Blues at 0.5 is a mid blue, on which black text reads worse than white: anything above 0.45 is white."""
+    values = np.array([[0.40, 0.46, 0.50, 0.55, 0.6]])
+    weights = Matrix("A", "weights", values, ("q",), tuple("abcde"))
+    figure = charts.heatmap(weights, probability=True)
+    assert list(figure.data.strong) == [False, True, True, True, True]
+    (fill,) = encodings(figure, "fill")
+    assert fill["field"] == "strong" and fill["scale"] == {"domain": [True, False], "range": ["white", "black"]}
+    strip = charts.sentence_strip(pd.DataFrame({"word": list("ab"), "position": [0, 1], "weight": [0.5, 0.4],
+                                                "focus": [True, False]}))
+    assert list(strip.data.strong) == [True, False]
+
+
+def test_dark_signed_cells_get_white_numbers_and_masked_cells_black():
+    """Blue darkens faster than orange on the diverging scale: white from 0.57 of the reach below 0, from 0.63
+    above; a masked −∞ cell has no colour, so its text stays black."""
+    values = np.array([[-0.6, -0.5, 0.6, 0.7, -np.inf]])
+    figure = charts.heatmap(Matrix("S", "scores", values, ("q",), tuple("abcde")), reach=1.0)
+    assert list(figure.data.strong) == [True, False, False, True, False]
+    assert list(figure.data.label) == ["−0.60", "−0.50", "0.60", "0.70", "−∞"]
