@@ -4,7 +4,9 @@ from __future__ import annotations
 import streamlit as st
 
 import explainer
+from lesson import export
 from lesson import state as lesson_state
+from lesson.state import LessonState
 
 from .navigation import Page, link_to_view, menu
 from .store import bound, current, query, update
@@ -51,6 +53,17 @@ def sidebar(this: Page) -> None:
                   **bound("numbers"))
         st.caption("Link to this view: copy it to share exactly what you see.")
         st.code(link_to_view(this, query()), language=None, wrap_lines=True)
+        st.caption("Take it away: every matrix of this view, or a numpy script that recomputes them.")
+        as_json, as_script = st.columns(2)
+        as_json.download_button("JSON", lambda: export.trace_json(_run(state)), file_name="attention.json",
+                                mime="application/json", on_click="ignore", icon=":material/download:")
+        as_script.download_button("Python", lambda: export.script(_run(state)), file_name="attention.py",
+                                  mime="text/x-python", on_click="ignore", icon=":material/download:")
+
+
+def _run(state: LessonState) -> explainer.Trace:
+    """The view's trace, made when a download is asked for (outside the page's run)."""
+    return explainer.run_attention(state.sentence, **vars(state.settings))
 
 
 def _example_picked() -> None:

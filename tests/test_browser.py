@@ -236,3 +236,13 @@ def test_a_link_copied_from_the_address_bar_reopens_the_same_view_for_someone_el
     assert (chart_words(student), student.locator("[data-testid=stMain]").inner_text()) == shown
     teacher.close()
     student.context.close()
+
+
+def test_the_python_download_is_a_script_for_this_very_view(page, server):
+    open_view(page, f"{server}/Softmax?sentence=the+cat+sat&temperature=0.5")
+    with page.expect_download() as download:
+        page.locator("[data-testid=stSidebar]").get_by_role("button", name="Python").click()
+    text = Path(download.value.path()).read_text()
+    compile(text, "attention.py", "exec")  # a script that Python reads
+    assert "tokens = ['the', 'cat', 'sat']" in text and "/ 0.5" in text
+    no_exception(page)
