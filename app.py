@@ -53,6 +53,9 @@ else:
             frame.matrix(whole.head(index).matrix("weights"), probability=True, focus_row=lesson.focus)
 
 st.subheader("The four stages")
+done = frame.passed()
+st.caption("Each stage ends with questions about your sentence. Answered right so far: "
+           + (", ".join(f"stage {stage} ✓" for stage in sorted(done)) if done else "none yet") + ".")
 stages = [
     ("Each word looks for the words that explain it; attention is a soft database lookup.", frame.PAGES[1]),
     ("Queries and keys: the first MatMul scores every pair of words.", frame.PAGES[2]),

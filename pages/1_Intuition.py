@@ -73,4 +73,5 @@ frame.chart(charts.bars(views.lookup_results(trace, focus), x="value", y="dim", 
                      "single value the exact lookup returns.",
             numbers=lambda: views.lookup_results(trace, focus))
 
+frame.check_yourself(1, trace, focus)
 frame.footer(PAGE)

@@ -146,4 +146,5 @@ st.caption(f"{too_many} query lies along the horizontal axis and each key is dra
 st.markdown("A query and a key pointing the same way have a large positive dot product; at right angles, zero; "
             "opposite, negative. Training arranges the arrows so that each query points toward the keys it needs.")
 
+frame.check_yourself(2, trace, focus)
 frame.footer(PAGE)

@@ -94,4 +94,5 @@ frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=
                      f"{sweep.temperature.max():g}.",
             numbers=lambda: sweep.pivot(index="temperature", columns="key", values="weight"))
 
+frame.check_yourself(3, trace, focus)
 frame.footer(PAGE)

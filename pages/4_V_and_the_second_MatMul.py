@@ -70,4 +70,5 @@ st.markdown(
     "word, now aware of its context, asks again; real models stack 6 to 100 layers."
 )
 
+frame.check_yourself(4, trace, focus)
 frame.footer(PAGE)

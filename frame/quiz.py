@@ -1,0 +1,32 @@
+"""Check yourself: the questions of lesson.quiz at the end of each stage, with the why of each answer, and which
+stages a student has answered right in this session (Home shows it)."""
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from explainer import Trace
+from lesson import quiz
+
+PASSED = "quiz_passed"  # the stages whose questions were all answered right, this session
+
+
+def check_yourself(stage: int, view: Trace, focus: int) -> None:
+    st.subheader("Check yourself")
+    st.caption("Questions about your own sentence and settings: change either, and they change too.")
+    questions = quiz.questions(stage, view, focus)
+    right = 0
+    for question in questions:
+        key = "quiz_" + hashlib.sha1(question.key.encode()).hexdigest()[:16]
+        chosen = st.radio(question.prompt, range(len(question.options)), format_func=question.options.__getitem__,
+                          index=None, key=key)
+        if chosen is not None:
+            (st.success if question.is_right(chosen) else st.error)(question.why[chosen])
+            right += question.is_right(chosen)
+    if right == len(questions):
+        st.session_state[PASSED] = st.session_state.get(PASSED, set()) | {stage}
+
+
+def passed() -> set[int]:
+    return st.session_state.get(PASSED, set())

@@ -1,0 +1,170 @@
+"""Check yourself: questions made from the student's own sentence and settings, each option with the one line that
+says why it is right or wrong (pointing at the chart that shows it). Several target misconceptions that have tripped
+real learners: attention is symmetric, softmax runs down columns or lies in [−1, 1], we divide by d_k, temperature
+changes the winner, the output is one of the values."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from explainer import Trace
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str  # names the question and the view it was made for: a new view, a new question
+    prompt: str  # markdown
+    options: tuple[str, ...]
+    answer: int  # the right option's index
+    why: tuple[str, ...]  # one line per option: why it is right, or why not
+
+    def is_right(self, chosen: int) -> bool:
+        return chosen == self.answer
+
+
+def _view(trace: Trace, query: int) -> str:
+    s = trace.settings
+    return f"{trace.sentence}|{vars(s)}|{trace.shown_head}|{query}"
+
+
+def _f(value: float) -> str:
+    return f"{value:.2f}".replace("-", "−")
+
+
+def questions(stage: int, trace: Trace, query: int) -> list[Question]:
+    """Two or three questions for a stage (1 to 4) of the lesson, about this view's numbers."""
+    return {1: _intuition, 2: _q_and_k, 3: _softmax, 4: _values}[stage](trace, query)
+
+
+def _intuition(trace: Trace, query: int) -> list[Question]:
+    labels, row = trace.labels, trace.weights[query]
+    word = labels[query]
+    found = []
+    best = int(row.argmax())
+    if np.sum(np.isclose(row, row.max(), atol=1e-9)) == 1 and len(labels) > 1:
+        others = [j for j in np.argsort(-row, kind="stable") if j != best][:3]
+        options = sorted([best, *others])
+        found.append(Question(
+            f"favourite|{_view(trace, query)}", f"Which word does **{word}** attend to most?",
+            tuple(labels[j] for j in options), options.index(best),
+            tuple(f"Right: {labels[j]} gets {_f(row[j])}, the largest share of {word}'s row." if j == best else
+                  f"Not quite: {labels[j]} gets {_f(row[j])}, but {labels[best]} gets {_f(row[best])} "
+                  "(the sentence strip at the top shows it)." for j in options)))
+    sums = [("Exactly 1", "Right: softmax shares out exactly 1 over the keys of each row (each query)."),
+            (f"{len(labels)}, one per word", "No: each weight is a share, not a count; the whole row shares out 1."),
+            ("It depends on the sentence", "No: whatever the sentence, softmax makes every row sum to 1."),
+            ("Between −1 and 1", "No: the weights are shares between 0 and 1, and the row adds up to exactly 1.")]
+    if len(labels) == 1:
+        del sums[1]  # "1, one per word" would also be right
+    found.append(Question(
+        f"row-sum|{_view(trace, query)}", f"What does **{word}**'s row of attention add up to?",
+        tuple(option for option, _ in sums), 0, tuple(why for _, why in sums)))
+    if len(labels) > 1:
+        a, b = query, best if best != query else (query + 1) % len(labels)
+        same = bool(np.isclose(trace.weights[a, b], trace.weights[b, a], atol=0.005))
+        options = ("Yes, attention is always symmetric", "Not in general: each word asks its own question")
+        found.append(Question(
+            f"symmetric|{_view(trace, query)}",
+            f"**{labels[a]}** gives **{labels[b]}** weight {_f(trace.weights[a, b])}. Must **{labels[b]}** give "
+            f"**{labels[a]}** the same weight?", options, 1,
+            (f"No: here {labels[b]} gives {labels[a]} {_f(trace.weights[b, a])}"
+             + (" — equal by chance, not by rule" if same else "") + ". The table of favourites shows it.",
+             f"Right: {labels[b]} gives {labels[a]} {_f(trace.weights[b, a])}. Queries and keys come from different "
+             "matrices, and each row is shared out on its own.")))
+    return found
+
+
+def _q_and_k(trace: Trace, query: int) -> list[Question]:
+    labels = trace.labels
+    key = int(trace.weights[query].argmax())
+    q, k = trace.Q[query], trace.K[key]
+    cosine = trace.settings.similarity == "cosine"
+    right = float(trace.scores[query, key])
+    wrong = [float(np.sum(q + k)), float(np.linalg.norm(q) * np.linalg.norm(k)), float(q @ k[::-1])]
+    if cosine:
+        wrong[1] = float(q @ k)  # the plain dot product, not divided by the lengths
+    values = [right, *wrong]
+    labels_shown = [_f(v) for v in values]
+    order = sorted(range(4), key=lambda i: (labels_shown[i], i))
+    unique = [i for n, i in enumerate(order) if labels_shown[i] not in [labels_shown[j] for j in order[:n]]]
+    options = tuple(labels_shown[i] for i in unique)
+    reasons = {0: "Right: " + ("the cosine, q·k / (|q| |k|)" if cosine else "q·k, the products added up") + ".",
+               1: "No: that adds the entries; a score multiplies them pair by pair, then adds.",
+               2: ("No: that is the plain dot product; cosine divides it by both lengths." if cosine else
+                   "No: that is |q| × |k|, the score only if q and k pointed the same way."),
+               3: "No: the pairs must be the same dimension of q and k, in order."}
+    kind = "cosine similarity, q·k / (|q| |k|)" if cosine else "score, q·k"
+    compute = Question(
+        f"score|{_view(trace, query)}",
+        f"With q({labels[query]}) = [{', '.join(map(_f, q))}] and k({labels[key]}) = [{', '.join(map(_f, k))}], "
+        f"what is their {kind}?",
+        options, unique.index(0), tuple(reasons[i] for i in unique))
+    origin = Question(
+        f"inputs|{_view(trace, query)}", "In self-attention, where do Q, K and V come from?",
+        ("From the same input X, through three different weight matrices", "From three different sentences",
+         "Q from X, K and V from the previous word"), 0,
+        ("Right: Q = X·W_Qᵀ, K = X·W_Kᵀ, V = X·W_Vᵀ — one X, three matrices.",
+         "No: in *self*-attention every word's query, key and value come from the same sentence's X.",
+         "No: every word gets its own q, k and v, all made from X."))
+    return [compute, origin]
+
+
+def _softmax(trace: Trace, query: int) -> list[Question]:
+    word, now = trace.labels[query], trace.settings.temperature
+    rises = now < 2.5
+    change, right, opposite = ("rises", "flatter", "sharper") if rises else ("falls", "sharper", "flatter")
+    warmer = Question(
+        f"temperature|{_view(trace, query)}",
+        f"The temperature {change} from {now:g} to {5 if rises else 0.1:g}. What happens to **{word}**'s row?",
+        (f"It gets {right}, but the order of the keys stays", "Another key can become the largest",
+         f"It gets {opposite}", "Its sum moves away from 1"), 0,
+        (f"Right: dividing by a {'larger' if rises else 'smaller'} T {'shrinks' if rises else 'widens'} the gaps "
+         "between scores, never their order (the temperature chart).",
+         "No: dividing every score by the same positive T keeps their order, so the winner stays the winner.",
+         "No: a larger T shrinks the gaps and flattens the row; a smaller T sharpens it.",
+         "No: whatever T, softmax shares out exactly 1."))
+    root = Question(
+        f"root|{_view(trace, query)}", "Why are dot-product scores divided by √dₖ and not by dₖ?",
+        ("The spread (standard deviation) of q·k grows like √dₖ", "To make every score lie between −1 and 1",
+         "dₖ would also work: it is only a convention"), 0,
+        ("Right: a sum of dₖ unit-variance products has variance dₖ, so its standard deviation is √dₖ.",
+         "No: scores divided by √dₖ can still be any size; the division only brings their spread back to ~1.",
+         "No: dividing by dₖ would shrink large-dₖ scores far too much and flatten every row."))
+    columns = Question(
+        f"columns|{_view(trace, query)}", "In the attention matrix, what adds up to 1?",
+        ("Each row: one query's weights over all keys", "Each column: one key's weights from all queries",
+         "The whole matrix"), 0,
+        ("Right: softmax runs along each row (the matrix on this page: each row sums to 1).",
+         "No: softmax runs along rows; a column can add up to more or less than 1.",
+         "No: every row adds up to 1, so the whole matrix adds up to the number of words."))
+    return [warmer, root, columns]
+
+
+def _values(trace: Trace, query: int) -> list[Question]:
+    word = trace.labels[query]
+    output = Question(
+        f"blend|{_view(trace, query)}", f"What is **{word}**'s output?",
+        (f"Every word's value, each weighted by {word}'s attention to it, added up",
+         f"The value of the one word {word} attends to most", f"{word}'s own value", "The keys, weighted"), 0,
+        ("Right: o = Σⱼ aⱼ vⱼ, a blend of all the values (the stacked bars on this page).",
+         "No: that would be a hard lookup; attention blends every value (only a one-hot row picks just one).",
+         f"No: {word}'s own value is only one part of the blend, weighted by the attention {word} gives itself.",
+         "No: keys decide the weights; what gets added up are the values."))
+    top = int(np.abs(trace.output[query]).argmax())
+    dim = trace.v_dims[top]
+    share = trace.weights[query] * trace.V[:, top]
+    source = int(np.abs(share).argmax())
+    if len(trace.labels) == 1 or np.sum(np.isclose(np.abs(share), abs(share[source]), atol=0.005)) > 1:
+        return [output]  # one word, or a tie: no single answer
+    candidates = list(dict.fromkeys([source, *np.argsort(-np.abs(share), kind="stable")[:3]]))[:3]
+    options = sorted(int(j) for j in candidates)
+    labels = trace.labels
+    most = Question(
+        f"source|{_view(trace, query)}",
+        f"Which word adds the most to **{word}**'s output in the dimension “{dim}”?",
+        tuple(labels[j] for j in options), options.index(source),
+        tuple(f"Right: {labels[j]} adds a·v = {_f(share[j])}." if j == source else
+              f"No: {labels[j]} adds {_f(share[j])}; {labels[source]} adds {_f(share[source])} "
+              "(the stacked bars show each word's slice)." for j in options))
+    return [output, most]
