@@ -1,0 +1,307 @@
+"""How W_Q and W_K are learned: a small task that needs attention, the lesson's chain as the model, backpropagation
+written out by hand, and a deterministic training loop.
+
+The task. Sentences of 3 to 6 words hold one subject (a person or animal), one action and one object (a place or a
+thing), in any order, with up to three grammar words ("the", "a", "in", "on") among them. Each word's target is
+the value of the word that explains it:
+
+* the subject fetches its action's value ("jane" -> "reads"), and the object fetches it too ("paris" -> "reads");
+* the action fetches its object's value ("reads" -> "paris");
+* a grammar word has nothing to fetch: its target is its own value.
+
+Values are V = X·W_Vᵀ with the designed W_V held fixed (it copies the who / action / place / thing features), so the
+targets can only be reached by attending to the right word: only W_Q and W_K are learned. One head (heads are left
+out), d_k = 4, no mask, positions on. The loss is the mean squared error between O and the target, averaged over
+tokens and dimensions (and over sentences). Training is plain gradient descent on the full batch, W ← W − η·dW,
+from the app's random weights: `forward` and `backward` keep every intermediate, so one step can be shown in numbers.
+
+>>> result = train(steps=3)
+>>> result.losses.shape, result.W_Q.shape
+((4,), (4, 12))
+"""
+# ruff: noqa: E741, N815
+# (O, dO, dW_Q ... are the lesson's names for matrices and their gradients, as pyproject.toml keeps Q, K, V, W_Q)
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .attention import softmax
+from .positions import model_input, word_positions
+from .tokens import tokenize
+from .vocabulary import FEATURES, VOCABULARY, embed
+from .weights import designed_weights, random_weights
+
+
+def _words_of(*features: str) -> tuple[str, ...]:
+    """Vocabulary words whose strongest named feature is one of `features`, at 0.9 or more (clear cases only)."""
+    named = len(FEATURES)
+    return tuple(w for w, v in VOCABULARY.items() if FEATURES[int(v[:named].argmax())] in features
+                 and v[:named].max() >= 0.9)
+
+
+SUBJECTS = _words_of("person", "animal")
+ACTIONS = _words_of("action")
+OBJECTS = _words_of("place", "thing")
+GRAMMAR = ("the", "a", "in", "on")
+_ROLES = ("subject", "action", "object")
+_EXPLAINED_BY = {"subject": "action", "action": "object", "object": "action"}  # who fetches whose value
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One example of the task: the words, the model's input X = E + PE (n, d_model), the target (n, d_v), and per
+    word the index of the word that explains it (None for grammar words, whose target is their own value)."""
+
+    tokens: tuple[str, ...]
+    X: np.ndarray
+    target: np.ndarray
+    intended: tuple[int | None, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+
+def _input(tokens: list[str]) -> np.ndarray:
+    embeddings, _ = embed(tokens)
+    return model_input(embeddings, word_positions(len(tokens)))  # (n, d_model)
+
+
+def _whole(name: str, value: object, least: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}")
+
+
+def make_task(seed: int = 0, n_sentences: int = 64, *, held_out: bool = False) -> tuple[Sentence, ...]:
+    """`n_sentences` sentences of the task, the same for the same seed. `held_out=True` draws from another stream
+    of the same seed: sentences for measuring, not training (new word combinations and orders, same vocabulary)."""
+    _whole("seed", seed, 0)
+    _whole("n_sentences", n_sentences, 1)
+    rng = np.random.default_rng([int(seed), int(held_out)])
+    W_V = designed_weights().W_V
+    sentences = []
+    for _ in range(n_sentences):
+        roles = [*_ROLES, *["grammar"] * int(rng.integers(0, 4))]
+        roles = [roles[i] for i in rng.permutation(len(roles))]  # any order: position alone cannot solve it
+        pools = {"subject": SUBJECTS, "action": ACTIONS, "object": OBJECTS, "grammar": GRAMMAR}
+        tokens = [str(rng.choice(pools[role])) for role in roles]
+        where = {role: roles.index(role) for role in _ROLES}
+        intended = tuple(where[_EXPLAINED_BY[r]] if r in _EXPLAINED_BY else None for r in roles)
+        X = _input(tokens)
+        V = X @ W_V.T  # (n, d_v)
+        target = V[[i if j is None else j for i, j in enumerate(intended)]]  # (n, d_v)
+        sentences.append(Sentence(tuple(tokens), X, target, intended))
+    return tuple(sentences)
+
+
+@dataclass(frozen=True)
+class Forward:
+    """Every intermediate of one forward pass, named as in the lesson. X (..., n, d_model); Q, K (..., n, d_k);
+    V, O (..., n, d_v); S, logits, A (..., n, n). Leading axes, if any, are a stack of equally long sentences."""
+
+    X: np.ndarray
+    W_Q: np.ndarray
+    W_K: np.ndarray
+    W_V: np.ndarray
+    Q: np.ndarray
+    K: np.ndarray
+    V: np.ndarray
+    S: np.ndarray
+    logits: np.ndarray
+    A: np.ndarray
+    O: np.ndarray
+    scale: float  # 1/√d_k
+
+
+@dataclass(frozen=True)
+class Backward:
+    """The loss and every gradient of one backward pass, d<name> = ∂L/∂<name>, each shaped like <name>."""
+
+    loss: float
+    dO: np.ndarray
+    dA: np.ndarray
+    dV: np.ndarray
+    dlogits: np.ndarray
+    dS: np.ndarray
+    dQ: np.ndarray
+    dK: np.ndarray
+    dW_Q: np.ndarray
+    dW_K: np.ndarray
+    dW_V: np.ndarray
+
+
+def _checked(name: str, a: np.ndarray, ndim: int | None = None) -> np.ndarray:
+    a = np.asarray(a, dtype=float)
+    if a.ndim < 2 or 0 in a.shape or (ndim is not None and a.ndim != ndim):
+        raise ValueError(f"{name} must be a non-empty {'matrix' if ndim else 'matrix (or stack)'}, got {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must hold finite numbers only, got NaN or infinity in shape {a.shape}")
+    return a
+
+
+def _T(a: np.ndarray) -> np.ndarray:
+    return np.swapaxes(a, -1, -2)
+
+
+def forward(X: np.ndarray, W_Q: np.ndarray, W_K: np.ndarray, W_V: np.ndarray) -> Forward:
+    """The lesson's chain, keeping every step: Q = X·W_Qᵀ, K = X·W_Kᵀ, V = X·W_Vᵀ, S = Q·Kᵀ,
+    logits = S/√d_k, A = softmax(logits) row by row, O = A·V. One head, no mask.
+
+    X (..., n, d_model); W_Q, W_K (d_k, d_model); W_V (d_v, d_model).
+    """
+    X = _checked("X", X)
+    W_Q, W_K, W_V = (_checked(name, W, 2) for name, W in (("W_Q", W_Q), ("W_K", W_K), ("W_V", W_V)))
+    if W_Q.shape != W_K.shape or W_V.shape[1] != X.shape[-1] or W_Q.shape[1] != X.shape[-1]:
+        raise ValueError(f"need W_Q and W_K of one shape (d_k, d_model) and W_V (d_v, d_model) with d_model = "
+                         f"X's width, got X {X.shape}, W_Q {W_Q.shape}, W_K {W_K.shape}, W_V {W_V.shape}")
+    Q, K, V = X @ W_Q.T, X @ W_K.T, X @ W_V.T  # (..., n, d_k), (..., n, d_k), (..., n, d_v)
+    S = Q @ _T(K)  # (..., n, n)
+    scale = 1.0 / math.sqrt(W_Q.shape[0])
+    logits = S * scale
+    A = softmax(logits, axis=-1)  # rows sum to 1
+    O = A @ V  # (..., n, d_v)
+    return Forward(X, W_Q, W_K, W_V, Q, K, V, S, logits, A, O, scale)
+
+
+def mse(O: np.ndarray, target: np.ndarray) -> float:
+    """The loss: mean squared error, averaged over tokens and dimensions (and over a stack of sentences).
+
+    .. math::  L = \\frac{1}{n\\, d_v} \\sum_{i, c} (O_{ic} - T_{ic})^2
+    """
+    return float(np.mean((O - target) ** 2))
+
+
+def softmax_backward(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
+    """Carry the gradient back through softmax, one row at a time.
+
+    .. math::  dz_i = (\\mathrm{diag}(a_i) - a_i a_i^T)\\, dA_i = a_i \\odot (dA_i - dA_i \\cdot a_i)
+
+    In words: the weights of a row always sum to 1, so raising one logit takes weight from all the others. The
+    Jacobian of a row a = softmax(z) is diag(a) − a aᵀ; applied to the row's gradient g it gives a ⊙ g − a (a·g):
+    each logit's gradient is its weight times how much better its own entry of g is than the row's weighted
+    average g·a. A logit whose weight is near 0 (or alone near 1) gets almost no gradient.
+    """
+    return A * (dA - np.sum(dA * A, axis=-1, keepdims=True))
+
+
+def backward(record: Forward, target: np.ndarray) -> Backward:
+    """The loss of `record` against `target` and its gradient, step by step back through the chain (d = ∂L/∂)."""
+    r = record
+    target = np.asarray(target, dtype=float)
+    if target.shape != r.O.shape:
+        raise ValueError(f"target must have the output's shape {r.O.shape}, got {target.shape}")
+    n, d_v = r.O.shape[-2:]
+    batch = r.O.size // (n * d_v)  # sentences in the stack: the loss is their mean
+    dO = 2.0 * (r.O - target) / r.O.size  # L = mean (O − T)²: (..., n, d_v)
+    dA = dO @ _T(r.V)  # through O = A·V: (..., n, d_v) x (..., d_v, n) -> (..., n, n)
+    dV = _T(r.A) @ dO  # (..., n, n) x (..., n, d_v) -> (..., n, d_v); used only to show: W_V is not trained
+    dlogits = softmax_backward(r.A, dA)  # through A = softmax(logits), row by row: (..., n, n)
+    dS = dlogits * r.scale  # through logits = S/√d_k
+    dQ = dS @ r.K  # through S = Q·Kᵀ: (..., n, n) x (..., n, d_k) -> (..., n, d_k)
+    dK = _T(dS) @ r.Q  # (..., n, n) x (..., n, d_k) -> (..., n, d_k)
+
+    def weight_grad(dM: np.ndarray) -> np.ndarray:  # through M = X·Wᵀ: dW = dMᵀ·X, summed over the stack
+        return dM.reshape(batch * n, -1).T @ r.X.reshape(batch * n, -1)  # (d, n) x (n, d_model)
+
+    return Backward(mse(r.O, target), dO, dA, dV, dlogits, dS, dQ, dK,
+                    weight_grad(dQ), weight_grad(dK), weight_grad(dV))
+
+
+def _stacks(sentences: tuple[Sentence, ...]) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """Sentences grouped by length and stacked, so that one matmul serves a group: [(X (b, n, d_model),
+    target (b, n, d_v), b / all)]. Mean over a group's entries = mean of its sentences' losses."""
+    if not sentences:
+        raise ValueError("need at least one sentence")
+    lengths = sorted({len(s.tokens) for s in sentences})
+    groups = [[s for s in sentences if len(s.tokens) == n] for n in lengths]
+    return [(np.stack([s.X for s in g]), np.stack([s.target for s in g]), len(g) / len(sentences)) for g in groups]
+
+
+def _loss_and_grads(W_Q, W_K, W_V, stacks) -> tuple[float, np.ndarray, np.ndarray]:
+    loss, dW_Q, dW_K = 0.0, np.zeros_like(W_Q), np.zeros_like(W_K)
+    for X, target, share in stacks:  # the full batch: mean loss over sentences, and its gradient
+        g = backward(forward(X, W_Q, W_K, W_V), target)
+        loss, dW_Q, dW_K = loss + share * g.loss, dW_Q + share * g.dW_Q, dW_K + share * g.dW_K
+    return loss, dW_Q, dW_K
+
+
+def accuracy(W_Q: np.ndarray, W_K: np.ndarray, sentences: tuple[Sentence, ...]) -> float:
+    """Share of the words with an intended word (every word but grammar words) whose largest attention weight is
+    on that word: the subject's and the object's on the action, the action's on its object."""
+    W_V = designed_weights().W_V
+    hits = total = 0
+    for s in sentences:
+        A = forward(s.X, W_Q, W_K, W_V).A
+        for i, j in enumerate(s.intended):
+            if j is not None:
+                hits, total = hits + int(A[i].argmax() == j), total + 1
+    if not total:
+        raise ValueError("accuracy needs sentences with at least one word that has an intended word")
+    return hits / total
+
+
+@dataclass(frozen=True)
+class Training:
+    """What `train` returns. losses[t] is the training loss after t steps (t = 0 .. steps); W_Q_snapshots[k] and
+    W_K_snapshots[k], each (d_k, d_model), are the weights after snapshot_steps[k] steps, from 0 (the random start)
+    to `steps` (= W_Q, W_K). W_V is the designed one, held fixed. Held-out figures are before and after training."""
+
+    W_Q: np.ndarray
+    W_K: np.ndarray
+    W_V: np.ndarray
+    losses: np.ndarray
+    snapshot_steps: np.ndarray
+    W_Q_snapshots: np.ndarray
+    W_K_snapshots: np.ndarray
+    held_out_loss_before: float
+    held_out_loss_after: float
+    held_out_accuracy_before: float
+    held_out_accuracy_after: float
+    sentences: tuple[Sentence, ...]
+    held_out: tuple[Sentence, ...]
+
+
+def train(seed: int = 0, steps: int = 200, learning_rate: float = 5.0, *, n_sentences: int = 64,
+          n_held_out: int = 100, n_snapshots: int = 21) -> Training:
+    """Learn W_Q and W_K for the task by plain gradient descent, from the app's random weights for `seed`.
+
+    Every step uses the full batch (the mean loss over the `n_sentences` training sentences, drawn from `seed` too)
+    and moves each matrix against its gradient: W ← W − learning_rate · dW. Same arguments, same arrays.
+    """
+    _whole("steps", steps, 1)
+    _whole("n_snapshots", n_snapshots, 2)
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.floating)) \
+            or not (math.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    sentences, held_out = make_task(seed, n_sentences), make_task(seed, n_held_out, held_out=True)
+    train_stacks, held_out_stacks = _stacks(sentences), _stacks(held_out)
+    start = random_weights(seed)
+    W_Q, W_K, W_V = start.W_Q.copy(), start.W_K.copy(), designed_weights().W_V
+    snapshot_steps = np.unique(np.linspace(0, steps, n_snapshots).round().astype(int))
+    losses, snaps_Q, snaps_K = [], [], []
+    for step in range(steps + 1):
+        if step in snapshot_steps:
+            snaps_Q.append(W_Q.copy())
+            snaps_K.append(W_K.copy())
+        loss, dW_Q, dW_K = _loss_and_grads(W_Q, W_K, W_V, train_stacks)
+        losses.append(loss)
+        if step < steps:
+            W_Q, W_K = W_Q - learning_rate * dW_Q, W_K - learning_rate * dW_K
+    return Training(
+        W_Q=W_Q, W_K=W_K, W_V=W_V, losses=np.array(losses), snapshot_steps=snapshot_steps,
+        W_Q_snapshots=np.array(snaps_Q), W_K_snapshots=np.array(snaps_K),
+        held_out_loss_before=_loss_and_grads(start.W_Q, start.W_K, W_V, held_out_stacks)[0],
+        held_out_loss_after=_loss_and_grads(W_Q, W_K, W_V, held_out_stacks)[0],
+        held_out_accuracy_before=accuracy(start.W_Q, start.W_K, held_out),
+        held_out_accuracy_after=accuracy(W_Q, W_K, held_out), sentences=sentences, held_out=held_out,
+    )
+
+
+def attention_on(sentence: str, W_Q: np.ndarray, W_K: np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
+    """The attention weights A (n, n) that W_Q and W_K give a sentence (any text: the student's own), with its
+    tokens. X = E + PE, as in training. Raises InputError for a sentence the lesson cannot use."""
+    tokens = tokenize(sentence)
+    return tuple(tokens), forward(_input(tokens), W_Q, W_K, designed_weights().W_V).A

@@ -1,0 +1,167 @@
+"""The learning engine: hand-written gradients against finite differences, the softmax step against its Jacobian,
+the task's definition, and a training run that must succeed, the same way every time."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from explainer import designed_weights, random_weights, softmax
+from explainer.learning import (
+    ACTIONS,
+    accuracy,
+    attention_on,
+    backward,
+    forward,
+    make_task,
+    mse,
+    softmax_backward,
+    train,
+)
+
+
+def numeric_gradient(loss_of, W, h=1e-6):
+    """∂loss/∂W by central differences, one entry at a time."""
+    grad = np.zeros_like(W)
+    for index in np.ndindex(W.shape):
+        up, down = W.copy(), W.copy()
+        up[index] += h
+        down[index] -= h
+        grad[index] = (loss_of(up) - loss_of(down)) / (2 * h)
+    return grad
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 6), st.integers(3, 12), st.integers(1, 5), st.integers(1, 5), st.integers(0, 2**32 - 1))
+def test_hand_written_gradients_agree_with_finite_differences(n, d_model, d_k, d_v, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d_model))
+    W_Q, W_K = rng.normal(size=(2, d_k, d_model))
+    W_V = rng.normal(size=(d_v, d_model))
+    target = rng.normal(size=(n, d_v))
+    g = backward(forward(X, W_Q, W_K, W_V), target)
+    numeric = {
+        "dW_Q": numeric_gradient(lambda W: mse(forward(X, W, W_K, W_V).O, target), W_Q),
+        "dW_K": numeric_gradient(lambda W: mse(forward(X, W_Q, W, W_V).O, target), W_K),
+        "dW_V": numeric_gradient(lambda W: mse(forward(X, W_Q, W_K, W).O, target), W_V),
+    }
+    for name, expected in numeric.items():
+        np.testing.assert_allclose(getattr(g, name), expected, rtol=1e-5, atol=1e-8, err_msg=name)
+
+
+def test_the_steps_inside_agree_with_finite_differences_too():
+    """dO, dA, dS, dQ and dK, each against the loss as a function of that intermediate alone."""
+    rng = np.random.default_rng(7)
+    X, target = rng.normal(size=(5, 6)), rng.normal(size=(5, 3))
+    W_Q, W_K, W_V = rng.normal(size=(4, 6)), rng.normal(size=(4, 6)), rng.normal(size=(3, 6))
+    r = forward(X, W_Q, W_K, W_V)
+    g = backward(r, target)
+    scale = 1 / np.sqrt(4)
+    after = {
+        "dO": lambda output: mse(output, target),
+        "dA": lambda A: mse(A @ r.V, target),
+        "dS": lambda S: mse(softmax(S * scale) @ r.V, target),
+        "dQ": lambda Q: mse(softmax(Q @ r.K.T * scale) @ r.V, target),
+        "dK": lambda K: mse(softmax(r.Q @ K.T * scale) @ r.V, target),
+    }
+    for name, loss_of in after.items():
+        np.testing.assert_allclose(getattr(g, name), numeric_gradient(loss_of, getattr(r, name[1:])),
+                                   rtol=1e-5, atol=1e-9, err_msg=name)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 7), st.integers(1, 7), st.integers(0, 2**32 - 1))
+def test_softmax_backward_is_the_jacobian_applied_row_by_row(rows, n, seed):
+    rng = np.random.default_rng(seed)
+    A = softmax(rng.normal(scale=2.0, size=(rows, n)))
+    dA = rng.normal(size=(rows, n))
+    jacobian_applied = np.array([(np.diag(a) - np.outer(a, a)).T @ g for a, g in zip(A, dA, strict=True)])
+    np.testing.assert_allclose(softmax_backward(A, dA), jacobian_applied, rtol=1e-12, atol=1e-15)
+
+
+def test_a_stack_of_sentences_gives_the_mean_of_their_losses_and_gradients():
+    rng = np.random.default_rng(3)
+    X, target = rng.normal(size=(3, 4, 12)), rng.normal(size=(3, 4, 4))
+    W = random_weights(1)
+    whole = backward(forward(X, W.W_Q, W.W_K, W.W_V), target)
+    alone = [backward(forward(x, W.W_Q, W.W_K, W.W_V), t) for x, t in zip(X, target, strict=True)]
+    assert whole.loss == pytest.approx(np.mean([a.loss for a in alone]), rel=1e-12)
+    for name in ("dW_Q", "dW_K", "dW_V"):
+        np.testing.assert_allclose(getattr(whole, name), np.mean([getattr(a, name) for a in alone], axis=0),
+                                   rtol=1e-10, atol=1e-15, err_msg=name)
+
+
+def test_the_task_asks_each_word_for_the_value_of_the_word_that_explains_it():
+    sentences = make_task(0, 50)
+    W_V = designed_weights().W_V
+    action_places = set()
+    for s in sentences:
+        assert 3 <= len(s.tokens) <= 6
+        V = s.X @ W_V.T
+        for i, j in enumerate(s.intended):
+            np.testing.assert_array_equal(s.target[i], V[i if j is None else j])
+            if j is not None:
+                assert not np.array_equal(V[i], V[j])  # a word's own value is never its answer: it must look
+        action_places.add(next(i for i, token in enumerate(s.tokens) if token in ACTIONS))
+    assert len(action_places) >= 5  # the action stands anywhere in the sentence: order alone does not solve it
+    np.testing.assert_array_equal(make_task(0, 50)[7].X, sentences[7].X)
+    assert [s.text for s in make_task(0, 50, held_out=True)] != [s.text for s in sentences]
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return train()
+
+
+def test_training_lowers_the_loss_and_learns_to_attend_to_the_intended_word(trained):
+    assert trained.losses.shape == (201,)
+    assert trained.losses[-1] < trained.losses[0] / 20
+    assert trained.held_out_loss_after < trained.held_out_loss_before / 20
+    assert trained.held_out_accuracy_before < 0.5
+    assert trained.held_out_accuracy_after >= 0.9
+    assert accuracy(trained.W_Q, trained.W_K, trained.held_out) == trained.held_out_accuracy_after
+
+
+def test_snapshots_run_from_the_random_start_to_the_learned_weights(trained):
+    assert len(trained.snapshot_steps) == 21 and trained.snapshot_steps[0] == 0
+    assert trained.snapshot_steps[-1] == 200
+    np.testing.assert_array_equal(trained.W_Q_snapshots[0], random_weights(0).W_Q)
+    np.testing.assert_array_equal(trained.W_K_snapshots[-1], trained.W_K)
+
+
+def test_training_is_deterministic(trained):
+    again = train()
+    for name in ("W_Q", "W_K", "losses", "W_Q_snapshots", "W_K_snapshots"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(trained, name), err_msg=name)
+
+
+def test_another_seed_succeeds_too():
+    result = train(seed=3)
+    assert result.losses[-1] < result.losses[0] / 20
+    assert result.held_out_accuracy_after >= 0.9
+
+
+def test_the_learned_weights_read_the_lesson_sentence(trained):
+    tokens, A = attention_on("jane visits africa", trained.W_Q, trained.W_K)
+    assert tokens == ("jane", "visits", "africa")
+    np.testing.assert_allclose(A.sum(axis=1), 1.0)
+    assert [int(row.argmax()) for row in A] == [1, 2, 1]  # jane -> visits, visits -> africa, africa -> visits
+
+
+ONES = np.ones((3, 12)), np.ones((4, 12)), np.ones((4, 12)), np.ones((4, 12))
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: forward(np.ones((3, 12)), np.ones((4, 12)), np.ones((3, 12)), np.ones((4, 12))), "one shape"),
+    (lambda: forward(np.ones((3, 12)), np.ones((4, 10)), np.ones((4, 10)), np.ones((4, 10))), "X's width"),
+    (lambda: forward(np.full((3, 12), np.nan), *ONES[1:]), "finite numbers"),
+    (lambda: forward(np.ones(12), *ONES[1:]), "non-empty matrix"),
+    (lambda: backward(forward(*ONES), np.ones((1, 4))), "output's shape"),
+    (lambda: make_task(-1, 5), "seed"),
+    (lambda: make_task(0, 0), "n_sentences"),
+    (lambda: train(steps=0), "steps"),
+    (lambda: train(learning_rate=-1.0), "learning_rate"),
+    (lambda: accuracy(np.ones((4, 12)), np.ones((4, 12)), ()), "at least one"),
+])
+def test_bad_arguments_raise_value_error_naming_the_problem(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
