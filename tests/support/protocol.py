@@ -185,8 +185,10 @@ class Session:
         if delta.WhichOneof("type") != "new_element":
             return
         element = delta.new_element
-        run.content.update(element.SerializeToString())
         kind = element.WhichOneof("type")
+        if kind == "download_button":  # its file is made on click, under a name new in every session: not drawn
+            element.download_button.deferred_file_id = ""
+        run.content.update(element.SerializeToString())
         if kind == "exception":
             run.exceptions.append(element.exception.message)
         elif kind == "heading" and not run.title:
