@@ -266,6 +266,8 @@ def sentence_strip(words: pd.DataFrame, *, select: str | None = None) -> Figure:
                    _draw_sentence_strip, select=select, upright=len(words) > STRIP_ACROSS)
 
 
+TICKS = "~g"  # axis numbers without trailing zeros: an axis over all-zero values reads "0", not "0.000000"
+
 STRIP_ACROSS = 6
 """Up to this many words, the strip writes each word across its tile; beyond, upright (turned a quarter), so that
 12 words still fit a phone's width without running into each other."""
@@ -335,7 +337,7 @@ def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color,
     scale = alt.Scale(domain=list(domain), **room) if domain else alt.Scale(**room) if room else alt.Undefined
     base = alt.Chart().encode(
         y=alt.Y(f"{y}:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=100)),
-        x=alt.X(f"{x}:Q", title=None, scale=scale),
+        x=alt.X(f"{x}:Q", title=None, scale=scale, axis=alt.Axis(format=TICKS)),
     )
     tooltip = [alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", format=".4f")]
     if color:
@@ -380,7 +382,7 @@ def stacked_contributions(data: pd.DataFrame, *, title: str) -> Figure:
 def _draw_stacked_contributions(data, *, title, words, dims):
     x = alt.X("dim:N", sort=list(dims), title=None, axis=alt.Axis(labelAngle=0))
     stack = alt.Chart().mark_bar().encode(
-        x=x, y=alt.Y("sum(contribution):Q", title="contribution a·v"),
+        x=x, y=alt.Y("sum(contribution):Q", title="contribution a·v", axis=alt.Axis(format=TICKS)),
         color=alt.Color("word:N", scale=word_scale(words), legend=_word_legend("from word")),
         order=alt.Order("word_index:Q"),
         tooltip=[alt.Tooltip("word:N"), alt.Tooltip("dim:N"), alt.Tooltip("weight:Q", title="a (weight)", format=".4f"),

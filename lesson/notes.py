@@ -99,10 +99,11 @@ def bag_of_words(trace: Trace, query: int) -> str:
                 "nothing here.")
     top = int(np.abs(out).argmax())
     share = trace.weights[query] * trace.V[:, top]  # each word's part of that output dimension
-    source = int(np.abs(share).argmax())
-    part = abs(share[source]) / max(np.abs(share).sum(), 1e-12)
+    sources = np.flatnonzero(np.isclose(np.abs(share), np.abs(share).max(), rtol=0, atol=0.005))
+    part = np.abs(share[sources]).sum() / max(np.abs(share).sum(), 1e-12)
+    names = ", ".join(_bold(trace.labels[j]) for j in sources)
     after = (f"after attention, its output is mostly “{dims[top]}” ({out[top]:.2f}), {part:.0%} of which comes from "
-             f"{_bold(trace.labels[source])}")
+             + (names if len(sources) == 1 else f"{names} in equal parts"))
     if not own.any():
         return f"On its own, {_bold(word)} passes on nothing: its value is 0 in every dimension. Yet {after}."
     alone = int(np.abs(own).argmax())
@@ -125,13 +126,13 @@ def positions(trace: Trace) -> str:
 def self_similarity(plain: np.ndarray, trace: Trace, query: int) -> str:
     """X·Xᵀ's choice for the focus word beside attention's."""
     word = trace.labels[query]
-    plain_best, best = int(plain[query].argmax()), int(trace.weights[query].argmax())
-    with_w = f"With W_Q and W_K, {_bold(word)} looks most at {_bold(trace.labels[best])}"
+    plain_best = int(plain[query].argmax())
+    with_w = f"With W_Q and W_K: {favourite(trace, query)}"
     if plain_best == query:
         return (f"In X·Xᵀ, {_bold(word)}'s best match is {_bold(word)} itself ({plain[query, query]:.2f}), as "
-                f"for most words. {with_w}.")
+                f"for most words. {with_w}")
     return (f"In X·Xᵀ, {_bold(word)}'s best match is {_bold(trace.labels[plain_best])} "
-            f"({plain[query, plain_best]:.2f}), and that match is the same both ways. {with_w}.")
+            f"({plain[query, plain_best]:.2f}), and that match is the same both ways. {with_w}")
 
 
 def cosine_spread(trace: Trace) -> str:

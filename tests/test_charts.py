@@ -271,3 +271,9 @@ def test_the_sentence_strip_turns_words_upright_when_there_are_many():
     assert all("angle" not in mark["mark"] for mark in word_mark(few.sentence))
     many = "the animal didn't cross the street because it was too tired today"
     assert any(mark["mark"].get("angle") == 270 for mark in word_mark(many))
+
+
+def test_value_axes_drop_trailing_zeros_so_an_all_zero_chart_reads_0():
+    zeros = pd.DataFrame({"dim": ["a", "b"], "product": [0.0, 0.0]})
+    _, marks = layers(charts.bars(zeros, x="product", y="dim", title="t"))
+    assert marks["bar"]["encoding"]["x"]["axis"]["format"] == "~g"

@@ -51,3 +51,10 @@ def test_cosine_spread_is_said_only_in_cosine_mode_with_the_views_temperature():
     assert notes.cosine_spread(run_attention("jane visits africa")) == ""
     text = notes.cosine_spread(run_attention("jane visits africa", similarity="cosine", temperature=0.5))
     assert "T = 0.5" in text and f"{np.exp(4):,.3g}" in text
+
+
+def test_the_self_similarity_note_admits_a_tie_under_attention():
+    head = run_attention("jane visits africa", heads=4).head(2)  # a head whose scores are all 0 here
+    assert np.allclose(head.weights, 1 / 3)
+    text = notes.self_similarity(views.self_similarity(head).values, head, 0)
+    assert "no single favourite" in text and "looks most at" not in text.split("With W_Q and W_K")[1]
