@@ -49,6 +49,13 @@ class Settings:
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
 
+    @property
+    def divides_by_root_dk(self) -> bool:
+        """Whether scores are divided by √d_k: dot products, when scaling is on. √d_k tames dot products, whose spread
+        grows with d_k; cosines already lie in [-1, 1] (models that use them multiply by a learned factor instead,
+        which the temperature plays here)."""
+        return self.scaled and self.similarity == "dot"
+
 
 @dataclass(frozen=True)
 class Matrix:
@@ -217,10 +224,7 @@ def run_attention(sentence: str, **settings) -> Trace:
     similarity = dot_scores if config.similarity == "dot" else cosine_scores
     scores = similarity(Qh, Kh)  # (h, n, d_head) x (h, d_head, n) -> (h, n, n)
     d_head = Qh.shape[-1]
-    # √d_k tames dot products, whose spread grows with d_k; cosines already lie in [-1, 1] (models that use them
-    # multiply by a learned factor instead, which the temperature plays here)
-    divide = config.scaled and config.similarity == "dot"
-    scale = (1.0 / math.sqrt(d_head) if divide else 1.0) / config.temperature
+    scale = (1.0 / math.sqrt(d_head) if config.divides_by_root_dk else 1.0) / config.temperature
     mask = causal_mask(n_tokens) if config.causal else None
     logits = apply_mask(scores * scale, mask)  # (h, n, n), -inf where masked
     weights = softmax(logits, axis=-1)  # (h, n, n), rows sum to 1

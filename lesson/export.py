@@ -42,7 +42,7 @@ def script(trace: Trace) -> str:
     """A standalone Python script (numpy only) that recomputes this view's attention from its inputs, step by step,
     with the lesson's names, and prints the attention weights and the output."""
     s = trace.settings
-    divide = "math.sqrt(d_head)" if s.scaled and s.similarity == "dot" else "1.0"
+    divide = "math.sqrt(d_head)" if s.divides_by_root_dk else "1.0"
     return f'''"""Self-attention for "{_safe(trace.sentence)}", every step, as the explainer computed it.
 
 Settings: {_safe(repr(vars(s)))}

@@ -11,16 +11,21 @@ def _bold(word: str) -> str:
     return f"**{word}**"
 
 
+def scaling(trace: Trace) -> str:
+    """Whether this view divides scores by √d_k, and why not when it doesn't."""
+    settings = trace.settings
+    if settings.divides_by_root_dk:
+        return f"divided by √dₖ = √{trace.Q.shape[1]}"
+    if settings.similarity == "cosine":
+        return "not divided by √dₖ (cosine scores already lie between −1 and 1)"
+    return "not divided by √dₖ (switched off)"
+
+
 def score_words(trace: Trace) -> str:
     """How a score is made in this view, in words: "q·k ÷ √d_k ÷ T" spelled out."""
     settings = trace.settings
-    if settings.similarity == "cosine":
-        base = "the cosine similarity of q and k"
-    elif settings.scaled:
-        base = f"the dot product q·k divided by √dₖ = √{trace.Q.shape[1]}"
-    else:
-        base = "the dot product q·k (not divided by √dₖ: switched off)"
-    return f"{base}, divided by the temperature T = {settings.temperature:g}"
+    kind = "the cosine similarity of q and k" if settings.similarity == "cosine" else "the dot product q·k"
+    return f"{kind}, {scaling(trace)}, then divided by the temperature T = {settings.temperature:g}"
 
 
 def view_summary(trace: Trace) -> str:

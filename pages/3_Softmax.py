@@ -7,7 +7,7 @@ from lesson import charts, notes, views
 PAGE = "pages/3_Softmax.py"
 lesson = frame.start(PAGE)
 trace, focus, state = lesson.view, lesson.focus, lesson.state
-word, d_head = lesson.focus_word, trace.Q.shape[1]
+word = lesson.focus_word
 
 st.title("3 · Softmax: from scores to probabilities")
 st.markdown(
@@ -16,20 +16,14 @@ st.markdown(
     "positive with the exponential, then divides by the row's total. Bigger scores get bigger shares, and the "
     "order of the scores never changes."
 )
-divisor = r"\sqrt{d_k}\,T" if state.scaled and state.similarity == "dot" else "T"
+divisor = r"\sqrt{d_k}\,T" if state.divides_by_root_dk else "T"
 st.latex(rf"a_{{ij}} = \text{{softmax}}_j\!\left(\frac{{s_{{ij}}}}{{{divisor}}}\right) = "
          rf"\frac{{e^{{\,s_{{ij}}/({divisor})}}}}{{\sum_l e^{{\,s_{{il}}/({divisor})}}}}")
 
 st.subheader(f"The row of “{word}”, step by step")
-if state.similarity == "cosine":
-    scaling = "not divided by √dₖ (cosine scores already lie between −1 and 1)"
-elif state.scaled:
-    scaling = f"divided by √dₖ = √{d_head}"
-else:
-    scaling = "not divided by √dₖ (switched off)"
 st.markdown(
     "1. **Raw scores** q·k, one per key.\n"
-    f"2. **Scaled**: {scaling}, and by the temperature T = {state.temperature:g}.\n"
+    f"2. **Scaled**: {notes.scaling(trace)}, and by the temperature T = {state.temperature:g}.\n"
     "3. **Exponentials**, after subtracting the row's largest scaled score: that changes nothing in the end "
     "(it cancels in the division) but keeps eˣ from overflowing. The largest becomes e⁰ = 1.\n"
     "4. **Probabilities**: each exponential divided by their sum."
