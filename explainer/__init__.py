@@ -4,7 +4,7 @@
 >>> trace.tokens[int(trace.weights[0].argmax())]
 'visits'
 """
-from . import experiments
+from . import experiments, learning
 from .attention import (
     apply_mask,
     attend,
@@ -34,7 +34,7 @@ from .vocabulary import (
 from .weights import CONTENTS, D_K, QUESTIONS, Projections, designed_weights, project, random_weights
 
 __all__ = [
-    "MAX_CHARS", "experiments", "fit_sentence",
+    "MAX_CHARS", "experiments", "fit_sentence", "learning",
     "CONTENTS", "D_K", "D_MODEL", "DEFAULT_SENTENCE", "DIMENSIONS", "EXAMPLES", "FEATURES", "POSITION_DIMS",
     "HEAD_COUNTS", "MAX_WORDS",
     "QUESTIONS", "SIMILARITIES", "STEPS", "VOCABULARY", "WEIGHT_SETS",

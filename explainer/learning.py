@@ -24,7 +24,10 @@ from the app's random weights: `forward` and `backward` keep every intermediate,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -32,7 +35,12 @@ from .attention import softmax
 from .positions import model_input, word_positions
 from .tokens import tokenize
 from .vocabulary import FEATURES, VOCABULARY, embed
-from .weights import designed_weights, random_weights
+from .weights import CONTENTS, D_K, Projections, designed_weights, random_weights
+
+DEFAULT_STEPS = 200
+"""Training's default number of gradient steps: enough for every seed tried (0-9) to reach the intended pattern."""
+DEFAULT_RATE = 5.0
+"""Training's default learning rate η."""
 
 
 def _words_of(*features: str) -> tuple[str, ...]:
@@ -48,6 +56,24 @@ OBJECTS = _words_of("place", "thing")
 GRAMMAR = ("the", "a", "in", "on")
 _ROLES = ("subject", "action", "object")
 _EXPLAINED_BY = {"subject": "action", "action": "object", "object": "action"}  # who fetches whose value
+
+
+def role(word: str) -> str:
+    """A word's role in the task: "subject", "action", "object", "grammar", or "other" (any other word, e.g. one
+    outside the vocabulary: like a grammar word, it has nothing to fetch)."""
+    for name, pool in (("subject", SUBJECTS), ("action", ACTIONS), ("object", OBJECTS), ("grammar", GRAMMAR)):
+        if word in pool:
+            return name
+    return "other"
+
+
+def intended_words(tokens: tuple[str, ...] | list[str]) -> tuple[int | None, ...]:
+    """Per word, the index of the word that explains it, for any sentence: a subject's and an object's is the
+    sentence's first action, an action's its first object; None where there is none (grammar and other words,
+    or a sentence without an action or an object), and the word's target is then its own value."""
+    roles = [role(token) for token in tokens]
+    first = {r: roles.index(r) for r in _ROLES if r in roles}
+    return tuple(first.get(_EXPLAINED_BY.get(r, "")) for r in roles)
 
 
 @dataclass(frozen=True)
@@ -90,11 +116,22 @@ def make_task(seed: int = 0, n_sentences: int = 64, *, held_out: bool = False) -
         tokens = [str(rng.choice(pools[role])) for role in roles]
         where = {role: roles.index(role) for role in _ROLES}
         intended = tuple(where[_EXPLAINED_BY[r]] if r in _EXPLAINED_BY else None for r in roles)
-        X = _input(tokens)
-        V = X @ W_V.T  # (n, d_v)
-        target = V[[i if j is None else j for i, j in enumerate(intended)]]  # (n, d_v)
-        sentences.append(Sentence(tuple(tokens), X, target, intended))
+        sentences.append(_sentence(tokens, intended, W_V))
     return tuple(sentences)
+
+
+def _sentence(tokens: list[str], intended: tuple[int | None, ...], W_V: np.ndarray) -> Sentence:
+    X = _input(tokens)
+    V = X @ W_V.T  # (n, d_v)
+    target = V[[i if j is None else j for i, j in enumerate(intended)]]  # (n, d_v)
+    return Sentence(tuple(tokens), X, target, intended)
+
+
+def as_task(sentence: str) -> Sentence:
+    """Any sentence (the student's own) as an example of the task: its words, X = E + PE, and the target the task
+    asks of it (see intended_words). Raises InputError for a sentence the lesson cannot use."""
+    tokens = tokenize(sentence)
+    return _sentence(tokens, intended_words(tokens), designed_weights().W_V)
 
 
 @dataclass(frozen=True)
@@ -264,12 +301,14 @@ class Training:
     held_out: tuple[Sentence, ...]
 
 
-def train(seed: int = 0, steps: int = 200, learning_rate: float = 5.0, *, n_sentences: int = 64,
-          n_held_out: int = 100, n_snapshots: int = 21) -> Training:
+def train(seed: int = 0, steps: int = DEFAULT_STEPS, learning_rate: float = DEFAULT_RATE, *, n_sentences: int = 64,
+          n_held_out: int = 100, n_snapshots: int = 21,
+          on_step: Callable[[int, int], object] | None = None) -> Training:
     """Learn W_Q and W_K for the task by plain gradient descent, from the app's random weights for `seed`.
 
     Every step uses the full batch (the mean loss over the `n_sentences` training sentences, drawn from `seed` too)
     and moves each matrix against its gradient: W ← W − learning_rate · dW. Same arguments, same arrays.
+    `on_step(done, steps)`, if given, is called after each step (e.g. to move a progress bar).
     """
     _whole("steps", steps, 1)
     _whole("n_snapshots", n_snapshots, 2)
@@ -290,6 +329,8 @@ def train(seed: int = 0, steps: int = 200, learning_rate: float = 5.0, *, n_sent
         losses.append(loss)
         if step < steps:
             W_Q, W_K = W_Q - learning_rate * dW_Q, W_K - learning_rate * dW_K
+            if on_step is not None:
+                on_step(step + 1, steps)
     return Training(
         W_Q=W_Q, W_K=W_K, W_V=W_V, losses=np.array(losses), snapshot_steps=snapshot_steps,
         W_Q_snapshots=np.array(snaps_Q), W_K_snapshots=np.array(snaps_K),
@@ -305,3 +346,64 @@ def attention_on(sentence: str, W_Q: np.ndarray, W_K: np.ndarray) -> tuple[tuple
     tokens. X = E + PE, as in training. Raises InputError for a sentence the lesson cannot use."""
     tokens = tokenize(sentence)
     return tuple(tokens), forward(_input(tokens), W_Q, W_K, designed_weights().W_V).A
+
+
+CACHED = 32
+"""Trainings kept per process, most recently used first: every session and page reuses them."""
+_cache: OrderedDict[tuple[int, int, float], Training] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _key(seed: int, steps: int, learning_rate: float) -> tuple[int, int, float]:
+    _whole("seed", seed, 0)
+    _whole("steps", steps, 1)
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.floating)):
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    return int(seed), int(steps), float(learning_rate)
+
+
+def is_trained(seed: int = 0, steps: int = DEFAULT_STEPS, learning_rate: float = DEFAULT_RATE) -> bool:
+    """Whether `trained` has these arguments' result at hand (no training to wait for)."""
+    with _cache_lock:
+        return _key(seed, steps, learning_rate) in _cache
+
+
+def trained(seed: int = 0, steps: int = DEFAULT_STEPS, learning_rate: float = DEFAULT_RATE, *,
+            on_step: Callable[[int, int], object] | None = None) -> Training:
+    """`train(seed, steps, learning_rate)` with the default task sizes, kept per process (the CACHED most recently
+    used): every session and page asking for the same training shares one result, read-only. `on_step` is
+    called only when the training actually runs."""
+    key = _key(seed, steps, learning_rate)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    result = _read_only(train(*key, on_step=on_step))  # outside the lock: other sessions' look-ups never wait
+    with _cache_lock:
+        result = _cache.setdefault(key, result)  # two sessions may have trained the same at once: keep one
+        _cache.move_to_end(key)
+        while len(_cache) > CACHED:
+            _cache.popitem(last=False)
+    return result
+
+
+def _read_only(result: Training) -> Training:
+    for f in fields(result):
+        value = getattr(result, f.name)
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    for s in (*result.sentences, *result.held_out):
+        s.X.setflags(write=False)
+        s.target.setflags(write=False)
+    return result
+
+
+def trained_weights(seed: int = 0, steps: int = DEFAULT_STEPS, learning_rate: float = DEFAULT_RATE) -> Projections:
+    """The "trained" weight set: W_Q and W_K learned by `trained(seed, steps, learning_rate)`, W_V the designed
+    one (held fixed in training). The learned query/key dimensions have no names: d1 .. d4, as many as D_K, so
+    that heads split them as they split the other sets'."""
+    result = trained(seed, steps, learning_rate)
+    if result.W_Q.shape[0] != D_K:
+        raise ValueError(f"the learned d_k is {result.W_Q.shape[0]}, the lesson's is {D_K}")
+    dims = tuple(f"d{i + 1}" for i in range(D_K))
+    return Projections(result.W_Q, result.W_K, result.W_V, dims, CONTENTS)

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
+from . import learning
 from .attention import apply_mask, attend, causal_mask, cosine_scores, dot_scores, merge_heads, softmax, split_heads
 from .positions import model_input, word_positions
 from .tokens import tokenize
 from .vocabulary import DIMENSIONS, embed
-from .weights import designed_weights, project, random_weights
+from .weights import Projections, designed_weights, project, random_weights
 
-WEIGHT_SETS = ("designed", "random")
+WEIGHT_SETS = ("designed", "random", "trained")
 SIMILARITIES = ("dot", "cosine")
 HEAD_COUNTS = (1, 2, 4)
 
@@ -24,14 +25,17 @@ HEAD_COUNTS = (1, 2, 4)
 class Settings:
     """Every knob of the chain. The defaults are the lesson's case."""
 
-    weight_set: str = "designed"  # "designed" (hand-set, explainable) or "random" (untrained, from `seed`)
-    seed: int = 0  # random weights only
+    weight_set: str = "designed"  # "designed" (hand-set, explainable), "random" (untrained, from `seed`) or
+    # "trained" (W_Q, W_K learned from the random start of `seed`: explainer.learning.trained)
+    seed: int = 0  # random and trained weights only
     positional: bool = True  # add sinusoidal positions to the embeddings
     scaled: bool = True  # divide dot-product scores by √d_k (per head); cosine scores lie in [-1, 1] and never are
     temperature: float = 1.0  # divide the scores by T: T < 1 sharpens the softmax, T > 1 flattens it
     causal: bool = False  # let each word look only at itself and the words before it
     similarity: str = "dot"  # "dot" (the transformer's) or "cosine"
     heads: int = 1  # d_k split over this many heads; 1 is the lesson's case
+    train_steps: int = learning.DEFAULT_STEPS  # trained weights only: gradient steps
+    train_rate: float = learning.DEFAULT_RATE  # trained weights only: the learning rate η
 
     def __post_init__(self) -> None:
         if self.weight_set not in WEIGHT_SETS:
@@ -45,6 +49,12 @@ class Settings:
         if isinstance(self.temperature, bool) or not isinstance(self.temperature, (int, float, np.floating)) \
                 or not (math.isfinite(self.temperature) and self.temperature > 0):
             raise ValueError(f"temperature must be a positive number, got {self.temperature!r}")
+        if isinstance(self.train_steps, bool) or not isinstance(self.train_steps, (int, np.integer)) \
+                or self.train_steps < 1:
+            raise ValueError(f"train_steps must be a whole number >= 1, got {self.train_steps!r}")
+        if isinstance(self.train_rate, bool) or not isinstance(self.train_rate, (int, float, np.floating)) \
+                or not (math.isfinite(self.train_rate) and self.train_rate > 0):
+            raise ValueError(f"train_rate must be a positive number, got {self.train_rate!r}")
         for name in ("positional", "scaled", "causal"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
@@ -201,11 +211,21 @@ def unique_labels(tokens: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(labels)
 
 
+def weights_of(settings: Settings) -> Projections:
+    """The projections a view uses: designed, random from its seed, or trained from its seed, steps and rate."""
+    if settings.weight_set == "designed":
+        return designed_weights()
+    if settings.weight_set == "random":
+        return random_weights(settings.seed)
+    return learning.trained_weights(settings.seed, settings.train_steps, settings.train_rate)
+
+
 def run_attention(sentence: str, **settings) -> Trace:
     """Run self-attention on a sentence and keep every step.
 
     `settings` are the fields of Settings (weight_set, seed, positional, scaled, temperature, causal, similarity,
-    heads). Raises InputError for a sentence the lesson cannot use, ValueError for a bad setting.
+    heads, train_steps, train_rate). Raises InputError for a sentence the lesson cannot use, ValueError for a bad
+    setting.
     """
     unknown_names = set(settings) - {f.name for f in fields(Settings)}
     if unknown_names:
@@ -217,7 +237,7 @@ def run_attention(sentence: str, **settings) -> Trace:
 
     positions = word_positions(n_tokens) if config.positional else np.zeros_like(embeddings)
     X = model_input(embeddings, positions)  # (n, d_model)
-    W = designed_weights() if config.weight_set == "designed" else random_weights(config.seed)
+    W = weights_of(config)
     Q, K, V = project(X, W.W_Q), project(X, W.W_K), project(X, W.W_V)  # (n, d_k) each
 
     Qh, Kh, Vh = (split_heads(M, config.heads) for M in (Q, K, V))  # (h, n, d_head)

@@ -1,11 +1,13 @@
 """The projection matrices W_Q, W_K, W_V, each of shape (d_k, d_model), as the lesson writes them (Q = X·W_Qᵀ).
 
-In a real transformer these are learned by backpropagation. Here there are two sets:
+In a real transformer these are learned by backpropagation. Here there are three sets:
 
 * **designed**: set by hand so that every number means something. Each of the d_k = 4 dimensions of the
   query/key space is a question ("looking for an action?"); W_Q says which words ask it, W_K which words answer it.
   W_V copies four features into the value a word passes on.
 * **random**: drawn from numpy's default_rng(seed), the way a model starts before it has learned anything.
+* **trained**: W_Q and W_K learned by backpropagation from the random start of a seed, W_V the designed one
+  (explainer.learning.trained_weights: it lives there, beside the training that makes it).
 """
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ PAGES = (
     Page("pages/2_Q_and_K.py", "2 Q and K", "Q_and_K"),
     Page("pages/3_Softmax.py", "3 Softmax", "Softmax"),
     Page("pages/4_V_and_the_second_MatMul.py", "4 V and the second MatMul", "V_and_the_second_MatMul"),
+    Page("pages/5_How_W_Q_and_W_K_are_learned.py", "5 How W_Q and W_K are learned", "How_W_Q_and_W_K_are_learned"),
 )
 
 

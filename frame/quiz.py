@@ -10,12 +10,14 @@ from explainer import Trace
 from lesson import quiz
 
 PASSED = "quiz_passed"  # the stages whose questions were all answered right, this session
+VARIANT = "quiz_variant_{}"  # per stage: how many times the student asked for new questions, this session
 
 
 def check_yourself(stage: int, view: Trace, focus: int) -> None:
     st.subheader("Check yourself")
     st.caption("Questions about your own sentence and settings: change either, and they change too.")
-    questions = quiz.questions(stage, view, focus)
+    variant = st.session_state.get(VARIANT.format(stage), 0)
+    questions = quiz.questions(stage, view, focus, variant)
     right = 0
     for question in questions:
         key = "quiz_" + hashlib.sha1(question.key.encode()).hexdigest()[:16]
@@ -26,6 +28,12 @@ def check_yourself(stage: int, view: Trace, focus: int) -> None:
             right += question.is_right(chosen)
     if right == len(questions):
         st.session_state[PASSED] = st.session_state.get(PASSED, set()) | {stage}
+    st.button("New questions", key=f"quiz_new_{stage}", on_click=_ask_again, args=(stage,),
+              icon=":material/refresh:", help="Other questions about this view: another word, shuffled answers.")
+
+
+def _ask_again(stage: int) -> None:
+    st.session_state[VARIANT.format(stage)] = st.session_state.get(VARIANT.format(stage), 0) + 1
 
 
 def passed() -> set[int]:

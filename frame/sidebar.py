@@ -11,7 +11,7 @@ from lesson.state import LessonState
 from .navigation import Page, link_to_view, menu
 from .store import bound, current, query, update
 
-WEIGHT_NAMES = {"designed": "designed by hand", "random": "random"}
+WEIGHT_NAMES = {"designed": "designed by hand", "random": "random", "trained": "trained (page 5)"}
 SIMILARITY_NAMES = {"dot": "dot product", "cosine": "cosine"}
 
 
@@ -30,10 +30,14 @@ def sidebar(this: Page) -> None:
         st.selectbox("Word in focus (the query)", range(len(labels)), format_func=labels.__getitem__,
                      **bound("focus"))
         st.radio("Weights", explainer.WEIGHT_SETS, horizontal=True, format_func=WEIGHT_NAMES.get,
-                 help="Designed: every number means something. Random: an untrained model.", **bound("weight_set"))
-        if state.weight_set == "random":
+                 help="Designed: every number means something. Random: an untrained model. Trained: W_Q and W_K "
+                      "learned from the random start of the seed (page 5 shows how).", **bound("weight_set"))
+        if state.weight_set in ("random", "trained"):
+            trained = state.weight_set == "trained"
             st.number_input("Seed", *lesson_state.SEED_RANGE, step=1,
-                            help="The same seed gives the same random weights.", **bound("seed"))
+                            help=f"The same seed gives the same random weights{', and the same training' * trained}."
+                                 + (f" Trained for {state.train_steps} steps at learning rate {state.train_rate:g} "
+                                    "(change them on page 5)." if trained else ""), **bound("seed"))
         st.toggle("Add positions (positional encoding)", **bound("positional"))
         cosine = state.similarity == "cosine"
         st.toggle("Divide scores by √dₖ", disabled=cosine, **bound("scaled"),

@@ -1,14 +1,18 @@
 """Check yourself: questions made from the student's own sentence and settings, each option with the one line that
 says why it is right or wrong (pointing at the chart that shows it). Several target misconceptions that have tripped
 real learners: attention is symmetric, softmax runs down columns or lies in [−1, 1], we divide by d_k, temperature
-changes the winner, the output is one of the values."""
+changes the winner, the output is one of the values, training changes the inputs or W_V, the loss is on the
+attention.
+
+`variant` asks again: variant 0 is about the word in focus, with the options in their natural order; each next
+variant asks about the next word of the sentence, with the options shuffled (the same way for the same variant)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from explainer import Trace
+from explainer import Trace, learning
 
 
 @dataclass(frozen=True)
@@ -32,9 +36,33 @@ def _f(value: float) -> str:
     return f"{value:.2f}".replace("-", "−")
 
 
-def questions(stage: int, trace: Trace, query: int) -> list[Question]:
-    """Two or three questions for a stage (1 to 4) of the lesson, about this view's numbers."""
-    return {1: _intuition, 2: _q_and_k, 3: _softmax, 4: _values}[stage](trace, query)
+STAGES = (1, 2, 3, 4, 5)
+
+
+def questions(stage: int, trace: Trace, query: int, variant: int = 0) -> list[Question]:
+    """Two or three questions for a stage (1 to 5) of the lesson, about this view's numbers. A `variant` above 0
+    draws other ones: about another word (the next, counting from the focus word), with shuffled options."""
+    if stage not in STAGES:
+        raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
+    if isinstance(variant, bool) or not isinstance(variant, (int, np.integer)) or variant < 0:
+        raise ValueError(f"variant must be a whole number >= 0, got {variant!r}")
+    if not 0 <= query < len(trace.labels):
+        raise ValueError(f"query must be a word of the sentence (0 to {len(trace.labels) - 1}), got {query}")
+    asked = (query + int(variant)) % len(trace.labels)
+    made = {1: _intuition, 2: _q_and_k, 3: _softmax, 4: _values, 5: _learning}[stage](trace, asked)
+    return made if not variant else [_shuffled(q, np.random.default_rng([stage, int(variant), n]), variant)
+                                     for n, q in enumerate(made)]
+
+
+def _shuffled(question: Question, rng: np.random.Generator, variant: int) -> Question:
+    """The same question with its options in another order (never the same order, when there are two or more)."""
+    n = len(question.options)
+    order = list(range(n))
+    while n > 1 and order == list(range(n)):
+        order = [int(i) for i in rng.permutation(n)]
+    return Question(f"{question.key}|variant {variant}", question.prompt,
+                    tuple(question.options[i] for i in order), order.index(question.answer),
+                    tuple(question.why[i] for i in order))
 
 
 def _intuition(trace: Trace, query: int) -> list[Question]:
@@ -168,3 +196,44 @@ def _values(trace: Trace, query: int) -> list[Question]:
               f"No: {labels[j]} adds {_f(share[j])}; {labels[source]} adds {_f(share[source])} "
               "(the stacked bars show each word's slice)." for j in options))
     return [output, most]
+
+
+def _learning(trace: Trace, query: int) -> list[Question]:
+    word, s = trace.labels[query], trace.settings
+    changes = Question(
+        f"changes|{_view(trace, query)}", "In this page's training, which matrices does a gradient step change?",
+        ("W_Q and W_K", "W_Q, W_K and W_V", "X, the words' vectors", "The attention matrix A, directly"), 0,
+        ("Right: W ← W − η·dW for W_Q and W_K only (the last charts of the gradient step: dW_Q and dW_K).",
+         "No: W_V is the designed one, held fixed, so a target can only be reached by looking at the right word "
+         "(the chain ends at dW_Q and dW_K).",
+         "No: X (embeddings + positions) is the input; the chain goes through it into the weights: dW_Q = dQᵀ·X.",
+         "No: A is computed from X, W_Q and W_K; it changes only because they do (the maps along training)."))
+    loss = Question(
+        f"loss|{_view(trace, query)}", "The loss that training lowers is computed on…",
+        ("The output O, against each word's target value", "The attention A, against the intended pattern",
+         "The scores Q·Kᵀ", "W_Q and W_K themselves"), 0,
+        ("Right: L is the mean of (O − T)²; nothing tells the model where to look (the formula above the loss "
+         "curve).",
+         "No: the loss never sees A: the pattern is discovered, because looking at the right word is the only way "
+         "to reach the target (the maps along training).",
+         "No: the scores only matter through the output they lead to: dS comes from dO, back through A·V and "
+         "softmax.",
+         "No: the weights are what the gradient changes; the loss compares the output with the target."))
+    found = [changes, loss]
+    result = learning.trained(s.seed, s.train_steps, s.train_rate)
+    _, A = learning.attention_on(trace.sentence, result.W_Q, result.W_K)
+    row = A[query]
+    best = int(row.argmax())
+    if len(row) > 1 and np.sum(np.isclose(row, row.max(), atol=0.005)) == 1:
+        options = sorted([best, *[int(j) for j in np.argsort(-row, kind="stable") if j != best][:2]])
+        labels = trace.labels
+        steps = len(result.losses) - 1
+        found.append(Question(
+            f"after|{_view(trace, query)}",
+            f"After training ({steps} steps, learning rate {s.train_rate:g}, seed {s.seed}), which word does "
+            f"**{word}** attend to most?",
+            tuple(labels[j] for j in options), options.index(best),
+            tuple(f"Right: {labels[j]} gets {_f(row[j])} of {word}'s row (the map after training)." if j == best
+                  else f"No: {labels[j]} gets {_f(row[j])}, {labels[best]} gets {_f(row[best])} (the map after "
+                       "training)." for j in options)))
+    return found

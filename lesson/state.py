@@ -15,6 +15,8 @@ from explainer.trace import unique_labels
 
 SEED_RANGE = (0, 9999)
 TEMPERATURE_RANGE = (0.01, 5.0)
+TRAIN_STEPS_RANGE = (10, 1000)  # 1000 steps train in ~0.8 s on one core (BENCHMARKS.md); the default is 200
+TRAIN_RATE_RANGE = (0.1, 100.0)  # every seed tried still converges at 100; far above it training can blow up
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ DEFAULT = LessonState()
 
 # Link parameter names: the field names, except where another word reads better in an address bar.
 PARAMETERS = {f.name: f.name for f in fields(LessonState)} | {
-    "weight_set": "weights", "positional": "positions", "scaled": "scaling"}
+    "weight_set": "weights", "positional": "positions", "scaled": "scaling", "train_steps": "steps",
+    "train_rate": "rate"}
 _FIELD_OF = {parameter: name for name, parameter in PARAMETERS.items()}
 
 _TRUE, _FALSE = {"on", "true", "1", "yes"}, {"off", "false", "0", "no"}
@@ -138,6 +141,10 @@ def clean(raw: Mapping[str, object], base: LessonState = DEFAULT) -> tuple[Lesso
         causal=flag("causal"),
         similarity=choice("similarity", SIMILARITIES),
         heads=heads,
+        train_steps=number("train_steps", *TRAIN_STEPS_RANGE, whole=True, default=DEFAULT.train_steps,
+                           shown=PARAMETERS["train_steps"]),
+        train_rate=float(round(number("train_rate", *TRAIN_RATE_RANGE, whole=False, default=DEFAULT.train_rate,
+                                shown=PARAMETERS["train_rate"]), 2)),  # the page's input's step
         head=head(heads),
         focus=word("focus", 0),
         key=word("key", None),

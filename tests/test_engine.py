@@ -270,7 +270,7 @@ def test_repeated_words_get_unique_labels():
 
 
 @pytest.mark.parametrize("settings, message", [
-    (dict(weight_set="trained"), "weight_set must be one of"),
+    (dict(weight_set="learned"), "weight_set must be one of"),
     (dict(similarity="euclid"), "similarity must be one of"),
     (dict(heads=3), "heads must be one of"),
     (dict(seed=-1), "seed must be a whole number"),

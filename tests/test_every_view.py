@@ -21,6 +21,8 @@ VIEWS = {
     "positions off, cold": {"positions": "off", "temperature": "0.2", "scaling": "off"},
     "accents and unknown words": {"sentence": "café à paris zorblat", "focus": "zorblat"},
     "repeats": {"sentence": "the the the the"},
+    "trained weights": {"weights": "trained", "seed": "3", "steps": "300", "sentence": "students visit paris in spring",
+                        "focus": "paris"},
 }
 SHAPE = re.compile(r"\((\d+) × (\d+)\)")
 PER_HEAD = ("W_Q", "W_K", "W_V", "Q ", "K ", "V ", "S = ", "A ", "O = ")

@@ -5,17 +5,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from explainer import designed_weights, random_weights, softmax
+from explainer import D_K, WEIGHT_SETS, designed_weights, learning, random_weights, run_attention, softmax
 from explainer.learning import (
     ACTIONS,
     accuracy,
+    as_task,
     attention_on,
     backward,
     forward,
+    intended_words,
     make_task,
     mse,
     softmax_backward,
     train,
+    trained_weights,
 )
 
 
@@ -145,6 +148,63 @@ def test_the_learned_weights_read_the_lesson_sentence(trained):
     assert tokens == ("jane", "visits", "africa")
     np.testing.assert_allclose(A.sum(axis=1), 1.0)
     assert [int(row.argmax()) for row in A] == [1, 2, 1]  # jane -> visits, visits -> africa, africa -> visits
+
+
+def test_any_sentence_is_an_example_of_the_task_with_the_same_rule():
+    for s in make_task(4, 30):
+        again = as_task(s.text)
+        assert again.tokens == s.tokens and again.intended == s.intended
+        np.testing.assert_array_equal(again.X, s.X)
+        np.testing.assert_array_equal(again.target, s.target)
+    assert intended_words(["jane", "visits", "africa"]) == (1, 2, 1)
+    assert intended_words(["hello"]) == (None,)
+    assert intended_words(["jane", "visits", "the", "zorblat"]) == (1, None, None, None)  # no object to fetch
+    assert intended_words(["cat", "sees", "dog", "chased", "ball", "mat"]) == (1, 4, 1, 4, 1, 1)  # the first ones
+    assert as_task("Jane, visits!").tokens == ("jane", "visits")
+
+
+def test_on_step_is_called_after_every_step():
+    seen = []
+    train(steps=5, on_step=lambda done, steps: seen.append((done, steps)))
+    assert seen == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+
+
+def test_a_training_is_kept_per_process_read_only_and_the_same_as_training_again():
+    learning._cache.clear()
+    assert not learning.is_trained(2, 30, 5.0)
+    calls = []
+    first = learning.trained(2, 30, 5.0, on_step=lambda done, steps: calls.append(done))
+    assert calls == list(range(1, 31)) and learning.is_trained(2, 30, 5)
+    assert learning.trained(2, 30, 5, on_step=lambda done, steps: calls.append(done)) is first and len(calls) == 30
+    with pytest.raises(ValueError):
+        first.W_Q[0, 0] = 1.0
+    with pytest.raises(ValueError):
+        first.sentences[0].X[0, 0] = 1.0
+    again = train(2, 30, 5.0)
+    np.testing.assert_array_equal(again.W_Q, first.W_Q)
+    for n in range(learning.CACHED + 3):  # the oldest make room
+        learning.trained(n, 10, 1.0)
+    assert len(learning._cache) == learning.CACHED and not learning.is_trained(2, 30, 5.0)
+
+
+def test_trained_weights_are_a_weight_set_of_the_lessons_width_and_deterministic():
+    assert "trained" in WEIGHT_SETS
+    W = trained_weights(3)
+    assert W.W_Q.shape == W.W_K.shape == (D_K, 12)
+    np.testing.assert_array_equal(W.W_V, designed_weights().W_V)
+    np.testing.assert_array_equal(W.W_Q, train(seed=3).W_Q)
+    learning._cache.clear()
+    view = run_attention("jane visits africa", weight_set="trained", seed=3)
+    learning._cache.clear()  # a fresh process: trained again, from nothing
+    again = run_attention("jane visits africa", weight_set="trained", seed=3)
+    np.testing.assert_array_equal(view.W_Q, again.W_Q)
+    np.testing.assert_array_equal(view.weights, again.weights)
+    assert [int(row.argmax()) for row in view.weights] == [1, 2, 1]  # the intended pattern, on every page
+    for heads in (2, 4):  # heads split the learned d_k as they split the others'
+        split = run_attention("jane visits africa", weight_set="trained", seed=3, heads=heads)
+        assert split.weights.shape == (heads, 3, 3)
+    other = run_attention("jane visits africa", weight_set="trained", seed=3, train_steps=50, train_rate=1.0)
+    assert not np.array_equal(other.W_Q, view.W_Q)
 
 
 ONES = np.ones((3, 12)), np.ones((4, 12)), np.ones((4, 12)), np.ones((4, 12))

@@ -1,8 +1,9 @@
 """Check yourself: for questions made from many views, the right answer is marked right and every other wrong,
 and the numbers in a question are the view's own."""
+import numpy as np
 import pytest
 
-from explainer import run_attention
+from explainer import learning, run_attention
 from frame.quiz import PASSED
 from lesson import quiz
 from tests.support import open_page
@@ -14,11 +15,12 @@ VIEWS = [("jane visits africa", {}), ("hello", {}), ("the the the the", {}),
 
 
 @pytest.mark.parametrize("sentence, settings", VIEWS)
-@pytest.mark.parametrize("stage", [1, 2, 3, 4])
-def test_exactly_one_option_is_right_and_each_has_its_why(sentence, settings, stage):
+@pytest.mark.parametrize("stage", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("variant", [0, 1, 2])
+def test_exactly_one_option_is_right_and_each_has_its_why(sentence, settings, stage, variant):
     trace = run_attention(sentence, **settings).head(0)
     for query in range(len(trace.tokens)):
-        questions = quiz.questions(stage, trace, query)
+        questions = quiz.questions(stage, trace, query, variant)
         assert 1 <= len(questions) <= 3
         for question in questions:
             marks = [question.is_right(i) for i in range(len(question.options))]
@@ -57,3 +59,71 @@ def test_a_stage_answered_right_shows_as_done_on_home():
     assert not at.error and [s.value for s in at.success] == [q.why[q.answer] for q in questions]
     at.switch_page("app.py").run()
     assert any("stage 1 ✓" in caption.value for caption in at.caption)
+
+
+@pytest.mark.parametrize("sentence, settings", VIEWS)
+def test_stage_5_asks_what_training_changes_and_where_the_loss_is_with_the_trained_weights_own_favourite(
+        sentence, settings):
+    trace = run_attention(sentence, **settings).head(0)
+    result = learning.trained(trace.settings.seed, trace.settings.train_steps, trace.settings.train_rate)
+    _, A = learning.attention_on(sentence, result.W_Q, result.W_K)
+    for query in range(len(trace.tokens)):
+        changes, loss, *after = quiz.questions(5, trace, query)
+        assert changes.options[changes.answer] == "W_Q and W_K"
+        assert {"W_Q, W_K and W_V", "X, the words' vectors"} <= set(changes.options)  # the misconceptions
+        assert loss.options[loss.answer].startswith("The output O")
+        assert any("attention A" in option for option in loss.options)
+        row = A[query]
+        unique = len(row) > 1 and np.sum(np.isclose(row, row.max(), atol=0.005)) == 1
+        assert len(after) == int(unique)
+        if after:
+            (question,) = after
+            assert f"**{trace.labels[query]}**" in question.prompt
+            assert question.options[question.answer] == trace.labels[int(row.argmax())]
+            assert f"{row.max():.2f}" in question.why[question.answer]
+
+
+def test_a_trained_view_asks_about_its_own_training():
+    trace = run_attention("jane visits africa", weight_set="trained", seed=3, train_steps=300, train_rate=2.0)
+    after = quiz.questions(5, trace, 0)[2]
+    assert "300 steps, learning rate 2, seed 3" in after.prompt
+
+
+def test_a_new_variant_asks_about_another_word_with_the_same_right_answers():
+    trace = run_attention("jane visits africa")
+    for stage in (1, 2, 3, 4, 5):
+        first, again = quiz.questions(stage, trace, 0), quiz.questions(stage, trace, 0, 1)
+        assert [q.key for q in first] != [q.key for q in again]
+        assert [(q.prompt, q.options) for q in first] != [(q.prompt, q.options) for q in again]
+        same_word = quiz.questions(stage, trace, 1)  # variant 1 of word 0 asks what variant 0 of word 1 asks
+        for shuffled, plain in zip(again, same_word, strict=True):
+            assert shuffled.prompt == plain.prompt and sorted(shuffled.options) == sorted(plain.options)
+            assert shuffled.options[shuffled.answer] == plain.options[plain.answer]
+            assert shuffled.why[shuffled.answer] == plain.why[plain.answer]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda t: quiz.questions(6, t, 0), "stage"),
+    (lambda t: quiz.questions(1, t, 0, -1), "variant"),
+    (lambda t: quiz.questions(1, t, 3), "query"),
+])
+def test_bad_arguments_are_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(run_attention("jane visits africa"))
+
+
+@pytest.mark.parametrize("page, stage", [("pages/1_Intuition.py", 1), ("pages/5_How_W_Q_and_W_K_are_learned.py", 5)])
+def test_the_new_questions_button_asks_other_questions(page, stage):
+    at = open_page(page)
+
+    def asked():
+        return [(r.label, tuple(r.options)) for r in at.radio if r.key and r.key.startswith("quiz_")]
+
+    before = asked()
+    assert len(before) == len(quiz.questions(stage, run_attention("jane visits africa"), 0))
+    at.button(key=f"quiz_new_{stage}").click().run()
+    assert not at.exception
+    after = asked()
+    assert after and after != before
+    at.button(key=f"quiz_new_{stage}").click().run()
+    assert asked() not in (before, after)

@@ -22,6 +22,8 @@ def assert_valid(lesson: LessonState) -> None:
     assert 0 <= lesson.head < lesson.heads
     assert state.SEED_RANGE[0] <= lesson.seed <= state.SEED_RANGE[1]
     assert state.TEMPERATURE_RANGE[0] <= lesson.temperature <= state.TEMPERATURE_RANGE[1]
+    assert state.TRAIN_STEPS_RANGE[0] <= lesson.train_steps <= state.TRAIN_STEPS_RANGE[1]
+    assert state.TRAIN_RATE_RANGE[0] <= lesson.train_rate <= state.TRAIN_RATE_RANGE[1]
     trace = run_attention(lesson.sentence, **vars(lesson.settings))
     assert trace.head(lesson.head).weights.shape == (n, n)
 
@@ -43,7 +45,9 @@ def lesson_states(draw):
     n = len(tokenize(sentence))
     heads = draw(st.sampled_from([1, 2, 4]))
     return LessonState(
-        sentence=sentence, weight_set=draw(st.sampled_from(["designed", "random"])), seed=draw(st.integers(0, 9999)),
+        sentence=sentence, weight_set=draw(st.sampled_from(["designed", "random", "trained"])),
+        seed=draw(st.integers(0, 9999)), train_steps=draw(st.integers(*state.TRAIN_STEPS_RANGE)),
+        train_rate=draw(st.integers(10, 10000)) / 100,
         positional=draw(st.booleans()), scaled=draw(st.booleans()),
         temperature=draw(st.integers(1, 500)) / 100, causal=draw(st.booleans()),
         similarity=draw(st.sampled_from(["dot", "cosine"])), heads=heads, head=draw(st.integers(0, heads - 1)),
@@ -71,7 +75,12 @@ def test_the_default_view_has_an_empty_link_and_defaults_are_left_out():
     ({"seed": "12.5"}, "seed", 0, "'seed' must be a whole number"),
     ({"seed": "123456"}, "seed", 9999, "using 9999"),
     ({"positions": "maybe"}, "positional", True, "'positions' must be on or off: using on."),
-    ({"weights": "trained"}, "weight_set", "designed", "'weights' must be one of designed, random"),
+    ({"weights": "learned"}, "weight_set", "designed", "'weights' must be one of designed, random, trained"),
+    ({"steps": "5000"}, "train_steps", 1000, "'steps' must be between 10 and 1000: using 1000."),
+    ({"steps": "12.5"}, "train_steps", 200, "'steps' must be a whole number from 10 to 1000: using 200."),
+    ({"rate": "fast"}, "train_rate", 5.0, "'rate' must be a number from 0.1 to 100: using 5."),
+    ({"rate": "0"}, "train_rate", 0.1, "'rate' must be between 0.1 and 100: using 0.1."),
+    ({"rate": "nan"}, "train_rate", 5.0, "'rate' must be a number"),
     ({"heads": "3"}, "heads", 1, "'heads' must be one of 1, 2, 4"),
     ({"heads": "2", "head": "5"}, "head", 0, "'head' must be a head from 1 to 2"),
     ({"focus": "paris"}, "focus", 0, "'focus' must be a word of the sentence"),
@@ -81,6 +90,15 @@ def test_unusable_link_values_are_replaced_and_said_so(params, field, expected, 
     lesson, notices = from_query(params)
     assert getattr(lesson, field) == expected
     assert any(notice in n for n in notices), notices
+
+
+def test_a_trained_view_keeps_its_training_in_the_link_and_only_what_differs():
+    lesson = LessonState(weight_set="trained", seed=3)
+    assert to_query(lesson) == {"weights": "trained", "seed": "3"}
+    lesson = LessonState(weight_set="trained", seed=3, train_steps=400, train_rate=2.5)
+    assert to_query(lesson) == {"weights": "trained", "seed": "3", "steps": "400", "rate": "2.5"}
+    assert from_query(to_query(lesson)) == (lesson, [])
+    assert from_query({"weights": "trained", "rate": "2.504"})[0].train_rate == 2.5  # the page's input's step
 
 
 def test_a_link_may_count_words_by_label_and_repeat_a_parameter():

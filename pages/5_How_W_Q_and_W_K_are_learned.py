@@ -1,0 +1,128 @@
+"""Stage 5: how W_Q and W_K are learned: a task whose answer needs attention, a loss on the output, training live,
+and one gradient step backwards through the chain in numbers."""
+import streamlit as st
+
+import explainer
+import frame
+from explainer import learning
+from frame.sidebar import WEIGHT_NAMES
+from lesson import charts
+from lesson import learning_views as views
+from lesson import state as lesson_state
+
+PAGE = "pages/5_How_W_Q_and_W_K_are_learned.py"
+TRAINED = "learning_trained"  # the trainings (seed, steps, rate) this session has run: their results are shown
+SNAPSHOT = "learning_snapshot"  # the snapshot scrubbed to
+lesson = frame.start(PAGE)
+state, focus = lesson.state, lesson.focus
+sentence = state.sentence
+settings = (state.seed, state.train_steps, state.train_rate)
+
+st.title("5 · How W_Q and W_K are learned")
+st.markdown(
+    "The designed weights on the other pages were set by hand. A real transformer starts from random W_Q and W_K "
+    "and **learns** them, by backpropagation, from a task. Here is a small task whose answer needs attention.\n\n"
+    + views.task() + " A few training sentences, each word with the word it must fetch from:\n\n"
+    + views.examples(state.seed) + "\n\n"
+    "The loss compares the **output O** with the targets; it never looks at the attention. So nobody tells the "
+    "model where to look: the pattern is *discovered*, because looking at the right word is the only way to the "
+    "right output.")
+st.latex(views.LOSS)
+st.caption(f"The model is the lesson's chain with {views.MODEL}, whatever the sidebar says. W_V is the designed "
+           "one and stays fixed; W_Q and W_K start from the random weights of the seed and move by plain gradient "
+           "descent on all 64 training sentences at once: W ← W − η·dW.")
+
+st.subheader("Train it")
+rate_input, steps_input, seed_input = st.columns(3)
+rate_input.number_input("Learning rate η", *lesson_state.TRAIN_RATE_RANGE, step=0.5, format="%.2f",
+                        help="How far each step moves: too small learns slowly, far too large overshoots.",
+                        **frame.bound("train_rate", "page"))
+steps_input.number_input("Steps", *lesson_state.TRAIN_STEPS_RANGE, step=50, help="Gradient steps to take.",
+                         **frame.bound("train_steps", "page"))
+seed_input.number_input("Seed", *lesson_state.SEED_RANGE, step=1,
+                        help="Picks the random start and the training sentences: the same seed, the same training.",
+                        **frame.bound("seed", "page"))
+if st.button("Train", key="learning_train", type="primary", icon=":material/play_arrow:"):
+    progress = st.progress(0.0, text="Training…")
+
+    def moved(done: int, steps: int) -> None:
+        if done == steps or done % max(1, steps // 20) == 0:
+            progress.progress(done / steps, text=f"Training: step {done} of {steps}")
+
+    try:
+        learning.trained(*settings, on_step=moved)
+        st.session_state[TRAINED] = st.session_state.get(TRAINED, set()) | {settings}
+    except ValueError as problem:
+        st.error(f"Training could not run with these settings: {problem}. Try a smaller learning rate.")
+    progress.empty()
+
+trained = settings in st.session_state.get(TRAINED, set()) or state.weight_set == "trained"
+result = learning.trained(*settings) if trained else None
+start = explainer.random_weights(state.seed)  # the random start: training's own step 0
+W_Q, W_K = start.W_Q, start.W_K  # the weights the gradient step starts from: the snapshot shown
+if result is None:
+    st.info("Press **Train** to watch W_Q and W_K being learned with these settings.")
+else:
+    st.markdown(views.loss_note(result) + " " + views.held_out(result))
+    curve = views.loss_curve(result)
+    frame.chart(charts.lines(curve, x="step", y="loss", title="Training loss, step by step",
+                             y_title="loss (mean squared error)"),
+                alt_text=views.loss_note(result), numbers=curve)
+    steps = [int(step) for step in result.snapshot_steps]
+    if st.session_state.get(SNAPSHOT) not in steps:
+        st.session_state[SNAPSHOT] = steps[0]
+    shown = st.select_slider("Scrub through training: the attention after this many steps", steps, key=SNAPSHOT)
+    index = steps.index(shown)
+    W_Q, W_K = result.W_Q_snapshots[index], result.W_K_snapshots[index]
+    learned, hand = views.snapshot(sentence, result, len(steps) - 1), views.designed(sentence)
+    for column, matrix in zip(st.columns(3), (views.snapshot(sentence, result, index), learned, hand), strict=True):
+        with column:
+            frame.matrix(matrix, probability=True, focus_row=focus)
+    st.markdown(views.comparison(sentence, learned, hand))
+
+st.subheader("Use these weights on every page")
+in_use = WEIGHT_NAMES[state.weight_set]
+frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=focus,
+             subtitle=f"as the other pages show it: {in_use} weights")
+if state.weight_set == "trained":
+    st.caption(f"Every page now uses the weights trained here ({state.train_steps} steps, learning rate "
+               f"{state.train_rate:g}, seed {state.seed}), under the sidebar's settings; the link keeps them.")
+elif result is not None:
+    st.button("Use the trained weights on every page", key="learning_use", icon=":material/check:",
+              on_click=frame.store.update,
+              args=({"weight_set": "trained"},))
+else:
+    st.caption("Train first: then a button here puts the trained weights on every page.")
+
+st.subheader("One gradient step, in numbers")
+if st.toggle("Show one gradient step for your sentence, backwards through the chain", key="learning_gradient"):
+    step = views.gradient_step(sentence, W_Q, W_K, state.train_rate)
+    where = "the random start" if result is None else views.step_name(shown)
+    st.markdown(
+        f"From the weights at {where}, one step for *{sentence}* alone (training averages this over its 64 "
+        f"sentences). The target of each word follows the task's rule: {step.note(focus)} "
+        f"The row of **{lesson.focus_word}** is outlined. Small gradients are shown times a power of ten, "
+        "said in each title.")
+    st.latex(views.STEPS["dO"])
+    for column, name in zip(st.columns(2), ("dO", "dA"), strict=True):
+        with column:
+            frame.matrix(step.matrix(name), focus_row=focus)
+    key, worked = step.worked_softmax(focus)
+    st.markdown(
+        "**Through softmax.** A row's weights always add up to 1, so raising one score takes weight from every "
+        "other key. The Jacobian of a row, ∂Aᵢⱼ/∂Zᵢₗ = Aᵢⱼ(δⱼₗ − Aᵢₗ), applied to the row's gradient gives: each "
+        "score's gradient is its weight times how much its dA beats the row's weighted average — a key with "
+        f"weight near 0 gets almost no gradient. For **{lesson.focus_word}** and **{step.labels[key]}**:")
+    st.latex(views.STEPS["dS"])
+    st.latex(worked)
+    frame.matrix(step.matrix("dS"), focus_row=focus)
+    st.latex(views.STEPS["dQK"])
+    for column, name in zip(st.columns(2), ("dQ", "dK"), strict=True):
+        with column:
+            frame.matrix(step.matrix(name), focus_row=focus)
+    st.latex(views.STEPS["dW"].replace(r"\end{aligned}", rf",\quad \eta = {step.learning_rate:g} \end{{aligned}}"))
+    frame.matrix(step.matrix("dW_Q"))
+    frame.matrix(step.matrix("dW_K"))
+
+frame.check_yourself(5, lesson.view, focus)
+frame.footer(PAGE)
