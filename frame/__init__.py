@@ -14,7 +14,7 @@ import explainer
 from lesson import notes
 from lesson.state import LessonState
 
-from . import store
+from . import model, store
 from .navigation import PAGES, Page, footer, link_to_view, page
 from .quiz import check_yourself, passed
 from .show import chart, matrix, numbers_table, scaling_experiment
@@ -22,7 +22,7 @@ from .sidebar import sidebar, temperature_slider
 from .store import bound, clicked, query
 
 __all__ = ["PAGES", "Lesson", "Page", "bound", "chart", "check_yourself", "clicked", "footer", "link_to_view",
-           "matrix", "numbers_table", "passed", "query", "scaling_experiment", "start", "temperature_slider"]
+           "matrix", "model", "numbers_table", "passed", "query", "scaling_experiment", "start", "temperature_slider"]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,10 @@ STORE = "lesson"  # the lesson state
 LINKED = "lesson_link"  # the query parameters last written to the URL
 NOTICES = "lesson_notices"  # what was changed in input, to show once
 STREAMLITS_OWN = ("embed", "embed_options")  # URL parameters Streamlit reads itself: never ours to change
+PAGE_OWNED: set[str] = set()
+"""URL parameters that a page reads and writes itself, outside the lesson state (page 6's layer and head): the
+lesson neither reads them (no "unknown setting" notice) nor erases them when it rewrites the URL, and links to other
+pages carry them on, so that coming back reopens the same view. A page's frame module adds their names at import."""
 
 
 def current() -> LessonState:
@@ -34,16 +38,16 @@ def load() -> None:
 
 def link() -> None:
     """Keep the address bar a link to this exact view (defaults left out); write only when it changes."""
-    params = query()
+    params = lesson_state.to_query(current())
     repeated = any(len(st.query_params.get_all(name)) > 1 for name in st.query_params)
     if repeated or _url_params() != params:
-        st.query_params.from_dict(params)
+        st.query_params.from_dict(params | _page_owned())
     st.session_state[LINKED] = params
 
 
 def query() -> dict[str, str]:
-    """The current view's link parameters, for links to other pages."""
-    return lesson_state.to_query(current())
+    """The current view's link parameters, for links to other pages (the lesson's, and any PAGE_OWNED)."""
+    return lesson_state.to_query(current()) | _page_owned()
 
 
 def notices() -> list[str]:
@@ -52,8 +56,15 @@ def notices() -> list[str]:
 
 
 def _url_params() -> dict[str, str]:
-    """The URL's query parameters, but for Streamlit's own (embed options), which stay whatever we write."""
-    return {name: value for name, value in st.query_params.to_dict().items() if name not in STREAMLITS_OWN}
+    """The lesson's URL query parameters: all but Streamlit's own (embed options), which stay whatever we write, and
+    the PAGE_OWNED, which stay whatever their page writes."""
+    return {name: value for name, value in st.query_params.to_dict().items()
+            if name not in STREAMLITS_OWN and name not in PAGE_OWNED}
+
+
+def _page_owned() -> dict[str, str]:
+    """The URL's PAGE_OWNED parameters, as they are (each page checks its own)."""
+    return {name: value for name, value in st.query_params.to_dict().items() if name in PAGE_OWNED}
 
 
 def _notify(notices: list[str]) -> None:

@@ -1,0 +1,193 @@
+"""The real model (explainer.pretrained, all-MiniLM-L6-v2) on the Streamlit side: loaded once per server and shared
+by every session (read-only), each sentence run once, and page 6's own link parameters (layer and head) with their
+controls.
+
+Where the files come from: the folder named by EXPLAINER_MODEL_DIR; else the Hugging Face hub's cache on this
+machine; else the hub itself, once, with a status on the page while it downloads (Streamlit Community Cloud). When
+none works the page says why and how to get the model, and the rest of the app is untouched. Without a network
+that fails within seconds, not a download's timeouts: HF_HUB_OFFLINE=1 (huggingface_hub's own switch) skips the
+hub altogether, and otherwise one short connection attempt (PROBE_TIMEOUT) tells first whether the hub can be
+reached. A failure is remembered for RETRY_AFTER seconds, so that a class's sessions do not each wait for it.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from explainer import InputError, pretrained
+from lesson import real
+
+from . import store
+
+store.PAGE_OWNED.update(real.PARAMETERS)
+
+PROBE_TIMEOUT = 3.0  # s to connect to the hub before calling it unreachable
+RETRY_AFTER = 60.0  # s before a model that could not be had is tried again
+SIZE = "90 MB"  # the three files, model.safetensors (about 90.9 MB) nearly all of it
+
+_failures: dict[str | None, tuple[float, str]] = {}  # source -> (when, why)
+_ready: set[str | None] = set()  # sources loaded in this process
+_lock = threading.Lock()
+
+
+def _source() -> str | None:
+    """Where the model comes from: the folder named by EXPLAINER_MODEL_DIR, or None for the hub."""
+    return os.environ.get(pretrained.ENV_FOLDER) or None
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _from_hub() -> Path:
+    """The folder of the model's files: the hub's cache on this machine, else downloaded from the hub."""
+    try:
+        from huggingface_hub import constants, snapshot_download
+    except ImportError as error:
+        raise pretrained.ModelUnavailable(
+            f"{pretrained.ENV_FOLDER} is not set, and fetching the model needs the package huggingface_hub "
+            f"(pip install huggingface_hub). {pretrained._HOW}") from error
+    try:  # already downloaded: no network needed
+        cached = Path(snapshot_download(pretrained.REPO, allow_patterns=list(pretrained.FILES),
+                                        local_files_only=True))
+        if all((cached / name).is_file() for name in pretrained.FILES):
+            return cached
+    except Exception:  # not in the cache, whatever the reason: then from the hub
+        pass
+    if _offline():
+        raise pretrained.ModelUnavailable(
+            f"{pretrained.ENV_FOLDER} is not set, the model is not in this machine's Hugging Face cache, and "
+            f"HF_HUB_OFFLINE is set, so it is not downloaded. {pretrained._HOW}")
+    address = urlsplit(constants.ENDPOINT)
+    host, port = address.hostname or "huggingface.co", address.port or (443 if address.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=PROBE_TIMEOUT).close()
+    except OSError as error:
+        raise pretrained.ModelUnavailable(
+            f"{pretrained.ENV_FOLDER} is not set, and the Hugging Face hub ({host}) cannot be reached from this "
+            f"server to download the model ({type(error).__name__}: {error}). {pretrained._HOW}") from error
+    try:
+        return Path(snapshot_download(pretrained.REPO, allow_patterns=list(pretrained.FILES),
+                                      etag_timeout=PROBE_TIMEOUT * 2))
+    except Exception as error:  # hub down, disk full: all mean "not here"; the message says which
+        raise pretrained.ModelUnavailable(
+            f"{pretrained.ENV_FOLDER} is not set, and downloading {pretrained.REPO} from the Hugging Face hub "
+            f"failed ({type(error).__name__}: {error}). {pretrained._HOW}") from error
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load(source: str | None) -> pretrained.Model:
+    """The model from its source, once per server: every session shares it (it is read-only)."""
+    return pretrained.load(source if source else _from_hub())
+
+
+def loaded() -> pretrained.Model | None:
+    """The model, loaded on first use (with a status on the page while it loads or downloads). When it cannot be
+    had, the page says why and how to get it, and this returns None."""
+    source = _source()
+    with _lock:
+        failure = _failures.get(source)
+    if failure and time.monotonic() - failure[0] < RETRY_AFTER:
+        _unavailable(failure[1])
+        return None
+    if source in _ready:
+        return _load(source)
+    where = (f"from {pretrained.ENV_FOLDER}" if source else
+             f"from the Hugging Face hub ({SIZE}, once per server: a minute at most)")
+    with st.status(f"Loading the real model, {pretrained.REPO}, {where}…", expanded=False) as status:
+        try:
+            model = _load(source)
+        except pretrained.ModelUnavailable as error:
+            with _lock:
+                _failures[source] = (time.monotonic(), str(error))
+            status.update(label="The real model could not be loaded.", state="error")
+            _unavailable(str(error))
+            return None
+        status.update(label=f"Loaded {pretrained.REPO}: {model.n_layers} layers of {model.n_heads} heads.",
+                      state="complete")
+    with _lock:
+        _ready.add(source)
+        _failures.pop(source, None)
+    return model
+
+
+def _unavailable(why: str) -> None:
+    st.error(f"**The real model is not available on this server, so this page cannot show it.** The other pages "
+             f"work as they are.\n\nWhy: {why}", icon=":material/cloud_off:")
+    st.caption(f"Or, with {pretrained.ENV_FOLDER} unset, give the server network access to huggingface.co once: "
+               f"the files ({SIZE}) are then downloaded into its Hugging Face cache on first use, and read from there "
+               "after.")
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _run(source: str | None, sentence: str, _model: pretrained.Model) -> pretrained.Run:
+    """One sentence through the model, once per server (a run is read-only, so sessions share it)."""
+    return _model.run(sentence)
+
+
+def run(model: pretrained.Model, sentence: str) -> pretrained.Run | None:
+    """The sentence through the model; None, with a warning, if the model finds nothing to read in it."""
+    try:
+        return _run(_source(), sentence, model)
+    except InputError as error:
+        st.warning(str(error))
+        return None
+
+
+# --- the layer and head page 6 opens: its own link parameters (lesson.real), bound to two controls ----------------
+
+LAYER_KEY, HEAD_KEY, GRID_KEY = "real_layer", "real_head", "real_grid"
+
+
+def choice(model: pretrained.Model) -> tuple[int, int]:
+    """The layer and head to show (0-based), from the link, with a warning for a value that makes no sense (the
+    link is then cleaned); and the two controls that change them."""
+    layer, head, notices = real.choice(st.query_params.to_dict(), model.n_layers, model.n_heads)
+    for notice in notices:
+        st.warning(notice)
+    _write(layer, head)
+    st.session_state[LAYER_KEY] = layer + 1
+    st.session_state[HEAD_KEY] = head + 1
+    left, right = st.columns(2)
+    left.segmented_control("Layer", range(1, model.n_layers + 1), key=LAYER_KEY, on_change=_changed,
+                           help="Layer 1 reads the embeddings; each next layer reads the one before.")
+    right.selectbox("Head (or click a map)", range(1, model.n_heads + 1), key=HEAD_KEY, on_change=_changed,
+                    format_func=lambda h: f"head {h}")
+    return layer, head
+
+
+def _write(layer: int, head: int) -> None:
+    """Put the layer and head in the URL (first layer and head left out), where they differ from what is there."""
+    wanted = real.to_params(layer, head)
+    for name in real.PARAMETERS:
+        there = st.query_params.get(name)
+        if name in wanted and there != wanted[name]:
+            st.query_params[name] = wanted[name]
+        elif name not in wanted and name in st.query_params:
+            del st.query_params[name]
+
+
+def _now() -> tuple[int, int]:
+    layer, head, _ = real.choice(st.query_params.to_dict())
+    return layer, head
+
+
+def _changed() -> None:
+    layer, head = _now()
+    chosen_layer, chosen_head = st.session_state.get(LAYER_KEY), st.session_state.get(HEAD_KEY)
+    _write(layer if chosen_layer is None else int(chosen_layer) - 1,  # a segmented control can be cleared
+           head if chosen_head is None else int(chosen_head) - 1)
+
+
+def grid_clicked() -> None:
+    """The grid's on_select: a click on a map opens its head."""
+    points = st.session_state[GRID_KEY].selection.get(real.GRID_PICK) or []
+    picked = points[0].get("head") if points else None
+    if isinstance(picked, int) and 1 <= picked <= real.HEADS:
+        _write(_now()[0], picked - 1)

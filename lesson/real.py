@@ -1,0 +1,330 @@
+"""Page 6, a real trained transformer (all-MiniLM-L6-v2), as tables and named matrices: no streamlit.
+
+Everything here reads one `explainer.pretrained.Run` (the student's sentence through the model) and arranges its
+numbers: the WordPiece tokens, one layer's 12 attention maps as one tidy table (the small multiples), one head broken
+down into the lesson's steps as `explainer.Matrix` objects, and sentences stated from the numbers (which head looks
+at the previous token, at [SEP], ...; how layer 1 differs from layer 6). Nothing is written for one sentence.
+
+The layer and head the page opens are its own link parameters, `layer` and `rhead` (counted from 1), read and
+checked here as the lesson's are in lesson.state: a value that makes no sense falls back to the first layer or head,
+with a notice that never quotes what was typed.
+"""
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from collections.abc import Mapping
+from functools import lru_cache
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from explainer import Matrix
+from explainer.pretrained import Run
+from explainer.trace import unique_labels
+
+from .charts import PROBABILITY_SCHEME
+
+LAYERS, HEADS, D_K = 6, 12, 32  # all-MiniLM-L6-v2: 6 layers of 12 heads, each with 32 query/key/value dimensions
+LAYER, HEAD = "layer", "rhead"  # the page's link parameters ("head" is the toy's)
+PARAMETERS = (LAYER, HEAD)
+CLS, SEP = "[CLS]", "[SEP]"
+
+
+# --- the link ------------------------------------------------------------------------------------------------------
+
+def choice(params: Mapping[str, str | list[str]], layers: int = LAYERS, heads: int = HEADS
+           ) -> tuple[int, int, list[str]]:
+    """The layer and head a link asks for (0-based), and a notice for each value that was not usable.
+
+    `params` are the URL's query parameters; a repeated one counts by its last value, as the lesson's do.
+    """
+    notices = []
+
+    def read(name: str, what: str, count: int) -> int:
+        value = params.get(name)
+        if isinstance(value, (list, tuple)):
+            value = value[-1] if value else None
+        if value is None:
+            return 0
+        text = str(value).strip()
+        if text.isascii() and text.isdecimal() and len(text) < 4 and 1 <= int(text) <= count:
+            return int(text) - 1
+        notices.append(f"'{name}' must be a {what} from 1 to {count}: showing {what} 1.")
+        return 0
+
+    layer = read(LAYER, "layer", layers)
+    head = read(HEAD, "head", heads)
+    return layer, head, notices
+
+
+def to_params(layer: int, head: int) -> dict[str, str]:
+    """The link parameters for a layer and head (0-based), the first layer and head left out as defaults."""
+    return {name: str(value + 1) for name, value in ((LAYER, layer), (HEAD, head)) if value}
+
+
+# --- tokens --------------------------------------------------------------------------------------------------------
+
+def labels(run: Run) -> tuple[str, ...]:
+    """The run's tokens as chart labels: a token that occurs more than once is numbered, "the (1)", "the (2)"."""
+    return unique_labels(run.tokens)
+
+
+def words(run: Run) -> list[list[str]]:
+    """The sentence's tokens grouped into the words they spell: a piece starting with ## continues the word before
+    it. [CLS] and [SEP] are left out."""
+    grouped: list[list[str]] = []
+    for token in run.tokens[1:-1]:
+        if token.startswith("##") and grouped:
+            grouped[-1].append(token)
+        else:
+            grouped.append([token])
+    return grouped
+
+
+def tokens_text(run: Run) -> str:
+    """The tokens as the page writes them, each in code type (so no text is read as markup)."""
+    return " ".join(f"`{token.replace('`', 'ˋ')}`" for token in run.tokens)
+
+
+def tokens_note(run: Run) -> str:
+    """What the tokenizer did to this sentence: which words became several pieces, and what [CLS] and [SEP] are."""
+    split = [pieces for pieces in words(run) if len(pieces) > 1]
+    marks = list(dict.fromkeys(t for t in run.tokens[1:-1] if not any(c.isalnum() for c in t)))
+    n = len(run.tokens)
+    lines = [f"**{n} tokens** for the model: the words, lower-cased and without accents, cut into WordPiece pieces "
+             f"from a vocabulary of 30,522, plus two tokens of its own."]
+    if split:
+        shown = "; ".join(" ".join(f"`{piece}`" for piece in pieces) for pieces in split[:4])
+        lines.append(f"A word missing from the vocabulary is spelled with pieces that are in it: {shown}. "
+                     "**##** marks a piece that continues the word before it, not a new word. The toy gave an "
+                     "unknown word a random vector; the real model never meets an unknown word.")
+    else:
+        lines.append("Every word of this sentence is in the vocabulary whole. A word that is not gets cut into "
+                     "pieces that are, each after the first marked **##** (it continues the word before it).")
+    if marks:
+        lines.append(f"Punctuation is a token of its own: {' '.join(f'`{m}`' for m in marks[:6])} (a word like "
+                     "“didn't” becomes three tokens: `didn` `'` `t`).")
+    lines.append("**[CLS]** (classification) starts every input and **[SEP]** (separator) ends it: BERT was trained "
+                 "with them, on pairs of sentences, so every head has them to look at, and many heads park their "
+                 "attention there when no word is worth looking at.")
+    if run.truncated:
+        lines.append(f"The sentence was longer than {n} tokens: only its start was read.")
+    return "\n\n".join(lines)
+
+
+def _plain(text: str) -> str:
+    """Lower-cased, accents stripped: how the model's tokenizer sees a word."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def focus_token(run: Run, toy_tokens, focus: int) -> int | None:
+    """Where the lesson's word in focus (toy_tokens[focus]) is among the run's tokens: the same occurrence of the
+    same word, when the model keeps it as one token. None when it does not (the word was cut into pieces)."""
+    word = _plain(toy_tokens[focus])
+    occurrence = [_plain(t) for t in toy_tokens[:focus]].count(word)
+    found = [i for i, token in enumerate(run.tokens) if token == word]
+    return found[occurrence] if occurrence < len(found) else None
+
+
+# --- one layer's 12 maps -------------------------------------------------------------------------------------------
+
+def grid(run: Run, layer: int) -> pd.DataFrame:
+    """One layer's attention, every head: one row per (head, query, key), head counted from 1.
+
+    Columns head, row, col, row_index, col_index, value: each (head, row) sums to 1 over its cols.
+    """
+    attention = np.asarray(run.attention[layer], dtype=float)
+    head, row, col = np.indices(attention.shape)
+    names = np.asarray(labels(run), dtype=object)
+    return pd.DataFrame({"head": head.ravel() + 1, "row": names[row.ravel()], "col": names[col.ravel()],
+                         "row_index": row.ravel(), "col_index": col.ravel(), "value": attention.ravel()})
+
+
+GRID_COLUMNS = 3  # maps a row: three fit a 390 px phone
+GRID_SIZE = 100  # px a map
+GRID_PICK = "pick"  # the click selection on the grid: the head clicked
+
+
+def grid_title(run: Run, layer: int) -> str:
+    n = len(run.tokens)
+    return f"Layer {layer + 1}: its {run.attention.shape[1]} heads' attention  ({n} × {n} each)"
+
+
+def grid_spec(run: Run, layer: int, head: int) -> dict:
+    """The Vega-Lite spec of `grid(run, layer)` (the data goes beside it): one map per head, as one faceted chart.
+    The open head's name is marked; a click on a map selects its head (selection GRID_PICK on field head)."""
+    return json.loads(_grid_spec(labels(run), grid_title(run, layer), head + 1))
+
+
+@lru_cache(maxsize=256)
+def _grid_spec(names: tuple[str, ...], title: str, opened: int) -> str:
+    empty = pd.DataFrame(columns=["head", "row", "col", "row_index", "col_index", "value"])  # the data goes beside
+    cells = alt.Chart(empty).mark_rect().encode(
+        x=alt.X("col:N", sort=list(names), axis=None),  # no token names: they would not fit a phone; the tooltip
+        y=alt.Y("row:N", sort=list(names), axis=None),  # tells, and every map has the same order
+        color=alt.Color("value:Q", scale=alt.Scale(scheme=PROBABILITY_SCHEME, domain=[0, 1]), legend=None),
+        tooltip=[alt.Tooltip("head:O"), alt.Tooltip("row:N", title="query"), alt.Tooltip("col:N", title="key"),
+                 alt.Tooltip("value:Q", title="weight", format=".3f")],
+    ).add_params(alt.selection_point(name=GRID_PICK, fields=["head"], on="click")).properties(width=GRID_SIZE,
+                                                                                           height=GRID_SIZE)
+    header = alt.Header(labelExpr=f"datum.value == {opened} ? '▶ head ' + datum.value + ' (open)' : "
+                                  "'head ' + datum.value",
+                        labelFontSize=12, labelFontWeight="bold", labelPadding=2, title=None)
+    chart = cells.facet(facet=alt.Facet("head:O", header=header), columns=GRID_COLUMNS, spacing=8).properties(
+        title=alt.Title(title, subtitle=["rows: queries, [CLS] first · columns: keys, [CLS] first",
+                                         "darker = more weight · click a map to open its head"], anchor="start"))
+    spec = chart.to_dict(validate=False)
+    spec.pop("data", None)
+    spec.pop("datasets", None)
+    return json.dumps(spec)
+
+
+def grid_alt(run: Run, layer: int) -> str:
+    """The grid's text alternative: for each head, where its rows put most weight on average."""
+    attention = run.attention[layer]
+    names = labels(run)
+    favourite = attention.mean(axis=1).argmax(axis=1)  # per head: the key with the most weight, averaged over rows
+    return (f"Twelve heatmaps, the attention of layer {layer + 1}'s heads over {len(names)} tokens "
+            f"({', '.join(names)}). The key each head weighs most, on average: "
+            + "; ".join(f"head {h + 1}: {names[k]}" for h, k in enumerate(favourite)) + ".")
+
+
+# --- one head, step by step ----------------------------------------------------------------------------------------
+
+def head_matrices(run: Run, layer: int, head: int, focus: int) -> dict[str, Matrix]:
+    """One head broken into the lesson's steps, as named matrices: Q, K, V (n × 32), S = Q·Kᵀ/√32, A = softmax(S)
+    (n × n), and o, the output row of the token in focus (1 × 32), a blend of the rows of V by its row of A."""
+    names = labels(run)
+    part = run.layers[layer]
+    q, k, v = (np.asarray(m[head], dtype=float) for m in (part.q, part.k, part.v))
+    d_k = q.shape[1]
+    dims = tuple(str(i + 1) for i in range(d_k))
+    where = f"layer {layer + 1} · head {head + 1} of {run.attention.shape[1]}"
+    weights = np.asarray(run.attention[layer, head], dtype=float)
+    return {
+        "Q": Matrix("Qₕ", "queries: this head's 32 columns of X·W_Qᵀ + b", q, names, dims, where),
+        "K": Matrix("Kₕ", "keys: this head's 32 columns of X·W_Kᵀ + b", k, names, dims, where),
+        "V": Matrix("Vₕ", "values: this head's 32 columns of X·W_Vᵀ + b", v, names, dims, where),
+        "S": Matrix("Sₕ", f"scaled scores Qₕ·Kₕᵀ/√{d_k}", q @ k.T / math.sqrt(d_k), names, names, where),
+        "A": Matrix("Aₕ", "attention weights softmax(Sₕ): each row sums to 1", weights, names, names, where),
+        "o": Matrix("oₕ", f"the output of “{names[focus]}”: Σⱼ aⱼ·vⱼ, its row of Aₕ times Vₕ",
+                    (weights[focus] @ v)[None, :], (names[focus],), dims, where),
+    }
+
+
+# --- what the numbers say ------------------------------------------------------------------------------------------
+
+RELATIONS = {"the previous token": "previous", "the next token": "next", "itself": "same", CLS: "cls", SEP: "sep"}
+
+
+def relations(run: Run, layer: int) -> pd.DataFrame:
+    """For each head of a layer, the weight its rows put on the previous token, the next token, the token itself,
+    [CLS] and [SEP], averaged over the rows of the sentence's own tokens ([CLS] and [SEP] rows left out; the
+    previous / next token only over the rows that have a sentence token there).
+
+    Columns head (from 1), relation (a key of RELATIONS), share; a relation no row has (the previous token in a
+    one-token sentence) is left out.
+    """
+    attention = np.asarray(run.attention[layer], dtype=float)  # (heads, n, n)
+    n = attention.shape[-1]
+    inner = np.arange(1, n - 1)  # the sentence's own tokens
+    picks = {
+        "the previous token": (inner[1:], inner[1:] - 1),
+        "the next token": (inner[:-1], inner[:-1] + 1),
+        "itself": (inner, inner),
+        CLS: (inner, np.zeros_like(inner)),
+        SEP: (inner, np.full_like(inner, n - 1)),
+    }
+    rows = []
+    for relation, (queries, keys) in picks.items():
+        if len(queries) == 0:
+            continue
+        share = attention[:, queries, keys].mean(axis=1)
+        rows += [{"head": h + 1, "relation": relation, "share": float(s)} for h, s in enumerate(share)]
+    return pd.DataFrame(rows, columns=["head", "relation", "share"])
+
+
+def observations(run: Run, layer: int) -> list[str]:
+    """One line per relation: the head of this layer that puts the most weight on it, with the figure."""
+    table = relations(run, layer)
+    lines = []
+    for relation, rows in table.groupby("relation", sort=False):
+        best = rows.loc[rows["share"].idxmax()]
+        typical = rows["share"].median()
+        lines.append(f"On **{relation}**: head **{int(best['head'])}** the most, **{best['share']:.2f}** of each row's "
+                     f"weight on average (the heads' median: {typical:.2f}).")
+    return lines
+
+
+def entropy(attention: np.ndarray) -> np.ndarray:
+    """The entropy of each row of attention, in bits: 0 when it looks at one token, log₂ n when at all alike."""
+    a = np.asarray(attention, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(a > 0, -a * np.log2(a), 0.0)
+    return terms.sum(axis=-1)
+
+
+def layer_bars(run: Run) -> pd.DataFrame:
+    """`layer_profile`'s weights in long form, for bars: layer ("layer 1", ...), where ("on [CLS]", ...), weight."""
+    profile = layer_profile(run)
+    where = ["on [CLS]", "on [SEP]", "on itself"]
+    return pd.DataFrame({"layer": np.repeat([f"layer {i}" for i in profile.layer], len(where)),
+                         "where": np.tile(where, len(profile)),
+                         "weight": profile[where].to_numpy().ravel()})
+
+
+def layer_profile(run: Run) -> pd.DataFrame:
+    """Per layer (from 1), averaged over its heads and the rows of the sentence's own tokens: the weight on [CLS],
+    on [SEP], on the token itself, and the rows' entropy in bits."""
+    attention = np.asarray(run.attention, dtype=float)  # (layers, heads, n, n)
+    n = attention.shape[-1]
+    inner = np.arange(1, n - 1)
+    rows = attention[:, :, inner, :]  # (layers, heads, words, n)
+    return pd.DataFrame({
+        "layer": np.arange(1, attention.shape[0] + 1),
+        "on [CLS]": rows[..., 0].mean(axis=(1, 2)),
+        "on [SEP]": rows[..., n - 1].mean(axis=(1, 2)),
+        "on itself": attention[:, :, inner, inner].mean(axis=(1, 2)),
+        "entropy (bits)": entropy(rows).mean(axis=(1, 2)),
+    })
+
+
+def layer_contrast(run: Run) -> str:
+    """How the first layer differs from the last, from `layer_profile`."""
+    profile = layer_profile(run)
+    first, last = profile.iloc[0], profile.iloc[-1]
+    n = len(run.tokens)
+    spread = "more spread out" if last["entropy (bits)"] > first["entropy (bits)"] else "more focused"
+    return (f"Layer 1's rows have an entropy of **{first['entropy (bits)']:.2f}** bits on average and layer "
+            f"{len(profile)}'s **{last['entropy (bits)']:.2f}** (all {n} tokens alike would be "
+            f"{math.log2(n):.2f}): the last layer looks {spread}. Weight on [SEP]: **{first['on [SEP]']:.2f}** in "
+            f"layer 1, **{last['on [SEP]']:.2f}** in layer {len(profile)}; on [CLS]: **{first['on [CLS]']:.2f}** "
+            f"and **{last['on [CLS]']:.2f}**; on the token itself: **{first['on itself']:.2f}** and "
+            f"**{last['on itself']:.2f}**.")
+
+
+LEAVES_OUT = (
+    "**384 numbers per token, none with a name.** The toy's features (person, place, ...) were chosen to be read; "
+    "the model's were learnt, and no single one means anything alone.",
+    "**12 heads side by side, mixed by W_O.** Each head's output oₕ has 32 numbers; the 12 are put side by side "
+    "(384) and multiplied by a learnt W_O (384 × 384), so every head's finding reaches every dimension.",
+    "**Residual connections and layer norm.** Each layer adds what attention found to its input (x + attention(x)) "
+    "and rescales every token's vector to mean 0, variance 1: nothing is replaced, only added to.",
+    "**A feed-forward network after attention**, for each token on its own: 384 → 1536 numbers, GELU, → 384.",
+    "**6 layers stacked.** Layer 2's attention reads layer 1's output, and so on: a head of layer 6 mixes tokens "
+    "that have already mixed five times.",
+    "**WordPiece tokens.** A fixed vocabulary of 30,522 words and pieces of words, so no word is ever unknown.",
+)
+
+
+def grid_table(run: Run, layer: int) -> pd.DataFrame:
+    """The grid's numbers as a table: one row per (head, query), one column per key."""
+    attention = np.asarray(run.attention[layer], dtype=float)
+    heads, n, _ = attention.shape
+    names = list(labels(run))
+    index = pd.MultiIndex.from_product([range(1, heads + 1), names], names=["head", "query"])
+    return pd.DataFrame(attention.reshape(heads * n, n), index=index, columns=names)

@@ -1,0 +1,86 @@
+"""Stage 6: the same attention inside a real trained transformer, all-MiniLM-L6-v2, on the student's sentence."""
+import streamlit as st
+
+import frame
+from lesson import charts, real
+
+PAGE = "pages/6_A_real_transformer.py"
+lesson = frame.start(PAGE)
+
+st.title("6 · A real transformer")
+st.markdown(
+    "Everything so far ran on a toy: 8 named features and hand-set weights. Here is your sentence inside a real "
+    "trained model, **all-MiniLM-L6-v2** (a small BERT, 22 million weights learnt from a billion sentence pairs). "
+    "Each of its 6 layers has 12 heads, and every head computes exactly the lesson's "
+    "softmax(Q·Kᵀ/√dₖ)·V, with dₖ = 32. Only the sentence and the word in focus carry over from the sidebar: "
+    "the model has its own weights, positions and scaling, learnt."
+)
+
+model = frame.model.loaded()
+run = frame.model.run(model, lesson.state.sentence) if model else None
+if run is None:
+    st.markdown("Meanwhile, here is the toy's attention on your sentence, the picture each of the real model's "
+                "72 heads would draw:")
+    frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=lesson.focus,
+                 subtitle="the toy's, with the sidebar's settings; each row sums to 1")
+    frame.footer(PAGE)
+    st.stop()
+
+names = real.labels(run)
+n = len(names)
+found = real.focus_token(run, lesson.trace.tokens, lesson.focus)
+focus = 0 if found is None else found
+
+st.subheader("Your sentence, as the model reads it")
+st.markdown(real.tokens_text(run))
+st.markdown(real.tokens_note(run))
+
+st.subheader("One layer, all 12 heads")
+layer, head = frame.model.choice(model)
+st.vega_lite_chart(real.grid(run, layer), spec=real.grid_spec(run, layer, head), width="content",
+                   key=frame.model.GRID_KEY, on_select=frame.model.grid_clicked, selection_mode=real.GRID_PICK,
+                   alt=real.grid_alt(run, layer))
+frame.numbers_table(lambda: real.grid_table(run, layer))
+st.markdown(f"What the heads of layer {layer + 1} do with this sentence, averaged over the rows of its words:\n\n"
+            + "\n".join(f"- {line}" for line in real.observations(run, layer)))
+frame.numbers_table(lambda: real.relations(run, layer).pivot(index="head", columns="relation", values="share"))
+
+m = real.head_matrices(run, layer, head, focus)
+st.subheader(f"Head {head + 1} of layer {layer + 1}, step by step")
+st.latex(rf"\begin{{aligned}} \underset{{{n}\times{n}}}{{S_h}} &= \frac{{"
+         rf"\underset{{{n}\times{real.D_K}}}{{Q_h}}\,\underset{{{real.D_K}\times{n}}}{{K_h^\top}}}}"
+         rf"{{\sqrt{{{real.D_K}}}}} \\ A_h &= \mathrm{{softmax}}(S_h) \\ o_h &= \textstyle\sum_j a_{{j}}\, v_j"
+         r" \end{aligned}")
+if found is None:
+    st.caption(f"“{lesson.focus_word}” is not one whole token for the model, so the outlined row is [CLS]'s.")
+if st.toggle(f"Show this head's Q, K and V ({n} × {real.D_K} each)", key="real_qkv",
+             help="Each head has 32 of the 384 query, key and value columns: X·W_Qᵀ + b cut into 12 slices."):
+    reach = charts.signed_reach([m["Q"].values, m["K"].values])
+    frame.matrix(m["Q"], focus_row=focus, reach=reach)
+    frame.matrix(m["K"], reach=reach)
+    frame.matrix(m["V"], focus_row=None)
+left, right = st.columns(2)
+with left:
+    frame.matrix(m["S"], focus_row=focus)
+with right:
+    frame.matrix(m["A"], probability=True, focus_row=focus)
+frame.matrix(m["o"])
+
+st.subheader("Beside the toy")
+frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=lesson.focus,
+             subtitle="the toy's attention on the same sentence, with the sidebar's settings")
+st.caption("The toy's rows share their weight among the words only; the real model's also among [CLS], [SEP] and "
+           "pieces of words, and no single head of it is the whole story.")
+
+st.subheader(f"From layer 1 to layer {model.n_layers}")
+frame.chart(charts.bars(real.layer_bars(run), x="weight", y="layer", color="where", unit=True,
+                        title="Where the rows' weight goes, layer by layer (average over heads and words)"),
+            alt_text="Bars: the average weight on [CLS], on [SEP] and on the token itself in each layer. "
+                     + real.layer_contrast(run).replace("**", ""),
+            numbers=lambda: real.layer_profile(run).set_index("layer"))
+st.markdown(real.layer_contrast(run))
+
+st.subheader("What the toy leaves out")
+st.markdown("\n".join(f"- {line}" for line in real.LEAVES_OUT))
+
+frame.footer(PAGE)

@@ -1,0 +1,286 @@
+"""Page 6, a real transformer: under AppTest it shows the numbers of explainer.pretrained's own run of the sentence
+(the grid of one layer's heads, one head step by step, the observations), takes its layer and head from the link
+with the lesson's bad-input rules, and says why, without a traceback, when the model cannot be had.
+
+Tests that need the model's files take them from the folder named by EXPLAINER_MODEL_DIR and are skipped, saying
+so, where it is unset, unless EXPLAINER_REQUIRE_MODEL=1 (as .ci/run sets), which makes that a failure;
+tests/test_pretrained.py says how to get the files. The tests of a missing model never reach the network. The one
+browser test (a click on a map) needs Chromium, as tests/test_browser.py does, and is skipped the same way.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import socket
+import time
+
+import numpy as np
+import pytest
+
+import frame.model
+from explainer import pretrained
+from lesson import real
+from tests.support import charts, open_page
+from tests.test_browser import browser, page, server  # noqa: F401 (fixtures of the browser test below)
+
+PAGE = "pages/6_A_real_transformer.py"
+REQUIRED = os.environ.get("EXPLAINER_REQUIRE_MODEL") == "1"
+SENTENCES = {
+    "default": "jane visits africa",
+    "twelve words": "the animal didn't cross the street because it was too tired today",
+    "an unknown word": "zorblat visits africa",
+    "one word": "hello",
+}
+
+
+@pytest.fixture(scope="module")
+def model() -> pretrained.Model:
+    folder = os.environ.get(pretrained.ENV_FOLDER)
+    reason = f"{pretrained.ENV_FOLDER} is not set (tests/test_pretrained.py says how to get the files)"
+    try:
+        if folder:
+            return pretrained.load(folder)
+    except pretrained.ModelUnavailable as error:
+        reason = str(error)
+    if REQUIRED:
+        pytest.fail(f"the pretrained model is required (EXPLAINER_REQUIRE_MODEL=1) but {reason}")
+    pytest.skip(reason)
+
+
+def _ok(at) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def _chart(at, starts: str):
+    found = [(spec, data) for spec, data in charts(at) if _title(spec).startswith(starts)]
+    assert len(found) == 1, [_title(spec) for spec, _ in charts(at)]
+    return found[0]
+
+
+def _title(spec: dict) -> str:
+    title = spec.get("title", "")
+    return title.get("text", "") if isinstance(title, dict) else title
+
+
+def _values(data, shape) -> np.ndarray:
+    """A heatmap's data back into its matrix."""
+    values = np.full(shape, np.nan)
+    values[data.row_index.to_numpy(), data.col_index.to_numpy()] = data.value.to_numpy()
+    return values
+
+
+def _grid(at, run) -> np.ndarray:
+    _, data = _chart(at, "Layer ")
+    n = len(run.tokens)
+    grid = np.full((12, n, n), np.nan)
+    grid[data["head"].to_numpy() - 1, data.row_index.to_numpy(), data.col_index.to_numpy()] = data.value.to_numpy()
+    return grid
+
+
+# --- with the model ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", SENTENCES)
+def test_the_page_runs_and_its_grid_is_the_runs_attention(model, name):
+    sentence = SENTENCES[name]
+    at = open_page(PAGE, {"sentence": sentence, "layer": "3"})
+    _ok(at)
+    run = model.run(sentence)
+    n = len(run.tokens)
+    assert not at.error
+    assert at.markdown[1].value.split() == [f"`{token}`" for token in run.tokens]
+    spec, data = _chart(at, "Layer 3")
+    assert len(data) == 12 * n * n and sorted(data["head"].unique()) == list(range(1, 13))
+    assert spec["facet"]["field"] == "head" and spec["params"][0]["name"] == real.GRID_PICK
+    grid = _grid(at, run)
+    np.testing.assert_allclose(grid.sum(axis=-1), 1, atol=1e-5)
+    np.testing.assert_allclose(grid, run.attention[2], atol=1e-7)
+    assert list(data.row.unique()) == list(real.labels(run))
+
+
+@pytest.mark.parametrize("layer, head", [(1, 1), (4, 7), (6, 12)])
+def test_the_opened_head_is_the_runs_own_q_k_v_scores_and_weights(model, layer, head):
+    sentence = SENTENCES["twelve words"]
+    at = open_page(PAGE, {"sentence": sentence, "focus": "it", "layer": str(layer), "rhead": str(head)})
+    _ok(at)
+    at.toggle(key="real_qkv").set_value(True).run()
+    _ok(at)
+    run = model.run(sentence)
+    n, part, h = len(run.tokens), run.layers[layer - 1], head - 1
+    focus = run.tokens.index("it")
+    where = f"layer {layer} · head {head} of 12"
+    shown = {}
+    for symbol in ("Qₕ", "Kₕ", "Vₕ", "Sₕ", "Aₕ", "oₕ"):
+        spec, data = _chart(at, symbol)
+        assert _title(spec).endswith(where)
+        shown[symbol] = _values(data, (1 if symbol == "oₕ" else n, 32 if symbol in ("Qₕ", "Kₕ", "Vₕ", "oₕ") else n))
+    np.testing.assert_allclose(shown["Qₕ"], part.q[h], atol=1e-6)
+    np.testing.assert_allclose(shown["Kₕ"], part.k[h], atol=1e-6)
+    np.testing.assert_allclose(shown["Vₕ"], part.v[h], atol=1e-6)
+    scores = part.q[h].astype(float) @ part.k[h].T.astype(float) / math.sqrt(32)
+    np.testing.assert_allclose(shown["Sₕ"], scores, atol=1e-5)
+    np.testing.assert_allclose(shown["Aₕ"], run.attention[layer - 1, h], atol=1e-7)
+    np.testing.assert_allclose(shown["oₕ"][0], run.attention[layer - 1, h, focus] @ part.v[h], atol=1e-5)
+    _, weights = _chart(at, "Aₕ")
+    assert set(weights[weights.focus].row) == {"it"}  # the lesson's word in focus, outlined
+
+
+def test_a_word_the_model_cuts_into_pieces_puts_cls_in_focus(model):
+    at = open_page(PAGE, {"sentence": SENTENCES["twelve words"], "focus": "didn't"})
+    _ok(at)
+    assert any("not one whole token" in c.value for c in at.caption)
+    _, weights = _chart(at, "Aₕ")
+    assert set(weights[weights.focus].row) == {"[CLS]"}
+
+
+OBSERVED = re.compile(r"On \*\*(.+?)\*\*: head \*\*(\d+)\*\* the most, \*\*([\d.]+)\*\*.*median: ([\d.]+)\)")
+
+
+@pytest.mark.parametrize("name, layer", [("default", 1), ("twelve words", 2), ("twelve words", 6), ("one word", 1)])
+def test_the_observations_quote_the_runs_numbers(model, name, layer):
+    sentence = SENTENCES[name]
+    at = open_page(PAGE, {"sentence": sentence, "layer": str(layer)})
+    _ok(at)
+    a = model.run(sentence).attention.astype(float)
+    n = a.shape[-1]
+    words = np.arange(1, n - 1)
+    expected = {  # per head: the mean over the words' rows, computed here from the run alone
+        "the previous token": a[layer - 1][:, words[1:], words[1:] - 1],
+        "the next token": a[layer - 1][:, words[:-1], words[:-1] + 1],
+        "itself": a[layer - 1][:, words, words],
+        "[CLS]": a[layer - 1][:, words, 0],
+        "[SEP]": a[layer - 1][:, words, n - 1],
+    }
+    text = next(m.value for m in at.markdown if "What the heads of layer" in m.value)
+    said = {m[1]: (int(m[2]), m[3], m[4]) for m in OBSERVED.finditer(text)}
+    assert set(said) == {k for k, v in expected.items() if v.size}
+    for relation, (head, share, median) in said.items():
+        means = expected[relation].mean(axis=1)
+        assert head == int(means.argmax()) + 1
+        assert share == f"{means.max():.2f}" and median == f"{np.median(means):.2f}"
+    contrast = next(m.value for m in at.markdown if m.value.startswith("Layer 1's rows have an entropy"))
+    rows = a[:, :, words, :]
+    entropy = np.where(rows > 0, -rows * np.log2(np.where(rows > 0, rows, 1)), 0).sum(-1).mean(axis=(1, 2))
+    on_sep = rows[..., n - 1].mean(axis=(1, 2))
+    on_cls = rows[..., 0].mean(axis=(1, 2))
+    for figure in (entropy[0], entropy[5], on_sep[0], on_sep[5], on_cls[0], on_cls[5]):
+        assert f"**{figure:.2f}**" in contrast
+
+
+@pytest.mark.parametrize("query, warned", [
+    ({"layer": "99"}, ["'layer' must be a layer from 1 to 6"]),
+    ({"rhead": "0", "layer": "x"}, ["'layer' must be", "'rhead' must be a head from 1 to 12"]),
+    ({"rhead": "<b>13</b>"}, ["'rhead' must be a head from 1 to 12"]),
+])
+def test_a_bad_layer_or_head_in_the_link_warns_and_falls_back_to_the_first(model, query, warned):
+    at = open_page(PAGE, query)
+    _ok(at)
+    warnings = [w.value for w in at.warning]
+    for start in warned:
+        assert any(w.startswith(start) for w in warnings), warnings
+    assert not any("<b>" in w for w in warnings)
+    assert _title(_chart(at, "Layer ")[0]).startswith("Layer 1:")
+    assert _title(_chart(at, "Aₕ")[0]).endswith("layer 1 · head 1 of 12")
+    assert not {"layer", "rhead"} & set(at.query_params), "the link is cleaned"
+    at.run()
+    assert not at.warning, "said once"
+
+
+def test_the_layer_and_head_live_in_the_link_and_travel_with_it(model):
+    at = open_page(PAGE, {"layer": "5", "rhead": "9", "temperature": "0.5"})
+    _ok(at)
+    assert not at.warning, [w.value for w in at.warning]
+    assert (at.segmented_control(key="real_layer").value, at.selectbox(key="real_head").value) == (5, 9)
+    assert _title(_chart(at, "Aₕ")[0]).endswith("layer 5 · head 9 of 12")
+    at.selectbox(key="real_head").set_value(2).run()
+    _ok(at)
+    assert dict(at.query_params) == {"temperature": "0.5", "layer": "5", "rhead": "2"}
+    assert _title(_chart(at, "Aₕ")[0]).endswith("layer 5 · head 2 of 12")
+    at.segmented_control(key="real_layer").set_value(1).run()
+    assert dict(at.query_params) == {"temperature": "0.5", "rhead": "2"}  # the first layer is the default
+    link = at.sidebar.code[0].value
+    assert "rhead=2" in link and "temperature=0.5" in link
+    at.slider(key="sidebar_temperature").set_value(2.0).run()  # a lesson setting changed: the page's own stay
+    assert dict(at.query_params) == {"temperature": "2", "rhead": "2"}
+
+
+def test_other_pages_leave_the_pages_own_parameters_alone():
+    at = open_page("pages/3_Softmax.py", {"layer": "4", "temperature": "0.5"})
+    _ok(at)
+    assert not at.warning, [w.value for w in at.warning]  # no "setting this lesson does not know"
+    assert dict(at.query_params) == {"temperature": "0.5", "layer": "4"}
+    at.slider(key="sidebar_temperature").set_value(2.0).run()
+    assert dict(at.query_params) == {"temperature": "2", "layer": "4"}
+
+
+def test_the_choice_reads_links_like_the_lessons():
+    assert real.choice({}) == (0, 0, [])
+    assert real.choice({"layer": "6", "rhead": "12"}) == (5, 11, [])
+    assert real.choice({"layer": ["9", "2"]})[:2] == (1, 0)  # repeated: the last one wins
+    for bad in ("0", "7", "-1", "2.0", "", "१", "99999"):
+        layer, _, notices = real.choice({"layer": bad})
+        assert layer == 0 and len(notices) == 1
+    assert real.to_params(0, 0) == {} and real.to_params(2, 0) == {"layer": "3"}
+
+
+# --- without the model ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def no_network(monkeypatch, tmp_path):
+    """No hub: every connection refused, an empty hub cache, no remembered outcome of earlier tests."""
+    def refuse(*args, **kwargs):
+        raise OSError("network disabled by the test")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    import huggingface_hub.constants
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+    monkeypatch.setattr(frame.model, "_failures", {})
+    monkeypatch.setattr(frame.model, "_ready", set())
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+
+
+def _says_why(at, *why: str) -> None:
+    _ok(at)
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "The real model is not available" in errors[0], errors
+    for part in why:
+        assert part in errors[0]
+    assert not [spec for spec, _ in charts(at) if _title(spec).startswith(("Layer ", "Aₕ"))]
+    assert _title(_chart(at, "A  (")[0]).startswith("A  (3 × 3)")  # the toy's, meanwhile
+    assert [link.label for link in at.main.get("page_link")][-1].startswith("← Previous")
+
+
+def test_an_empty_model_folder_is_named_and_nothing_breaks(no_network, monkeypatch, tmp_path):
+    monkeypatch.setenv(pretrained.ENV_FOLDER, str(tmp_path))
+    _says_why(open_page(PAGE), str(tmp_path), "lacks model.safetensors")
+
+
+@pytest.mark.parametrize("offline", ["1", None])
+def test_no_folder_and_no_network_fails_fast_with_the_reason(no_network, monkeypatch, offline):
+    monkeypatch.delenv(pretrained.ENV_FOLDER, raising=False)
+    if offline:
+        monkeypatch.setenv("HF_HUB_OFFLINE", offline)
+    start = time.monotonic()
+    at = open_page(PAGE)
+    _says_why(at, "EXPLAINER_MODEL_DIR is not set", "HF_HUB_OFFLINE is set" if offline else "cannot be reached")
+    assert time.monotonic() - start < 20
+    again = open_page("pages/3_Softmax.py")  # the rest of the app
+    _ok(again)
+    assert not again.error
+
+
+# --- in a browser (AppTest cannot click a chart) -------------------------------------------------------------------
+
+def test_a_click_on_a_map_opens_its_head(model, page, server):  # noqa: F811 (the imported fixtures)
+    from tests.test_browser import open_view, query_of, settle
+
+    open_view(page, f"{server}/A_real_transformer?layer=2")
+    name = page.locator("[data-testid=stVegaLiteChart] svg text", has_text="head 6").first
+    name.scroll_into_view_if_needed()
+    box = name.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] + 50)  # the map under its name
+    page.wait_for_function("() => new URL(location.href).searchParams.get('rhead') === '6'", timeout=30_000)
+    settle(page)
+    assert query_of(page) == {"layer": "2", "rhead": "6"}
+    assert page.get_by_role("heading", name="Head 6 of layer 2, step by step").count() == 1
+    assert page.locator("[data-testid=stException]").count() == 0
