@@ -53,6 +53,23 @@ CONTROLS = [
 ]
 
 
+IN_MORE_SETTINGS = ("sidebar_causal", "sidebar_similarity", "sidebar_heads")
+
+
+def sidebar_keys(at) -> list:
+    return [getattr(w, "key", None) for w in at.sidebar]
+
+
+@pytest.mark.parametrize("query, opened", [({}, False), ({"causal": "on"}, True), ({"similarity": "cosine"}, True),
+                                           ({"heads": "2"}, True), ({"temperature": "2"}, False)])
+def test_more_settings_are_built_only_when_open_and_open_when_the_view_uses_them(query, opened):
+    at = open_page("pages/3_Softmax.py", query)
+    assert all((key in sidebar_keys(at)) == opened for key in IN_MORE_SETTINGS)
+    if not opened:
+        at.session_state["sidebar_more"] = True
+        assert all(key in sidebar_keys(at.run()) for key in IN_MORE_SETTINGS)
+
+
 # Q·Kᵀ comes before scaling and temperature: the Q and K page draws nothing they change. The designed weights read
 # no position column, so positions change only what the Q and K page draws of X.
 UNCHANGED = {("pages/2_Q_and_K.py", "scaled"), ("pages/2_Q_and_K.py", "temperature"),
@@ -63,6 +80,9 @@ UNCHANGED = {("pages/2_Q_and_K.py", "scaled"), ("pages/2_Q_and_K.py", "temperatu
 @pytest.mark.parametrize("widget, value, field, expected", CONTROLS, ids=[c[0] for c in CONTROLS])
 def test_each_sidebar_control_reruns_cleanly_and_changes_the_lesson(page, widget, value, field, expected):
     at = open_page(page)
+    if widget in IN_MORE_SETTINGS:
+        at.session_state["sidebar_more"] = True  # the student opens "More settings"
+        at.run()
     before = drawn(at)
     at = change(at, widget, value)
     no_exception(at)
