@@ -265,7 +265,7 @@ def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, rea
                   font_size):
     # slant the column labels so that none is dropped or runs into the next for lack of room: when there are many,
     # or when together they are long (four value dimensions in a third of a page)
-    slanted = len(cols) > 4 or sum(map(len, cols)) > 14
+    slanted = len(cols) > 4 or sum(map(len, cols)) > 12
     x = alt.X("col:N", sort=list(cols), title=None,
               axis=alt.Axis(orient="top", labelAngle=-45 if slanted else 0, labelOverlap=False, labelLimit=90,
                             labelFontSize=12))
