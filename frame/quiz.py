@@ -14,7 +14,15 @@ VARIANT = "quiz_variant_{}"  # per stage: how many times the student asked for n
 
 
 def check_yourself(stage: int, view: Trace, focus: int) -> None:
-    st.subheader("Check yourself")
+    """The stage's questions, in a section built only when the student opens it (every element costs on every
+    move; most moves are not answers)."""
+    with st.expander("**Check yourself**: questions on your own sentence", icon=":material/quiz:",
+                     key=f"quiz_open_{stage}", on_change="rerun") as section:
+        if section.open:
+            _questions(stage, view, focus)
+
+
+def _questions(stage: int, view: Trace, focus: int) -> None:
     st.caption("Questions about your own sentence and settings: change either, and they change too.")
     variant = st.session_state.get(VARIANT.format(stage), 0)
     questions = quiz.questions(stage, view, focus, variant)

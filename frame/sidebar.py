@@ -44,25 +44,39 @@ def sidebar(this: Page) -> None:
                   help="Cosine similarities lie in [−1, 1] and are never divided by √dₖ." if cosine else
                   "Dot products spread more the more dimensions they add up; √dₖ brings them back to about ±1.")
         temperature_slider("Temperature")
-        with st.expander("More settings"):
-            st.toggle("Causal mask (look only backwards)", **bound("causal"))
-            st.radio("Similarity", explainer.SIMILARITIES, horizontal=True, format_func=SIMILARITY_NAMES.get,
-                     **bound("similarity"))
-            st.radio("Heads", explainer.HEAD_COUNTS, horizontal=True,
-                     help=f"Split the {explainer.D_K} query/key dimensions over several heads.", **bound("heads"))
-            if state.heads > 1:
-                st.radio("Head shown", range(state.heads), horizontal=True, format_func=lambda h: f"head {h + 1}",
-                         **bound("head"))
+        # Built only when open (most students never open them, and every element costs on every move); open from
+        # the start when the view uses one of its settings.
+        changed = state.causal or state.similarity != "dot" or state.heads > 1
+        with st.expander("More settings", expanded=changed, key="sidebar_more", on_change="rerun") as more:
+            if more.open:
+                _more_settings(state)
         st.toggle("Show the numbers under every chart", help="Tables to read, copy or export.",
                   **bound("numbers"))
-        st.caption("Link to this view: copy it to share exactly what you see.")
-        st.code(link_to_view(this, query()), language=None, wrap_lines=True)
-        st.caption("Take it away: every matrix of this view, or a numpy script that recomputes them.")
-        as_json, as_script = st.columns(2)
-        as_json.download_button("JSON", lambda: export.trace_json(_run(state)), file_name="attention.json",
-                                mime="application/json", on_click="ignore", icon=":material/download:")
-        as_script.download_button("Python", lambda: export.script(_run(state)), file_name="attention.py",
-                                  mime="text/x-python", on_click="ignore", icon=":material/download:")
+        with st.expander("Share or take away this view", key="sidebar_share", on_change="rerun") as share:
+            if share.open:
+                _share(this, state)
+
+
+def _more_settings(state: LessonState) -> None:
+    st.toggle("Causal mask (look only backwards)", **bound("causal"))
+    st.radio("Similarity", explainer.SIMILARITIES, horizontal=True, format_func=SIMILARITY_NAMES.get,
+             **bound("similarity"))
+    st.radio("Heads", explainer.HEAD_COUNTS, horizontal=True,
+             help=f"Split the {explainer.D_K} query/key dimensions over several heads.", **bound("heads"))
+    if state.heads > 1:
+        st.radio("Head shown", range(state.heads), horizontal=True, format_func=lambda h: f"head {h + 1}",
+                 **bound("head"))
+
+
+def _share(this: Page, state: LessonState) -> None:
+    st.caption("Link to this view: copy it to share exactly what you see.")
+    st.code(link_to_view(this, query()), language=None, wrap_lines=True)
+    st.caption("Take it away: every matrix of this view, or a numpy script that recomputes them.")
+    as_json, as_script = st.columns(2)
+    as_json.download_button("JSON", lambda: export.trace_json(_run(state)), file_name="attention.json",
+                            mime="application/json", on_click="ignore", icon=":material/download:")
+    as_script.download_button("Python", lambda: export.script(_run(state)), file_name="attention.py",
+                              mime="text/x-python", on_click="ignore", icon=":material/download:")
 
 
 def _run(state: LessonState) -> explainer.Trace:

@@ -91,6 +91,36 @@ def _figure(name: str, data: pd.DataFrame | dict, draw: Callable, **look) -> Fig
     return Figure(columns, (name, *sorted((k, _frozen(v)) for k, v in look.items())), partial(draw, **look))
 
 
+PANEL = "_panel"  # in a grid's data: which panel a row belongs to
+
+
+def grid(figures: list[Figure], *, columns: int, width: int) -> Figure:
+    """Several figures as one chart, panels in a grid of `columns`, each `width` px wide: one element on the page
+    instead of one per figure and one per column around it (each costs the browser on every move).
+
+    The panels share one table (the figures' columns, one after another, and PANEL saying whose); each draws its own
+    rows as it would alone. `columns` × `width` must fit a phone (about 340 px) where the panels are many.
+    """
+    names = list(figures[0].columns)
+    if any(list(figure.columns) != names for figure in figures):
+        raise ValueError("a grid's figures must have the same columns")
+    columns_of = {name: np.concatenate([np.asarray(figure.columns[name]) for figure in figures]) for name in names}
+    columns_of[PANEL] = np.repeat(np.arange(len(figures)), [len(figure.columns[names[0]]) for figure in figures])
+    draws = tuple(figure.draw for figure in figures)
+    return Figure(columns_of, ("grid", tuple(figure.look for figure in figures), columns, width),
+                  partial(_draw_grid, draws=draws, columns=columns, width=width))
+
+
+def _draw_grid(data, *, draws, columns, width):
+    panels = []
+    for index, draw in enumerate(draws):
+        panel = draw(data)
+        panel.data = alt.Undefined  # the grid's, filtered to this panel's rows
+        panel.autosize = alt.Undefined  # only the whole chart may have one
+        panels.append(panel.transform_filter(alt.datum[PANEL] == index).properties(width=width))
+    return alt.concat(*panels, columns=columns, data=data, spacing=16)
+
+
 def _frozen(value):
     return tuple(_frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
 
@@ -235,7 +265,7 @@ def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, rea
                   font_size):
     # slant the column labels so that none is dropped or runs into the next for lack of room: when there are many,
     # or when together they are long (four value dimensions in a third of a page)
-    slanted = len(cols) > 4 or sum(map(len, cols)) > 14
+    slanted = len(cols) > 4 or sum(map(len, cols)) > 12
     x = alt.X("col:N", sort=list(cols), title=None,
               axis=alt.Axis(orient="top", labelAngle=-45 if slanted else 0, labelOverlap=False, labelLimit=90,
                             labelFontSize=12))

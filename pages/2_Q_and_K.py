@@ -1,4 +1,5 @@
 """Stage 2: where X comes from, W_Q and W_K, Q and K, and the first MatMul Q·Kᵀ as an inquiry system."""
+import pandas as pd
 import streamlit as st
 
 import explainer
@@ -30,11 +31,13 @@ st.markdown(
     "(In a trained model E and PE share every dimension, and the model learns to tell them apart.)"
 )
 st.latex(r"X = E + PE")
-parts = ["embeddings", "positions"] if lesson.state.positional else ["embeddings"]
-for column, name in zip(st.columns(2), parts, strict=False):
-    with column:
-        frame.matrix(trace.matrix(name), focus_row=focus)
 frame.matrix(trace.matrix("X"), focus_row=focus)
+parts = ["embeddings", "positions"] if lesson.state.positional else ["embeddings"]
+with st.expander("E and PE, each on its own" if lesson.state.positional else "E on its own (positions are off)",
+                 key="q_and_k_parts", on_change="rerun") as section:
+    if section.open:  # built only when opened, like every breakdown of the lesson
+        for name in parts:
+            frame.matrix(trace.matrix(name), focus_row=focus)
 st.markdown(notes.positions(trace))
 
 st.subheader("W_Q and W_K: two ways of looking at a word")
@@ -59,11 +62,11 @@ st.latex(rf"\underset{{{n}\times{d_k}}}{{Q}} = \underset{{{n}\times{d_model}}}{{
          rf"\underset{{{d_model}\times{d_k}}}{{W_K^\top}}")
 st.caption("The lesson writes W with shape d_k × d_model and multiplies by its transpose, as PyTorch's "
            "nn.Linear does. Storing W the other way round, d_model × d_k, and writing X·W is the same thing.")
-left, right = st.columns(2)
-with left:
-    frame.matrix(trace.matrix("Q"), focus_row=focus)
-with right:
-    frame.matrix(trace.matrix("K"), focus_row=key)
+q_and_k = [trace.matrix("Q"), trace.matrix("K")]
+frame.chart(charts.grid([charts.heatmap(q_and_k[0], focus_row=focus), charts.heatmap(q_and_k[1], focus_row=key)],
+                        columns=2, width=100),
+            alt_text=f"{charts.describe(q_and_k[0])} {charts.describe(q_and_k[1])}",
+            numbers=lambda: pd.concat([wide(m).add_prefix(f"{m.symbol} ") for m in q_and_k], axis=1), stretch=False)
 
 st.subheader("The first MatMul: one score for every (query, key) pair")
 if cosine:
@@ -106,11 +109,7 @@ st.markdown(
     "Comparing the words as they are, X·Xᵀ, would be simpler. But it is symmetric — jane matches visits exactly as "
     "much as visits matches jane — and a word is usually most like itself. W_Q and W_K let a word *ask* for "
     "something different from what it *offers*: a person asks for an action, an action offers one.")
-left, right = st.columns(2)
-with left:
-    frame.matrix(plain, focus_row=focus, subtitle="symmetric: no W_Q, no W_K")
-with right:
-    frame.matrix(trace.matrix("scores"), focus_row=focus, subtitle="with W_Q and W_K")
+frame.matrix(plain, focus_row=focus, subtitle="symmetric: no W_Q, no W_K; compare S = Q·Kᵀ above")
 st.markdown(notes.self_similarity(plain.values, trace, focus))
 
 st.subheader("Dot product or cosine similarity?")
@@ -122,15 +121,13 @@ st.markdown(
     "(The sidebar's *More settings* switches the whole chain to cosine.)"
 )
 similar = views.similarities(trace, focus)
-dot_column, cosine_column = st.columns(2)
-with dot_column:
-    frame.chart(charts.bars(similar, x="dot", y="key", rule_at=0,
-                            title=f"dot product q({trace.labels[focus]})·k{lesson.of_head}"),
-                alt_text="Bars of the dot product of the focus query with each key.", numbers=similar)
-with cosine_column:
-    frame.chart(charts.bars(similar, x="cosine", y="key", rule_at=0, domain=(-1, 1),
-                            title=f"cosine of q({trace.labels[focus]}) and k{lesson.of_head}"),
-                alt_text="Bars of the cosine similarity of the focus query with each key, between −1 and 1.")
+frame.chart(charts.grid([charts.bars(similar, x="dot", y="key", rule_at=0,
+                                     title=f"q({trace.labels[focus]})·k"),
+                         charts.bars(similar, x="cosine", y="key", rule_at=0, domain=(-1, 1),
+                                     title=f"cos(q({trace.labels[focus]}), k)")],
+                        columns=2, width=92),
+            alt_text=f"Bars of the dot product of the query of {trace.labels[focus]} with each key{lesson.of_head}, "
+                     "and of their cosine similarity, between −1 and 1.", numbers=similar, stretch=False)
 
 st.subheader("The query and the keys as arrows")
 points = views.fan(trace, focus)

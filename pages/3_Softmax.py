@@ -29,12 +29,12 @@ st.markdown(
     "4. **Probabilities**: each exponential divided by their sum."
 )
 steps = views.softmax_steps(trace, focus)
-for column, (step, rows) in zip(st.columns(4), steps.groupby("step", sort=False), strict=True):
-    with column:
-        between_0_and_1 = step.startswith(("3", "4"))  # exponentials after the shift, and probabilities
-        frame.chart(charts.bars(rows, x="value", y="key", title=step + lesson.of_head, unit=step.startswith("3"),
-                                probability=step.startswith("4"), rule_at=None if between_0_and_1 else 0),
-                    alt_text=f"{step} for each key of the row of {word}.")
+frame.chart(charts.grid([charts.bars(rows, x="value", y="key", title=step + lesson.of_head,
+                                     unit=step.startswith("3"), probability=step.startswith("4"),
+                                     rule_at=None if step.startswith(("3", "4")) else 0)  # 3, 4: between 0 and 1
+                         for step, rows in steps.groupby("step", sort=False)], columns=2, width=92),
+            alt_text=f"The row of {word} in four steps: raw scores, scaled scores, exponentials and probabilities, "
+                     "one bar per key.", stretch=False)
 frame.numbers_table(lambda: steps.pivot(index="key_index", columns="step", values="value").set_axis(
     list(trace.labels), axis=0).rename_axis("key"))
 total = steps[steps.step.str.startswith("4")].value.sum()

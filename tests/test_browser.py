@@ -219,6 +219,12 @@ def test_the_back_button_returns_to_the_previous_view(page, server):
     no_exception(page)
 
 
+def open_share(page) -> None:
+    """Open the sidebar's "Share or take away this view" (built only when open) and wait for its content."""
+    page.locator("[data-testid=stSidebar]").get_by_text("Share or take away this view").click()
+    settle(page)
+
+
 @pytest.mark.parametrize("target", frame.PAGES, ids=[p.title for p in frame.PAGES])
 def test_a_link_copied_from_the_address_bar_reopens_the_same_view_for_someone_else(browser, server, target):
     teacher = browser.new_page(viewport={"width": 1280, "height": 1000})
@@ -226,6 +232,7 @@ def test_a_link_copied_from_the_address_bar_reopens_the_same_view_for_someone_el
     teacher.locator('[data-testid=stSidebar] input[aria-label="Word in focus (the query)"]').click()
     teacher.get_by_role("option", name="paris").click()
     settle(teacher)
+    open_share(teacher)
     link_box = teacher.locator("[data-testid=stSidebar] [data-testid=stCode]").inner_text().strip()
     assert link_box == teacher.url
     shown = (chart_words(teacher), teacher.locator("[data-testid=stMain]").inner_text())
@@ -240,6 +247,7 @@ def test_a_link_copied_from_the_address_bar_reopens_the_same_view_for_someone_el
 
 def test_the_python_download_is_a_script_for_this_very_view(page, server):
     open_view(page, f"{server}/Softmax?sentence=the+cat+sat&temperature=0.5")
+    open_share(page)
     with page.expect_download() as download:
         page.locator("[data-testid=stSidebar]").get_by_role("button", name="Python").click()
     text = Path(download.value.path()).read_text()

@@ -48,5 +48,8 @@ def test_the_json_loads_back_to_the_same_arrays(sentence, settings):
 
 def test_every_page_offers_both_downloads_in_the_sidebar():
     at = open_page("pages/3_Softmax.py", {"heads": "2"})
+    assert not at.sidebar.get("download_button"), "built only when the student opens 'Share or take away'"
+    at.session_state["sidebar_share"] = True
+    at.run()
     labels = [button.proto.label for button in at.sidebar.get("download_button")]
     assert labels == ["JSON", "Python"]

@@ -53,6 +53,23 @@ CONTROLS = [
 ]
 
 
+IN_MORE_SETTINGS = ("sidebar_causal", "sidebar_similarity", "sidebar_heads")
+
+
+def sidebar_keys(at) -> list:
+    return [getattr(w, "key", None) for w in at.sidebar]
+
+
+@pytest.mark.parametrize("query, opened", [({}, False), ({"causal": "on"}, True), ({"similarity": "cosine"}, True),
+                                           ({"heads": "2"}, True), ({"temperature": "2"}, False)])
+def test_more_settings_are_built_only_when_open_and_open_when_the_view_uses_them(query, opened):
+    at = open_page("pages/3_Softmax.py", query)
+    assert all((key in sidebar_keys(at)) == opened for key in IN_MORE_SETTINGS)
+    if not opened:
+        at.session_state["sidebar_more"] = True
+        assert all(key in sidebar_keys(at.run()) for key in IN_MORE_SETTINGS)
+
+
 # Q·Kᵀ comes before scaling and temperature: the Q and K page draws nothing they change. The designed weights read
 # no position column, so positions change only what the Q and K page draws of X.
 UNCHANGED = {("pages/2_Q_and_K.py", "scaled"), ("pages/2_Q_and_K.py", "temperature"),
@@ -63,6 +80,9 @@ UNCHANGED = {("pages/2_Q_and_K.py", "scaled"), ("pages/2_Q_and_K.py", "temperatu
 @pytest.mark.parametrize("widget, value, field, expected", CONTROLS, ids=[c[0] for c in CONTROLS])
 def test_each_sidebar_control_reruns_cleanly_and_changes_the_lesson(page, widget, value, field, expected):
     at = open_page(page)
+    if widget in IN_MORE_SETTINGS:
+        at.session_state["sidebar_more"] = True  # the student opens "More settings"
+        at.run()
     before = drawn(at)
     at = change(at, widget, value)
     no_exception(at)
@@ -108,7 +128,12 @@ def test_every_heatmap_is_titled_with_its_name_and_shape():
         "pages/4_V_and_the_second_MatMul.py": ["W_V  (4 × 12)", "V  (3 × 4)", "A  (3 × 3)", "O = A·V  (3 × 4)"],
     }
     for page, names in expected.items():
-        shown = titles(open_page(page))
+        at = open_page(page)
+        if page == "pages/2_Q_and_K.py":
+            assert not {"E  (3 × 12)", "PE  (3 × 12)"} & set(titles(at)), "E and PE are built only when opened"
+            at.session_state["q_and_k_parts"] = True
+            at.run()
+        shown = titles(at)
         for name in names:
             assert name in shown, (page, name)
 
@@ -178,8 +203,8 @@ def test_the_numbers_behind_every_chart_appear_when_asked_for():
     at.toggle(key="sidebar_numbers").set_value(True).run()
     no_exception(at)
     assert at.query_params["numbers"] == "on"
-    assert len(at.dataframe) == len(charts(at)) - 1  # every chart but the second cosine one (same table)
+    assert len(at.dataframe) == len(at.get("vega_lite_chart"))  # one table under each chart (a grid: one for all)
     table = at.dataframe[0].value
     trace = __import__("explainer").run_attention("jane visits africa")
-    person = trace.matrix("embeddings").cols.index("person")
-    assert list(table.index) == list(trace.labels) and table.loc["jane", "person"] == trace.embeddings[0, person]
+    person = trace.matrix("X").cols.index("person")
+    assert list(table.index) == list(trace.labels) and table.loc["jane", "person"] == trace.X[0, person]

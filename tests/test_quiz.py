@@ -45,6 +45,9 @@ def test_the_right_answers_are_the_views_own_numbers(sentence, settings):
 
 def test_a_stage_answered_right_shows_as_done_on_home():
     at = open_page("pages/1_Intuition.py")
+    assert not [r for r in at.radio if r.key and r.key.startswith("quiz_")], "built only when opened"
+    at.session_state["quiz_open_1"] = True  # the student opens "Check yourself"
+    at.run()
     radios = [r.key for r in at.radio if r.key and r.key.startswith("quiz_")]
     questions = quiz.questions(1, run_attention("jane visits africa"), 0)
     assert len(radios) == len(questions) == 3

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import frame
+from lesson.charts import PANEL
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -43,7 +44,8 @@ def open_page(path: str, query: dict | None = None, timeout: float = 60):
 
 
 def charts(at) -> list[tuple[dict, object]]:
-    """Every Vega-Lite chart on an AppTest page: its spec and its data (a pandas DataFrame)."""
+    """Every Vega-Lite chart on an AppTest page: its spec and its data (a pandas DataFrame). A grid of panels
+    (lesson.charts.grid: one element) counts as its panels, each with its own rows of the data."""
     import pandas as pd
     import pyarrow as pa
 
@@ -54,7 +56,12 @@ def charts(at) -> list[tuple[dict, object]]:
         frames += [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in element.proto.datasets]
         if element.proto.data.data:  # the data given beside the spec
             frames.append(pa.ipc.open_stream(element.proto.data.data).read_all().to_pandas())
-        found.append((spec, pd.concat(frames) if frames else pd.DataFrame()))
+        data = pd.concat(frames) if frames else pd.DataFrame()
+        if "concat" in spec:
+            found += [(panel, data[data[PANEL] == index].drop(columns=PANEL).reset_index(drop=True))
+                      for index, panel in enumerate(spec["concat"])]
+        else:
+            found.append((spec, data))
     return found
 
 

@@ -39,6 +39,7 @@ class Run:
     seconds: float
     messages: int = 0
     bytes: int = 0
+    elements: int = 0  # elements drawn (each chart, text, widget, ...; containers not counted)
     exceptions: list[str] = field(default_factory=list)
     query: dict[str, str] | None = None  # the URL query string the server asked for, if it changed it
     status: int | None = None
@@ -189,6 +190,7 @@ class Session:
         if kind == "download_button":  # its file is made on click, under a name new in every session: not drawn
             element.download_button.deferred_file_id = ""
         run.content.update(element.SerializeToString())
+        run.elements += 1
         if kind == "exception":
             run.exceptions.append(element.exception.message)
         elif kind == "heading" and not run.title:
