@@ -52,7 +52,7 @@ else:
         with column:
             frame.matrix(whole.head(index).matrix("weights"), probability=True, focus_row=lesson.focus)
 
-st.subheader("The four stages")
+st.subheader("The stages")
 done = frame.passed()
 st.caption("Each stage ends with questions about your sentence. Answered right so far: "
            + (", ".join(f"stage {stage} ✓" for stage in sorted(done)) if done else "none yet") + ".")
@@ -61,12 +61,10 @@ stages = [
     ("Queries and keys: the first MatMul scores every pair of words.", frame.PAGES[2]),
     ("Softmax turns a row of scores into probabilities; why divide by √dₖ.", frame.PAGES[3]),
     ("Values and the second MatMul: each word becomes a weighted bag of words.", frame.PAGES[4]),
+    ("Watch W_Q and W_K being learned by backpropagation, one gradient step in numbers.", frame.PAGES[5]),
+    ("Then a real trained transformer (MiniLM) on your sentence: 6 layers × 12 heads.", frame.PAGES[6]),
 ]
-for index, (text, page) in enumerate(stages):
-    if index % 2 == 0:
-        row = st.columns(2)
-    with row[index % 2].container(border=True):
-        st.page_link(page.path, label=f"**{page.title}**", query_params=frame.query())
-        st.write(text)
+for text, page in stages:  # one element each: every element costs the browser on every move
+    st.page_link(page.path, label=f"**{page.title}** — {text}", query_params=frame.query())
 
 frame.footer("app.py")

@@ -29,7 +29,9 @@ CHANGED = f"""(before) => document.querySelector("{SCRIPT_DONE}") !== null
     && [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].some((c, i) => c.innerHTML !== before[i])"""
 PAGES = {"floor": (FLOOR, "/"), "Home": (APP, "/"), "1 Intuition": (APP, "/Intuition"),
          "2 Q and K": (APP, "/Q_and_K"), "3 Softmax": (APP, "/Softmax"),
-         "4 V and the second MatMul": (APP, "/V_and_the_second_MatMul")}
+         "4 V and the second MatMul": (APP, "/V_and_the_second_MatMul"),
+         "5 How W_Q and W_K are learned": (APP, "/How_W_Q_and_W_K_are_learned"),
+         "6 A real transformer": (APP, "/A_real_transformer")}
 
 
 def charts_html(tab) -> list[str]:

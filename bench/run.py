@@ -1,6 +1,8 @@
 """Run every benchmark, the floor app beside each page in the same run, and write BENCHMARKS.md.
 
     python bench/run.py                 # everything (about 40 minutes on 2 cores)
+
+Page 6 needs the real model: set EXPLAINER_MODEL_DIR (see README), else it is measured showing its message.
     python bench/run.py --quick         # fewer repetitions and shorter classes, for a first look
 
 Figures, not pass/fail: the targets of the project are listed with each figure and marked met or missed.
@@ -22,8 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import browser
+import elements
 import engine
 import reruns
+import training
 from browser import PAGES, ROOT
 
 
@@ -81,17 +85,21 @@ def measure(quick: bool) -> dict:
     data["engine"] = engine.measure(10 if quick else 30)
     log("reruns ...")
     data["reruns"] = reruns.measure(5 if quick else 30)
+    log("elements ...")
+    data["elements"] = elements.measure()
+    log("training ...")
+    data["training"] = training.measure()
     log("browser ...")
     data["browser"] = browser.measure(repeat=3 if quick else 15, cold_repeat=1 if quick else 3)
     log("load ...")
     data["classes"], data["stampedes"], data["replicas"] = [], [], []
-    for name in PAGES:
-        for students in (30, 100):
+    for name in PAGES:  # a class of 100: the size the targets are set for (30 left out to keep under 45 minutes)
+        for students in (100,):
             log(f"  class {name} {students}")
             data["classes"].append({"name": name, **load_run(
                 name, students, class_seconds, browsers=2 if students == 100 and name == "3 Softmax" else 0)})
     for name in PAGES:
-        for students in (30, 100):
+        for students in (100,):
             log(f"  stampede {name} {students}")
             data["stampedes"].append({"name": name, **load_run(name, students, stampede_seconds,
                                                                 profile="stampede")})
@@ -118,6 +126,29 @@ def report(data: dict) -> list[str]:
     out += ["## 2. Server-side rerun per page and interaction (AppTest)", "",
             "AppTest runs the scripts in-process, without the server's websocket, its message serialisation "
             "or a browser; the figures of section 5 are the real server's.", "", reruns.table(data["reruns"]), ""]
+    out += ["## What a view sends", "",
+            "Over Streamlit's own protocol (bench/elements.py): the elements of a page's first run and of one move "
+            "(charts, texts, widgets, each one thing the browser draws; containers not counted), and their bytes. "
+            "Sections a student opens on demand (*More settings*, *Share*, *Check yourself*, E and PE, the "
+            "gradient step, the numbers tables) are closed, as they are for a student who has not opened them.", "",
+            "| page | elements, first run | kB | elements, one move | kB | × floor (elements) |",
+            "|---|---:|---:|---:|---:|---:|"]
+    floor_elements = data["elements"][0]["move_elements"]
+    out += [f"| {r['page']} | {r['first_elements']} | {r['first_kb']} | {r['move_elements']} | {r['move_kb']} | "
+            f"{r['move_elements'] / floor_elements:.0f} |" for r in data["elements"]]
+    train = data["training"]
+    alone, during = train["class_alone"], train["class_with_training"]
+    out += ["", "## Training W_Q and W_K (page 5)", "",
+            f"One training run in the engine, on one core: {train['engine']['train_200_s']} s for the default "
+            f"{200} steps, {train['engine']['train_1000_s']} s for the largest ({training.MOST_STEPS} steps). "
+            f"On the server (bench/training.py), a class of {training.STUDENTS} on *3 Softmax*, each moving the "
+            f"temperature every {training.THINK[0]:g}-{training.THINK[1]:g} s, for {training.WINDOW:g} s: alone, moves "
+            f"p50 / p95 {alone['p50_ms']} / {alone['p95_ms']} ms ({alone['moves']} moves); while one student on page "
+            f"5 presses Train again and again ({during.get('trainings', 0)} trainings of {training.MOST_STEPS} steps, "
+            f"each {during.get('training_s', '-')} s from click to drawn), {during['p50_ms']} / {during['p95_ms']} ms "
+            f"({during['moves']} moves). A training holds the server's one Python process for its length, so moves "
+            "that arrive meanwhile wait up to that long; trainings are kept per server, so a second student asking "
+            "for the same one (the default, or a shared link) waits for nothing.", ""]
     brows = data["browser"]
     floor = brows[0]
     out += ["## 3 and 4. In Chromium: cold start and an interaction", "",
@@ -125,12 +156,17 @@ def report(data: dict) -> list[str]:
             "finished, every chart drawn), Chromium already open. Interaction: a key press on the temperature "
             "slider (on *2 Q and K*, where temperature changes nothing, choosing another word in focus) → the "
             "page's charts redrawn.", "",
-            "| page | health s | first page s | × floor | move median ms | move p95 ms | × floor (median) |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
+            "| page | health s | first page s | × floor | move median ms | move p95 ms | × floor (median) | "
+            "phone 4× CPU: move median / max ms | × floor |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in brows:
         out.append(f"| {row['page']} | {row['health_s']:.2f} | {row['first_page_s']:.2f} | "
                    f"{row['first_page_s'] / floor['first_page_s']:.2f} | {ms(row['move_median_s'])} | "
-                   f"{ms(row['move_p95_s'])} | {row['move_median_s'] / floor['move_median_s']:.2f} |")
+                   f"{ms(row['move_p95_s'])} | {row['move_median_s'] / floor['move_median_s']:.2f} | "
+                   f"{ms(row['phone_move_median_s'])} / {ms(row['phone_move_max_s'])} | "
+                   f"{row['phone_move_median_s'] / floor['phone_move_median_s']:.2f} |")
+    out += ["", f"*Phone*: the same move at 390 × 844 px with Chromium's CPU throttled {browser.PHONE_THROTTLE}× "
+            "(CDP Emulation.setCPUThrottlingRate), the sidebar folded away as on a phone."]
 
     def figures(summary: dict) -> str:
         return " / ".join(str(summary.get(k, "-")) for k in ("p50_ms", "p95_ms", "max_ms"))
@@ -185,6 +221,11 @@ def report(data: dict) -> list[str]:
     out.append(f"| browser interaction within 1.5× the floor | worst page {worst_move['page']}: "
                f"{worst_move['move_median_s'] / floor['move_median_s']:.2f}× | "
                f"{verdict(worst_move['move_median_s'] <= 1.5 * floor['move_median_s'])} |")
+    worst_phone = max(brows[1:], key=lambda r: r["phone_move_max_s"])
+    out.append(f"| phone (390 px, CPU 4× throttled): every move redrawn in under 1 s | "
+               f"worst page {worst_phone['page']}: "
+               f"{ms(worst_phone['phone_move_max_s'])} ms at most (floor {ms(floor['phone_move_max_s'])}) | "
+               f"{verdict(worst_phone['phone_move_max_s'] < 1)} |")
     out.append(f"| cold start to first page within 1.2× the floor | worst page {worst_cold['page']}: "
                f"{worst_cold['first_page_s'] / floor['first_page_s']:.2f}× | "
                f"{verdict(worst_cold['first_page_s'] <= 1.2 * floor['first_page_s'])} |")
@@ -201,15 +242,22 @@ def report(data: dict) -> list[str]:
                    f"{verdict(errors == 0)} |")
         out.append(f"| … interaction p95 under 250 ms ({label}) | worst page {worst_p95} ms | "
                    f"{verdict(worst_p95 < 250)} |")
-        out.append(f"| … first page p95 within 1.5 s ({label}) | worst page {worst_first} ms | "
-                   f"{verdict(worst_first <= 1500)} |")
+        if label == "one server":  # the issue's target: against the floor's own class, in the same run
+            floor_first = next((r.get("first_page", {}).get("p95_ms", math.nan) for r in data["classes"]
+                                if r["name"] == "floor"), math.nan)
+            out.append(f"| … first page p95 within 1.2× the floor's ({label}) | worst page {worst_first} ms, "
+                       f"floor {floor_first} ms ({worst_first / floor_first:.2f}×) | "
+                       f"{verdict(worst_first <= 1.2 * floor_first)} |")
+        else:
+            out.append(f"| … first page p95 under 1.5 s ({label}) | worst page {worst_first} ms | "
+                       f"{verdict(worst_first < 1500)} |")
     floor_rate = next(r for r in data["stampedes"] if r["name"] == "floor" and r["students"] == 100)
     slowest = min((r for r in data["stampedes"] if r["name"] != "floor" and r["students"] == 100),
                   key=lambda r: r.get("moves_per_cpu_second") or 0)
     page_rate, floor_rate = slowest.get("moves_per_cpu_second") or 0, floor_rate.get("moves_per_cpu_second") or 0
-    out.append(f"| stampede: at least the floor's interactions per second per core | slowest page "
-               f"{slowest['name']}: {page_rate} vs the floor's {floor_rate} moves per CPU-second | "
-               f"{verdict(page_rate >= floor_rate)} |")
+    out.append(f"| stampede: at least 0.8× the floor's moves per CPU-second | slowest page "
+               f"{slowest['name']}: {page_rate} vs the floor's {floor_rate} | "
+               f"{verdict(page_rate >= 0.8 * floor_rate)} |")
     return [*out, ""]
 
 

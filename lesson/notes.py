@@ -41,6 +41,9 @@ def view_summary(trace: Trace) -> str:
                      "(switch under More settings)")
     if settings.weight_set == "random":
         parts.append(f"**random weights** (seed {settings.seed}): an untrained model, its numbers mean nothing yet")
+    if settings.weight_set == "trained":
+        parts.append(f"**trained weights**: W_Q and W_K learned on page 5's task from random seed {settings.seed} "
+                     f"({settings.train_steps} steps at learning rate {settings.train_rate:g})")
     return "This view: " + "; ".join(parts) + "." if parts else ""
 
 
@@ -124,8 +127,10 @@ def positions(trace: Trace) -> str:
         return ("The designed W_Q, W_K and W_V read only the named features: their position columns are 0. So here "
                 "word order changes nothing: reverse the sentence and every word looks where it looked before. A "
                 "trained model learns to read the position columns too: switch to random weights and see them used.")
-    return ("Random weights read every column, the position columns too: reverse the sentence or switch positions "
-            "off and the attention changes.")
+    who = ("Random weights read" if trace.settings.weight_set == "random" else
+           "The trained W_Q and W_K started random and still read")
+    return (f"{who} every column, the position columns too: reverse the sentence or switch positions off and the "
+            "attention changes.")
 
 
 def self_similarity(plain: np.ndarray, trace: Trace, query: int) -> str:

@@ -63,8 +63,8 @@ st.markdown(
     "row. A transformer keeps the soft version because it can be learned: a small change in a query gives a small "
     "change in the answer, so training can nudge it in the right direction."
 )
-st.latex(r"\text{hard: } v_{j^*},\quad j^* = \arg\max_j\, s(q, k_j)")
-st.latex(r"\text{soft: } \sum_j a_j\, v_j,\quad a_j = \text{softmax}_j\, s(q, k_j)")
+st.latex(r"\begin{aligned} \text{hard: }& v_{j^*},\quad j^* = \arg\max_j\, s(q, k_j) \\ "
+         r"\text{soft: }& \sum_j a_j\, v_j,\quad a_j = \text{softmax}_j\, s(q, k_j) \end{aligned}")
 st.caption(f"s(q, k), the score of a query against a key, is here {notes.score_words(trace)} "
            "(stages 2 and 3 take it apart).")
 frame.chart(charts.bars(views.lookup_results(trace, focus), x="value", y="dim", color="result", rule_at=0,

@@ -118,6 +118,8 @@ def test_bad_arguments_are_named(call, message):
 @pytest.mark.parametrize("page, stage", [("pages/1_Intuition.py", 1), ("pages/5_How_W_Q_and_W_K_are_learned.py", 5)])
 def test_the_new_questions_button_asks_other_questions(page, stage):
     at = open_page(page)
+    at.session_state[f"quiz_open_{stage}"] = True  # the student opens "Check yourself"
+    at.run()
 
     def asked():
         return [(r.label, tuple(r.options)) for r in at.radio if r.key and r.key.startswith("quiz_")]

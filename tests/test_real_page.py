@@ -198,6 +198,8 @@ def test_the_layer_and_head_live_in_the_link_and_travel_with_it(model):
     assert _title(_chart(at, "Aₕ")[0]).endswith("layer 5 · head 2 of 12")
     at.segmented_control(key="real_layer").set_value(1).run()
     assert dict(at.query_params) == {"temperature": "0.5", "rhead": "2"}  # the first layer is the default
+    at.session_state["sidebar_share"] = True  # the student opens "Share or take away this view"
+    at.run()
     link = at.sidebar.code[0].value
     assert "rhead=2" in link and "temperature=0.5" in link
     at.slider(key="sidebar_temperature").set_value(2.0).run()  # a lesson setting changed: the page's own stay

@@ -21,7 +21,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 FINISHED_OK = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
-WIDGETS = ("slider", "selectbox", "text_input", "checkbox", "radio", "number_input", "button_group")
+WIDGETS = ("slider", "selectbox", "text_input", "checkbox", "radio", "number_input", "button_group", "button")
 
 
 class ProtocolError(Exception):
@@ -139,6 +139,8 @@ class Session:
                 proto.bool_value = bool(value)
             elif target.kind == "number_input":
                 proto.int_value = int(value)
+            elif target.kind == "button":  # a click: `value` is ignored
+                proto.trigger_value = True
             else:
                 raise ValueError(f"cannot set a {target.kind}")
         try:
