@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import browser
 import elements
 import engine
+import profiles
 import reruns
 import training
 from browser import PAGES, ROOT
@@ -89,6 +90,11 @@ def measure(quick: bool) -> dict:
     data["elements"] = elements.measure()
     log("training ...")
     data["training"] = training.measure()
+    log("profiles ...")
+    data["profiles"] = {
+        "browser": {name: profiles.browser_profile(name) for name in ("floor", "2 Q and K", "3 Softmax")},
+        "server": {name: profiles.server_profile(name) for name in ("floor", "3 Softmax")}
+        if profiles.has_py_spy() else {}}
     log("browser ...")
     data["browser"] = browser.measure(repeat=3 if quick else 15, cold_repeat=1 if quick else 3)
     log("load ...")
@@ -136,6 +142,20 @@ def report(data: dict) -> list[str]:
     floor_elements = data["elements"][0]["move_elements"]
     out += [f"| {r['page']} | {r['first_elements']} | {r['first_kb']} | {r['move_elements']} | {r['move_kb']} | "
             f"{r['move_elements'] / floor_elements:.0f} |" for r in data["elements"]]
+    out += ["## Where a move's time goes", "",
+            "Profiles of one move (bench/profiles.py). In Chromium, the JS CPU profile of 5 moves, per move, by what "
+            "ran (idle left out):", "", "| page | " + " | ".join(["what", "ms per move"]) + " |", "|---|---|---:|"]
+    for name, buckets in data["profiles"]["browser"].items():
+        out += [f"| {name} | {kind} | {value:.0f} |" for kind, value in buckets.items()]
+    if data["profiles"]["server"]:
+        out += ["", "On the server, under a stampede of 30 students (py-spy, 100 samples a second), the share of "
+                "its busy samples by what a page line called:", "", "| page | what | % of busy samples |",
+                "|---|---|---:|"]
+        for name, kinds in data["profiles"]["server"].items():
+            out += [f"| {name} | {kind} | {value} |" for kind, value in kinds.items()]
+    else:
+        out += ["", "(Server profile not taken: py-spy is not installed; `pip install py-spy`.)"]
+    out += [""]
     train = data["training"]
     alone, during = train["class_alone"], train["class_with_training"]
     out += ["", "## Training W_Q and W_K (page 5)", "",
@@ -154,7 +174,8 @@ def report(data: dict) -> list[str]:
     out += ["## 3 and 4. In Chromium: cold start and an interaction", "",
             "Cold start: server process start → `/_stcore/health` answers → first page fully drawn (script "
             "finished, every chart drawn), Chromium already open. Interaction: a key press on the temperature "
-            "slider (on *2 Q and K*, where temperature changes nothing, choosing another word in focus) → the "
+            "slider (on *2 Q and K*, where temperature changes nothing, another word in the page's Query word box) "
+            "→ the "
             "page's charts redrawn.", "",
             "| page | health s | first page s | × floor | move median ms | move p95 ms | × floor (median) | "
             "phone 4× CPU: move median / max ms | × floor |",

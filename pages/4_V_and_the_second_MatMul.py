@@ -46,20 +46,14 @@ for column, (name, probability) in zip(columns, [("weights", True), ("V", False)
 st.subheader("Each output is a bag of words")
 st.markdown(
     "Read each output row as a bag holding a little of every word, in the proportions its attention row gives. "
-    "The word's own value (left) is what it meant alone; its output (right) is what it means *in this sentence*: "
-    "it now carries the relations from it to every other word."
+    "The word's own row of V (above) is what it meant alone; its row of O (above, right) is what it means *in this "
+    "sentence*: it now carries the relations from it to every other word."
 )
 st.markdown(notes.bag_of_words(trace, focus))
-left, middle, right = st.columns([max(d_v, 3) + 2, 6, max(d_v, 3) + 2])
-with left:
-    frame.matrix(trace.matrix("V"), subtitle="each word on its own")
-with middle:
-    weights = trace.matrix("weights")
-    frame.chart(charts.bag_of_words(tidy(weights), title=f"what each output is made of{lesson.of_head}"),
-                alt_text="For each word, a 100% bar split into the share of every word in its output.",
-                numbers=lambda: wide(weights))
-with right:
-    frame.matrix(trace.matrix("output"), focus_row=focus, subtitle="each word in context")
+weights = trace.matrix("weights")
+frame.chart(charts.bag_of_words(tidy(weights), title=f"what each output is made of{lesson.of_head}"),
+            alt_text="For each word, a 100% bar split into the share of every word in its output.",
+            numbers=lambda: wide(weights))
 st.subheader("What happens to the output next")
 st.markdown(
     "- **W_O**: the heads' outputs, side by side, are multiplied by one more learned matrix, which mixes them.\n"
