@@ -39,10 +39,9 @@ BUCKETS = (("react-dom", "React: rendering elements"), ("emotion", "styles (emot
 
 
 def _move_and_wait(tab, name: str) -> None:
-    before = browser.charts_html(tab)
+    tab.evaluate(browser.WATCH)
     browser.interact(tab, name)
-    tab.wait_for_function(browser.CHANGED, arg=before, timeout=60_000, polling=5)
-    time.sleep(0.3)
+    tab.wait_for_function(browser.SETTLED, timeout=60_000, polling=50)
 
 
 def browser_profile(name: str) -> dict[str, float]:
