@@ -39,7 +39,7 @@ def engine(repeat: int = 3) -> dict:
     return out
 
 
-async def _class_moves(url: str, seconds: float, trainer: bool) -> dict:
+async def _class_moves(url: str, seconds: float, trainer: bool, think: tuple[float, float] = THINK) -> dict:
     sessions = [Session(url, "/Softmax") for _ in range(STUDENTS)]
     for session in sessions:
         await session.open()
@@ -49,7 +49,7 @@ async def _class_moves(url: str, seconds: float, trainer: bool) -> dict:
     async def student(session: Session, index: int) -> None:
         value = 1.0 + index / 100
         while True:
-            await asyncio.sleep(random.uniform(*THINK))
+            await asyncio.sleep(random.uniform(*think))
             if time.perf_counter() >= until:
                 return
             value = round(value + 0.01 * STUDENTS, 2) if value < 4 else 1.0 + index / 100
@@ -67,6 +67,8 @@ async def _class_moves(url: str, seconds: float, trainer: bool) -> dict:
     await asyncio.gather(*(student(s, i) for i, s in enumerate(sessions)), *([train()] if trainer else []))
     for session in sessions:
         await session.close()
+    if not moves:
+        raise RuntimeError(f"no move was made in {seconds} s")
     return {"moves": len(moves), "p50_ms": round(1000 * statistics.median(moves)),
             "p95_ms": round(1000 * percentile(moves, 0.95)),
             **({"trainings": len(trainings), "training_s": round(statistics.median(trainings), 2)}
@@ -76,7 +78,7 @@ async def _class_moves(url: str, seconds: float, trainer: bool) -> dict:
 def measure() -> dict:
     out = {"engine": engine()}
     with streamlit() as server:
-        asyncio.run(_class_moves(server.url, 2.0, trainer=False))  # warm up
+        asyncio.run(_class_moves(server.url, 3.0, trainer=False, think=(0.0, 0.5)))  # warm up: sessions, caches
         out["class_alone"] = asyncio.run(_class_moves(server.url, WINDOW, trainer=False))
         out["class_with_training"] = asyncio.run(_class_moves(server.url, WINDOW, trainer=True))
     return out
