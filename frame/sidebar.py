@@ -44,10 +44,11 @@ def sidebar(this: Page) -> None:
                   help="Cosine similarities lie in [−1, 1] and are never divided by √dₖ." if cosine else
                   "Dot products spread more the more dimensions they add up; √dₖ brings them back to about ±1.")
         temperature_slider("Temperature")
-        # Built only when open (most students never open them, and every element costs on every move); open from
-        # the start when the view uses one of its settings.
-        changed = state.causal or state.similarity != "dot" or state.heads > 1
-        with st.expander("More settings", expanded=changed, key="sidebar_more", on_change="rerun") as more:
+        # Built only when open (most students never open them, and every element costs on every move); open on a
+        # page's first run when the view uses one of its settings, and then as the student leaves it.
+        if (state.causal or state.similarity != "dot" or state.heads > 1) and "sidebar_more" not in st.session_state:
+            st.session_state["sidebar_more"] = True
+        with st.expander("More settings", key="sidebar_more", on_change="rerun") as more:
             if more.open:
                 _more_settings(state)
         st.toggle("Show the numbers under every chart", help="Tables to read, copy or export.",

@@ -70,6 +70,12 @@ def test_more_settings_are_built_only_when_open_and_open_when_the_view_uses_them
         assert all(key in sidebar_keys(at.run()) for key in IN_MORE_SETTINGS)
 
 
+def test_more_settings_stay_open_while_the_student_uses_them():
+    at = open_page("pages/3_Softmax.py", {"heads": "2"})
+    at.radio(key="sidebar_heads").set_value(1).run()  # back to the defaults: the section must not close under them
+    assert all(key in sidebar_keys(at) for key in IN_MORE_SETTINGS)
+
+
 # Q·Kᵀ comes before scaling and temperature: the Q and K page draws nothing they change. The designed weights read
 # no position column, so positions change only what the Q and K page draws of X.
 UNCHANGED = {("pages/2_Q_and_K.py", "scaled"), ("pages/2_Q_and_K.py", "temperature"),
