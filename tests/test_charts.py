@@ -277,3 +277,23 @@ def test_value_axes_drop_trailing_zeros_so_an_all_zero_chart_reads_0():
     zeros = pd.DataFrame({"dim": ["a", "b"], "product": [0.0, 0.0]})
     _, marks = layers(charts.bars(zeros, x="product", y="dim", title="t"))
     assert marks["bar"]["encoding"]["x"]["axis"]["format"] == "~g"
+
+
+def test_a_grid_is_one_chart_whose_panels_each_draw_their_own_figure(trace):
+    q, k = charts.heatmap(trace.matrix("Q"), focus_row=0), charts.heatmap(trace.matrix("K"), focus_row=1)
+    grid = charts.grid([q, k], columns=2, width=100)
+    spec = grid.chart().to_dict()  # validated against the Vega-Lite schema
+    assert spec["columns"] == 2 and len(spec["concat"]) == 2
+    data = data_of(spec)
+    for index, (panel, figure) in enumerate(zip(spec["concat"], (q, k), strict=True)):
+        alone = figure.chart().to_dict()
+        assert panel["title"] == alone["title"] and panel["width"] == 100
+        assert panel["transform"][0] == {"filter": f"(datum['{charts.PANEL}'] === {index})"}  # its own rows only
+        rows = data[data[charts.PANEL] == index].drop(columns=charts.PANEL).reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows, data_of(alone), check_dtype=False)
+
+
+def test_a_grid_refuses_figures_of_different_columns(trace):
+    with pytest.raises(ValueError, match="same columns"):
+        charts.grid([charts.heatmap(trace.matrix("Q")), charts.bars(views.similarities(trace, 0), x="dot", y="key",
+                                                                    title="dot")], columns=2, width=100)
