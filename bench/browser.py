@@ -62,11 +62,18 @@ def cold_start(browser, app: Path, path: str) -> tuple[float, float]:
 def interact(tab, name: str) -> None:
     """One move: the temperature slider one step right, or, on the Q and K page (where temperature changes
     nothing), the next query word in the page's own box."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     if name == "2 Q and K":
         box = tab.locator('input[aria-label="Query word"]')  # on the page itself: the sidebar is folded on a phone
-        box.click()
         options = tab.locator("[role=option]")  # by CSS: finding them by ARIA role walks the whole page
-        options.first.wait_for()  # the list opens after the click
+        for _ in range(5):  # a click can land while the list of the last move is still closing: try again
+            box.click()
+            try:
+                options.first.wait_for(timeout=3_000)
+                break
+            except PlaywrightTimeout:
+                tab.keyboard.press("Escape")
         current = box.input_value()
         texts = options.all_inner_texts()
         options.nth(next(i for i, text in enumerate(texts) if text != current)).click()

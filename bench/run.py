@@ -76,7 +76,7 @@ def load_run(name: str, students: int, seconds: float, profile: str = "class", b
 
 def measure(quick: bool) -> dict:
     """Every figure, as plain data."""
-    class_seconds, stampede_seconds = (15, 5) if quick else (90, 20)
+    class_seconds, stampede_seconds = (15, 5) if quick else (60, 20)
 
     def log(line: str) -> None:
         print(line, flush=True)
