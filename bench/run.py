@@ -142,6 +142,7 @@ def report(data: dict) -> list[str]:
     floor_elements = data["elements"][0]["move_elements"]
     out += [f"| {r['page']} | {r['first_elements']} | {r['first_kb']} | {r['move_elements']} | {r['move_kb']} | "
             f"{r['move_elements'] / floor_elements:.0f} |" for r in data["elements"]]
+    out += [""]
     out += ["## Where a move's time goes", "",
             "Profiles of one move (bench/profiles.py). In Chromium, the JS CPU profile of 5 moves, per move, by what "
             "ran (idle left out):", "", "| page | " + " | ".join(["what", "ms per move"]) + " |", "|---|---|---:|"]
