@@ -453,14 +453,27 @@ def _draw_bag_of_words(data, *, title, rows, keys):
                  autosize=FIT_WIDTH)
 
 
-def vectors(points: pd.DataFrame, *, focus_word: str, title: str, size: int = 360) -> Figure:
+def vectors(points: pd.DataFrame, *, focus_word: str, title: str, size: int = 360,
+            bounds: tuple[float, float] | None = None) -> Figure:
     """Queries and keys as arrows from the origin in a square plane (equal units on both axes, so angles are
-    true); the focus word's query drawn bold."""
+    true); the focus word's query drawn bold.
+
+    The plane spans `bounds` (lowest, highest coordinate; by default the points'), with a margin, out to round
+    numbers: given bounds that hold every word's fan (views.fan_bounds), another word in focus keeps the plane and
+    the spec, and the browser moves the arrows instead of drawing the chart again.
+    """
     data = points.assign(focus=(points["word"] == focus_word) & (points["kind"] == "query"))
-    low = min(0.0, float(data[["x", "y"]].min().min()))
-    high = max(0.0, float(data[["x", "y"]].max().max()))
+    low, high = bounds or (float(data[["x", "y"]].min().min()), float(data[["x", "y"]].max().max()))
+    low, high = min(0.0, low), max(0.0, high)
     pad = 0.15 * ((high - low) or 1.0)
-    return _figure("vectors", data, _draw_vectors, title=title, size=size, domain=(low - pad, high + pad))
+    return _figure("vectors", data, _draw_vectors, title=title, size=size,
+                   domain=(-_round_up(pad - low), _round_up(high + pad)))
+
+
+def _round_up(x: float) -> float:
+    """The next of 1, 1.5, 2, 3, 4, 5, 6, 8 (times a power of ten) at or above x > 0."""
+    power = 10.0 ** np.floor(np.log10(x))
+    return float(next(step * power for step in (1, 1.5, 2, 3, 4, 5, 6, 8, 10) if step * power >= x * (1 - 1e-12)))
 
 
 def _draw_vectors(data, *, title, size, domain):

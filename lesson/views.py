@@ -133,6 +133,12 @@ def fan(trace: Trace, query: int) -> pd.DataFrame:
     })
 
 
+def fan_bounds(trace: Trace) -> tuple[float, float]:
+    """The lowest and highest coordinate in the fans of every query of the sentence (see fan)."""
+    points = np.vstack([np.vstack(experiments.fan(q, trace.K)) for q in trace.Q])
+    return float(points.min()), float(points.max())
+
+
 def self_similarity(trace: Trace) -> Matrix:
     """X·Xᵀ: every word's input against every word's, with no W_Q or W_K (symmetric; each word's own is a row's
     largest whenever the words' vectors are about equally long)."""

@@ -68,7 +68,7 @@ st.latex(r"\begin{aligned} \text{hard: }& v_{j^*},\quad j^* = \arg\max_j\, s(q, 
 st.caption(f"s(q, k), the score of a query against a key, is here {notes.score_words(trace)} "
            "(stages 2 and 3 take it apart).")
 frame.chart(charts.bars(views.lookup_results(trace, focus), x="value", y="dim", color="result", rule_at=0,
-                        title=f"What “{lesson.focus_word}” gets back: soft vs hard{lesson.of_head}"),
+                        title=f"What the query gets back: soft vs hard{lesson.of_head}"),
             alt_text="Bars comparing, for each value dimension, the blended value attention returns with the "
                      "single value the exact lookup returns.",
             numbers=lambda: views.lookup_results(trace, focus))

@@ -84,7 +84,7 @@ frame.chart(charts.heatmap(trace.matrix("scores"), focus_cell=(focus, key), sele
             key="score_cells",
             on_select=frame.clicked("score_cells", "cell", {"focus": "row_index", "key": "col_index"}))
 
-st.subheader("One score, term by term")
+st.subheader(f"One score, term by term: {trace.labels[focus]} asking, {trace.labels[key]} answering")
 pick_query, pick_key = st.columns(2)
 with pick_query:
     st.selectbox("Query word", range(n), format_func=trace.labels.__getitem__, **frame.bound("focus", "page"))
@@ -96,8 +96,10 @@ if cosine:
                 "products of the two directions add up to the cosine.")
 st.latex(views.dot_product_formula(terms, cosine=cosine))
 q_name, k_name = ("q̂", "k̂") if cosine else ("q", "k")
-pair = f"{q_name}({trace.labels[focus]}) × {k_name}({trace.labels[key]})"
-frame.chart(charts.bars(terms, x="product", y="dim", rule_at=0, title=f"{pair}, dim by dim{lesson.of_head}"),
+# Chart titles leave the words out (the heading names them): a new word then changes the chart's data, not its
+# spec, and the browser updates the drawing instead of building it again.
+frame.chart(charts.bars(terms, x="product", y="dim", rule_at=0,
+                        title=f"{q_name} × {k_name}, dim by dim{lesson.of_head}"),
             alt_text="Bars of the product of query and key in each dimension; they add up to the score.",
             numbers=terms)
 st.markdown("A dimension adds to the score when query and key have the same sign there, and subtracts when "
@@ -118,21 +120,22 @@ st.markdown(
     "angle between them: it is the dot product of the two directions, between −1 and 1, whatever their lengths. "
     "The **dot product** is cosine × |q| × |k|: a longer key gets a larger score in the same direction. Transformers "
     "use the plain dot product — cheap, and length becomes one more thing the model can learn to use. "
-    "(The sidebar's *More settings* switches the whole chain to cosine.)"
+    "(The sidebar's *More settings* switches the whole chain to cosine.) Below, the query of "
+    f"**{trace.labels[focus]}** against every key{lesson.of_head}."
 )
 similar = views.similarities(trace, focus)
 frame.chart(charts.grid([charts.bars(similar, x="dot", y="key", rule_at=0,
-                                     title=f"q({trace.labels[focus]})·k"),
+                                     title="q·k"),
                          charts.bars(similar, x="cosine", y="key", rule_at=0, domain=(-1, 1),
-                                     title=f"cos(q({trace.labels[focus]}), k)")],
+                                     title="cos(q, k)")],
                         columns=2, width=92),
             alt_text=f"Bars of the dot product of the query of {trace.labels[focus]} with each key{lesson.of_head}, "
                      "and of their cosine similarity, between −1 and 1.", numbers=similar, stretch=False)
 
-st.subheader("The query and the keys as arrows")
+st.subheader(f"The query of {trace.labels[focus]} and the keys as arrows")
 points = views.fan(trace, focus)
-frame.chart(charts.vectors(points, focus_word=trace.labels[focus],
-                           title=f"q({trace.labels[focus]}) in red, every k in blue{lesson.of_head}"),
+frame.chart(charts.vectors(points, focus_word=trace.labels[focus], bounds=views.fan_bounds(trace),
+                           title=f"q in red, every k in blue{lesson.of_head}"),
             alt_text=f"Arrows from the origin: the query of {trace.labels[focus]} along the horizontal axis, each key "
                      "at its true angle to it and with its true length.",
             numbers=points, stretch=False)

@@ -77,12 +77,12 @@ st.subheader("Temperature: how sharp, not which")
 st.markdown(
     f"Dividing the scores by a temperature T before softmax changes how sharply the weights pick a winner — "
     f"T below 1 sharpens the row toward one key, T above 1 flattens it toward uniform — but never the order of "
-    f"the keys. The dashed line is the current temperature ({state.temperature:g})."
+    f"the keys. Below, the row of **{word}**; the dashed line is the current temperature ({state.temperature:g})."
 )
 frame.temperature_slider("Temperature", place="page")
 sweep = views.temperature_sweep(trace, focus)
 frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),
-                         mark_x=state.temperature, title=f"The row of “{word}” as T changes{lesson.of_head}",
+                         mark_x=state.temperature, title=f"The focus word's row as T changes{lesson.of_head}",
                          y_title="attention weight"),
             alt_text=f"Each key's weight in the row of {word} for temperatures from {sweep.temperature.min():g} to "
                      f"{sweep.temperature.max():g}.",

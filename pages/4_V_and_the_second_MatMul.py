@@ -32,7 +32,7 @@ st.markdown(
 )
 st.latex(views.weighted_sum_formula(trace, focus))
 parts = views.contributions(trace, focus)
-frame.chart(charts.stacked_contributions(parts, title=f"o({word}) = Σⱼ aⱼ · vⱼ, by output dimension{lesson.of_head}"),
+frame.chart(charts.stacked_contributions(parts, title=f"o = Σⱼ aⱼ · vⱼ, by output dimension{lesson.of_head}"),
             alt_text=f"Stacked bars: for each output dimension of {word}, the share a·v each word adds.",
             numbers=parts)
 
@@ -40,8 +40,10 @@ st.subheader("All the outputs at once: A · V")
 st.latex(rf"\underset{{{n}\times{d_v}}}{{O}} = \underset{{{n}\times{n}}}{{A}}\;\underset{{{n}\times{d_v}}}{{V}}")
 columns = st.columns([n + 1, max(d_v, 3) + 1, max(d_v, 3) + 1])  # widths follow the matrices' widths
 for column, (name, probability) in zip(columns, [("weights", True), ("V", False), ("output", False)], strict=True):
-    with column:  # V unmarked: every row of it goes into each output
-        frame.matrix(trace.matrix(name), probability=probability, focus_row=None if name == "V" else focus)
+    with column:  # V unmarked: every row of it goes into each output. O on V's colours: each o is a weighted
+        # mean of the rows of V, so it never reaches beyond them (and the spec stays when the weights change)
+        frame.matrix(trace.matrix(name), probability=probability, focus_row=None if name == "V" else focus,
+                     **({} if probability else {"reach": charts.signed_reach(trace.V)}))
 
 st.subheader("Each output is a bag of words")
 st.markdown(

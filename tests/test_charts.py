@@ -112,6 +112,20 @@ def test_vectors_draw_an_arrow_for_the_query_and_each_key(trace):
     assert len(data_of(spec)) == 4 and data_of(spec).focus.sum() == 1
 
 
+@pytest.mark.parametrize("sentence", [DEFAULT_SENTENCE, "the cat sat on the mat because it was tired"])
+def test_the_vectors_plane_holds_every_words_fan_and_stays_when_the_focus_moves(sentence):
+    trace = run_attention(sentence)
+    planes = set()
+    for query in range(len(trace.labels)):
+        points = views.fan(trace, query)
+        _spec, marks = layers(charts.vectors(points, focus_word=trace.labels[query], title="q and k",
+                                             bounds=views.fan_bounds(trace)))
+        low, high = marks["rule"]["encoding"]["x"]["scale"]["domain"]
+        assert low < points[["x", "y"]].to_numpy().min() and points[["x", "y"]].to_numpy().max() < high
+        planes.add((low, high))
+    assert len(planes) == 1
+
+
 def test_lines_melt_several_columns_into_series():
     table = pd.DataFrame(experiments.scaling(d_ks=(1, 4), samples=20))
     spec, marks = layers(charts.lines(table, x="d_k", y=["std of q·k", "√d_k"], log_x=True, title="t"))
