@@ -8,41 +8,37 @@ lesson = frame.start("app.py")
 trace = lesson.view
 
 st.title("Self-attention, step by step")
-st.markdown(
+whole, heads = lesson.trace, lesson.state.heads
+split = f", split over {heads} heads of {whole.Q.shape[1] // heads} each" if heads > 1 else ""
+frame.text(
     "Read *jane visits africa*. The word **jane** on its own tells you little; it starts to mean something once "
     "you notice **visits**. Self-attention gives every word of a sentence that same move: each word looks at all "
     "the others, decides which ones explain it best, and mixes what they carry into a new version of itself. "
     "It is the step that lets a transformer read a word in its context, and it is nothing more than two matrix "
-    "products and a softmax — small enough here that you can check every number by hand."
-)
-st.latex(r"\text{Attention}(Q, K, V) = \text{softmax}\!\left(\frac{Q\,K^\top}{\sqrt{d_k}}\right) V")
-
-st.subheader("The whole chain, for your sentence")
-whole, heads = lesson.trace, lesson.state.heads
-split = f", split over {heads} heads of {whole.Q.shape[1] // heads} each" if heads > 1 else ""
-st.caption(f"{len(whole.tokens)} word{'s' if len(whole.tokens) > 1 else ''}, each a vector of {whole.X.shape[1]} "
-           f"numbers; queries and keys have d_k = {whole.Q.shape[1]} dimensions{split}.")
-st.latex(views.chain_formula(lesson.trace))
+    "products and a softmax — small enough here that you can check every number by hand.",
+    frame.formula(r"\text{Attention}(Q, K, V) = \text{softmax}\!\left(\frac{Q\,K^\top}{\sqrt{d_k}}\right) V"),
+    "### The whole chain, for your sentence",
+    f"{len(whole.tokens)} word{'s' if len(whole.tokens) > 1 else ''}, each a vector of {whole.X.shape[1]} numbers; "
+    f"queries and keys have d_k = {whole.Q.shape[1]} dimensions{split}.",
+    frame.formula(views.chain_formula(lesson.trace)))
 st.dataframe(views.chain(lesson.trace), hide_index=True, width="stretch")
 
-st.subheader("Where each word looks")
-heatmap, words = st.columns([3, 2])
-with heatmap:
-    frame.matrix(trace.matrix("weights"), probability=True, focus_row=lesson.focus,
-                 subtitle=["row: the word asking", "column: the word it looks at"])
-with words:
-    st.markdown("Each row is one word's attention: how it shares out 1 over every word of the sentence. "
-                "The darker the cell, the more that word looks there. Change the sentence or any setting in the "
-                "sidebar and every number here and on every stage follows.")
+frame.text("### Where each word looks",
+           "Each row is one word's attention: how it shares out 1 over every word of the sentence. The darker the "
+           "cell, the more that word looks there. Change the sentence or any setting in the sidebar and every number "
+           "here and on every stage follows.")
+frame.matrix(trace.matrix("weights"), probability=True, focus_row=lesson.focus,
+             subtitle=["row: the word asking", "column: the word it looks at"])
 
-st.subheader("Several heads, side by side")
 if heads == 1:
-    st.markdown(
+    frame.text(
+        "### Several heads, side by side",
         f"Here one head does all the looking, with all d_k = {whole.Q.shape[1]} dimensions of Q and K. A transformer "
         "runs several heads at once, each with its own slice of Q, K and V, so that each can look for a different "
         "relation. Split this one into 2 or 4 heads under *More settings* in the sidebar to see them side by side.")
 else:
-    st.markdown(
+    frame.text(
+        "### Several heads, side by side",
         f"Q, K and V are each cut into {heads} slices of {whole.Q.shape[1] // heads} columns. Each head runs the "
         "whole of attention on its own slice — its own scores, its own softmax, its own weighted sum — and their "
         f"outputs are put side by side (concatenated) into one {len(whole.tokens)} × {whole.output.shape[1]} output. "
@@ -52,9 +48,9 @@ else:
         with column:
             frame.matrix(whole.head(index).matrix("weights"), probability=True, focus_row=lesson.focus)
 
-st.subheader("The stages")
 done = frame.passed()
-st.caption("Each stage ends with questions about your sentence. Answered right so far: "
+frame.text("### The stages",
+           "Each stage ends with questions about your sentence. Answered right so far: "
            + (", ".join(f"stage {stage} ✓" for stage in sorted(done)) if done else "none yet") + ".")
 stages = [
     ("Each word looks for the words that explain it; attention is a soft database lookup.", frame.PAGES[1]),

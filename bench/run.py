@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import browser
 import elements
 import engine
+import levers
 import profiles
 import reruns
 import training
@@ -88,6 +89,8 @@ def measure(quick: bool) -> dict:
     data["reruns"] = reruns.measure(5 if quick else 30)
     log("elements ...")
     data["elements"] = elements.measure()
+    log("levers ...")
+    data["levers"] = levers.measure(repeat=4 if quick else 10, rounds=1 if quick else 2)
     log("training ...")
     data["training"] = training.measure()
     log("profiles ...")
@@ -143,6 +146,13 @@ def report(data: dict) -> list[str]:
     out += [f"| {r['page']} | {r['first_elements']} | {r['first_kb']} | {r['move_elements']} | {r['move_kb']} | "
             f"{r['move_elements'] / floor_elements:.0f} |" for r in data["elements"]]
     out += [""]
+    if "levers" in data:
+        out += ["What each kind of element costs a move in Chromium (bench/levers.py): the floor plus elements of one "
+                "kind that do not change, the same slider moved; medians of alternating rounds. These prices decided "
+                "how the pages are built (one text block per section, grids of charts, a radio for the menu).", "",
+                "| the floor plus | move median ms | added ms |", "|---|---:|---:|"]
+        out += [f"| {row['what']} | {ms(row['move_median_s'])} | {row['added_ms']:+.0f} |" for row in data["levers"]]
+        out += [""]
     out += ["## Where a move's time goes", "",
             "Profiles of one move (bench/profiles.py). In Chromium, the JS CPU profile of 5 moves, per move, by what "
             "ran (idle left out):", "", "| page | " + " | ".join(["what", "ms per move"]) + " |", "|---|---|---:|"]

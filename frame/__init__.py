@@ -23,12 +23,13 @@ from lesson.state import LessonState
 from . import model, store
 from .navigation import PAGES, Page, footer, link_to_view, page
 from .quiz import check_yourself, passed
-from .show import chart, matrix, numbers_table, scaling_experiment
+from .show import chart, formula, matrix, numbers_table, scaling_experiment, text
 from .sidebar import sidebar, temperature_slider
 from .store import bound, clicked, query
 
-__all__ = ["PAGES", "Lesson", "Page", "bound", "chart", "check_yourself", "clicked", "footer", "link_to_view",
-           "matrix", "model", "numbers_table", "passed", "query", "scaling_experiment", "start", "temperature_slider"]
+__all__ = ["PAGES", "Lesson", "Page", "bound", "chart", "check_yourself", "clicked", "footer", "formula",
+           "link_to_view", "matrix", "model", "numbers_table", "passed", "query", "scaling_experiment", "start",
+           "temperature_slider", "text"]
 
 
 @dataclass(frozen=True)

@@ -30,15 +30,37 @@ def chart(figure: charts.Figure, *, alt_text: str, numbers=None, key: str | None
         numbers_table(numbers)
 
 
-@st.cache_resource(max_entries=500, show_spinner=False, hash_funcs={charts.Figure: lambda figure: figure.look})
+_SPECS: dict[tuple, dict] = {}  # a figure's look -> its spec; shared by every session of the server
+_MAX_SPECS = 500  # about 10 kB each; a class's views need a few dozen
+
+
 def _drawing(figure: charts.Figure) -> dict:
     """A figure's Vega-Lite spec without its data: made once per look (shared, so never changed by callers).
 
+    A plain dict keyed by the look: st.cache_resource hashed the look with Streamlit's own hasher on every call,
+    ~6 % of a page's run. Two sessions asking for a new look at once may both make it; either result is the same.
     The specs are checked against the Vega-Lite schema in the tests, not here.
     """
-    spec = figure.chart().to_dict(validate=False)
-    del spec["data"], spec["datasets"]  # the data goes beside the spec, as st.vega_lite_chart's `data`
+    spec = _SPECS.get(figure.look)
+    if spec is None:
+        spec = figure.chart().to_dict(validate=False)
+        del spec["data"], spec["datasets"]  # the data goes beside the spec, as st.vega_lite_chart's `data`
+        if len(_SPECS) >= _MAX_SPECS:
+            _SPECS.clear()
+        _SPECS[figure.look] = spec
     return spec
+
+
+def text(*blocks: str | None) -> None:
+    """Consecutive blocks of a page's text as ONE element: headings ("### ..."), paragraphs, lists and formulas
+    (formula(...)); empty blocks are left out. Every element costs the browser on every move, a heading more
+    than a paragraph (bench/levers.py), so a section's heading, words and formula go together."""
+    st.markdown("\n\n".join(block for block in blocks if block))
+
+
+def formula(latex: str) -> str:
+    """A displayed formula, as a block of text() (the same KaTeX as st.latex)."""
+    return f"$$\n{latex}\n$$"
 
 
 def numbers_table(table) -> None:

@@ -94,12 +94,14 @@ def _figure(name: str, data: pd.DataFrame | dict, draw: Callable, **look) -> Fig
 PANEL = "_panel"  # in a grid's data: which panel a row belongs to
 
 
-def grid(figures: list[Figure], *, columns: int, width: int) -> Figure:
+def grid(figures: list[Figure], *, columns: int, width: int, own_colours: bool = False) -> Figure:
     """Several figures as one chart, panels in a grid of `columns`, each `width` px wide: one element on the page
     instead of one per figure and one per column around it (each costs the browser on every move).
 
     The panels share one table (the figures' columns, one after another, and PANEL saying whose); each draws its own
     rows as it would alone. `columns` × `width` must fit a phone (about 340 px) where the panels are many.
+    The panels share their colour scales (the same number, the same colour) unless `own_colours`: then each keeps
+    its own colours, dashes and legend (lines of different series).
     """
     names = list(figures[0].columns)
     if any(list(figure.columns) != names for figure in figures):
@@ -107,18 +109,19 @@ def grid(figures: list[Figure], *, columns: int, width: int) -> Figure:
     columns_of = {name: np.concatenate([np.asarray(figure.columns[name]) for figure in figures]) for name in names}
     columns_of[PANEL] = np.repeat(np.arange(len(figures)), [len(figure.columns[names[0]]) for figure in figures])
     draws = tuple(figure.draw for figure in figures)
-    return Figure(columns_of, ("grid", tuple(figure.look for figure in figures), columns, width),
-                  partial(_draw_grid, draws=draws, columns=columns, width=width))
+    return Figure(columns_of, ("grid", tuple(figure.look for figure in figures), columns, width, own_colours),
+                  partial(_draw_grid, draws=draws, columns=columns, width=width, own_colours=own_colours))
 
 
-def _draw_grid(data, *, draws, columns, width):
+def _draw_grid(data, *, draws, columns, width, own_colours):
     panels = []
     for index, draw in enumerate(draws):
         panel = draw(data)
         panel.data = alt.Undefined  # the grid's, filtered to this panel's rows
         panel.autosize = alt.Undefined  # only the whole chart may have one
         panels.append(panel.transform_filter(alt.datum[PANEL] == index).properties(width=width))
-    return alt.concat(*panels, columns=columns, data=data, spacing=16)
+    chart = alt.concat(*panels, columns=columns, data=data, spacing=16)
+    return chart.resolve_scale(color="independent", strokeDash="independent") if own_colours else chart
 
 
 def _frozen(value):

@@ -9,40 +9,34 @@ lesson = frame.start(PAGE)
 trace, focus = lesson.view, lesson.focus
 
 st.title("1 · Intuition: every word looks for the words that explain it")
-st.markdown(
+frame.text(
     "When your eyes land on **jane** in *jane visits africa*, your mind goes looking through the rest of the "
     "sentence for the word that tells you what jane is about, and settles on **visits**. Reading on, **visits** "
     "makes you look for where, and you find **africa**. Self-attention does this for every word at once: "
-    "each word (the *query*) asks a question of every word (the *keys*), and the answer is a probability for each."
-)
-
-st.subheader("Pick a word and see where it looks")
+    "each word (the *query*) asks a question of every word (the *keys*), and the answer is a probability for each.",
+    "### Pick a word and see where it looks")
 frame.chart(charts.sentence_strip(views.attention_row(trace, focus), select="word"),
             alt_text=f"The sentence as word tiles, shaded by how much '{lesson.focus_word}' attends to each.",
             key="sentence_strip", on_select=frame.clicked("sentence_strip", "word", {"focus": "position"}))
 st.segmented_control("Word in focus", range(len(trace.labels)), format_func=trace.labels.__getitem__,
                      required=True, width="stretch", wrap=True, **frame.bound("focus", place="page"))
-st.markdown(notes.favourite(trace, focus) + " Click a word in the sentence, or pick one above.")
-
-st.subheader("For each word, the word it attends to most")
-st.markdown("This is the lesson's table, computed live for your sentence: *q* is the word asking, *k* the word "
-            "it finds most related, and the probability how sure the answer is. Each row of attention sums to 1, "
-            "so the probability is that word's share.")
+frame.text(notes.favourite(trace, focus) + " Click a word in the sentence, or pick one above.",
+           "### For each word, the word it attends to most",
+           "This is the lesson's table, computed live for your sentence: *q* is the word asking, *k* the word "
+           "it finds most related, and the probability how sure the answer is. Each row of attention sums to 1, "
+           "so the probability is that word's share.")
 st.dataframe(views.top_keys(trace), hide_index=True, width="stretch",
              column_config={"probability": st.column_config.ProgressColumn("probability", format="%.2f",
                                                                           min_value=0.0, max_value=1.0)})
-st.markdown(notes.asymmetry(trace))
-if repeated := notes.repeats(trace):
-    st.markdown(repeated)
-
-st.subheader("Attention is a soft SELECT")
-st.markdown(
+frame.text(
+    notes.asymmetry(trace),
+    notes.repeats(trace),
+    "### Attention is a soft SELECT",
     "Think of the sentence as a tiny database table with one row per word: a **key** (what the word offers "
     "to be found by) and a **value** (what it hands over when found). A database answers a query with an "
     "*exact match*: the one row whose key equals what you asked for. Attention never finds an exact match, "
     "because a query is a vector, not a name. It returns **every row, weighted by how similar its key is to the "
-    "query**, and blends the values by those weights."
-)
+    "query**, and blends the values by those weights.")
 table = views.lookup(trace, focus)
 value_columns = list(trace.v_dims)
 hard, soft = st.columns(2)
@@ -57,14 +51,13 @@ with soft:
                                                                          min_value=0.0, max_value=1.0)})
 st.caption(f"The value columns ({', '.join(value_columns)}) are what each word hands over when it is found.")
 frame.temperature_slider("From soft to hard: the temperature", place="page")
-st.markdown(
+frame.text(
     "Slide the temperature toward 0: the weights pile up on the best-matching key until one row has weight 1 and "
     "the rest 0 — attention has become the exact lookup on the left. Raise it and the answer spreads over every "
     "row. A transformer keeps the soft version because it can be learned: a small change in a query gives a small "
-    "change in the answer, so training can nudge it in the right direction."
-)
-st.latex(r"\begin{aligned} \text{hard: }& v_{j^*},\quad j^* = \arg\max_j\, s(q, k_j) \\ "
-         r"\text{soft: }& \sum_j a_j\, v_j,\quad a_j = \text{softmax}_j\, s(q, k_j) \end{aligned}")
+    "change in the answer, so training can nudge it in the right direction.",
+    frame.formula(r"\begin{aligned} \text{hard: }& v_{j^*},\quad j^* = \arg\max_j\, s(q, k_j) \\ "
+                  r"\text{soft: }& \sum_j a_j\, v_j,\quad a_j = \text{softmax}_j\, s(q, k_j) \end{aligned}"))
 st.caption(f"s(q, k), the score of a query against a key, is here {notes.score_words(trace)} "
            "(stages 2 and 3 take it apart).")
 frame.chart(charts.bars(views.lookup_results(trace, focus), x="value", y="dim", color="result", rule_at=0,

@@ -15,22 +15,18 @@ cosine = lesson.state.similarity == "cosine"
 n_features, n_positions = len(explainer.FEATURES), len(explainer.POSITION_DIMS)
 
 st.title("2 · Q and K: the inquiry system")
-st.markdown(
+frame.text(
     "The first matrix product answers, for every pair of words at once, the question *“for the word q I am "
     "reading, how related is the word k?”*. To ask it, each word needs two new forms: a **query** (what it is "
-    "looking for) and a **key** (what it can be found by). Both are made from the same input X."
-)
-
-st.subheader("Where X comes from")
-st.markdown(
+    "looking for) and a **key** (what it can be found by). Both are made from the same input X.",
+    "### Where X comes from",
     f"Each word starts as an **embedding** E: here {n_features} named features (is it a person? an action? a "
     f"place?) that you can read, where a trained model has hundreds of dimensions with no names. Word order comes "
     f"as a **positional encoding** PE, as in *Attention Is All You Need*: waves of different speeds, a different "
     f"pattern for each position. Here PE has {n_positions} columns of its own (two clocks, each a sine and a "
     "cosine), where E is 0, and E is 0 where PE is not; so the sum X = E + PE keeps every name readable. "
-    "(In a trained model E and PE share every dimension, and the model learns to tell them apart.)"
-)
-st.latex(r"X = E + PE")
+    "(In a trained model E and PE share every dimension, and the model learns to tell them apart.)",
+    frame.formula(r"X = E + PE"))
 frame.matrix(trace.matrix("X"), focus_row=focus)
 parts = ["embeddings", "positions"] if lesson.state.positional else ["embeddings"]
 with st.expander("E and PE, each on its own" if lesson.state.positional else "E on its own (positions are off)",
@@ -38,28 +34,26 @@ with st.expander("E and PE, each on its own" if lesson.state.positional else "E 
     if section.open:  # built only when opened, like every breakdown of the lesson
         for name in parts:
             frame.matrix(trace.matrix(name), focus_row=focus)
-st.markdown(notes.positions(trace))
-
-st.subheader("W_Q and W_K: two ways of looking at a word")
-st.markdown(
+frame.text(
+    notes.positions(trace),
+    "### W_Q and W_K: two ways of looking at a word",
     f"Two weight matrices, each {d_k} × {d_model}, move every word vector into a smaller space of d_k = {d_k} "
     "dimensions. Think of the designed weights as questions: a row of **W_Q** says which features *ask* a "
     "question (a person asks “where is an action?”), the same row of **W_K** which features *answer* it "
     "(an action answers it). In a real transformer nobody designs them: W_Q and W_K start random and are learned "
     "by **backpropagation**, nudged a little after each training example toward queries and keys that make the "
-    "model's predictions better. Switch the weights to *random* in the sidebar to see an untrained model."
-)
-left, right = st.columns(2)
-with left:
-    frame.matrix(trace.matrix("W_Q"))
-with right:
-    frame.matrix(trace.matrix("W_K"))
+    "model's predictions better. Switch the weights to *random* in the sidebar to see an untrained model.")
+weights = [trace.matrix("W_Q"), trace.matrix("W_K")]
+frame.chart(charts.grid([charts.heatmap(m) for m in weights], columns=1, width=330),
+            alt_text=" ".join(charts.describe(m) for m in weights),
+            numbers=lambda: pd.concat([wide(m).add_prefix(f"{m.symbol} ") for m in weights], axis=1), stretch=False)
 
-st.subheader("Queries and keys")
-st.latex(rf"\underset{{{n}\times{d_k}}}{{Q}} = \underset{{{n}\times{d_model}}}{{X}}\;"
-         rf"\underset{{{d_model}\times{d_k}}}{{W_Q^\top}} \qquad "
-         rf"\underset{{{n}\times{d_k}}}{{K}} = \underset{{{n}\times{d_model}}}{{X}}\;"
-         rf"\underset{{{d_model}\times{d_k}}}{{W_K^\top}}")
+frame.text(
+    "### Queries and keys",
+    frame.formula(rf"\underset{{{n}\times{d_k}}}{{Q}} = \underset{{{n}\times{d_model}}}{{X}}\;"
+                  rf"\underset{{{d_model}\times{d_k}}}{{W_Q^\top}} \qquad "
+                  rf"\underset{{{n}\times{d_k}}}{{K}} = \underset{{{n}\times{d_model}}}{{X}}\;"
+                  rf"\underset{{{d_model}\times{d_k}}}{{W_K^\top}}"))
 st.caption("The lesson writes W with shape d_k × d_model and multiplies by its transpose, as PyTorch's "
            "nn.Linear does. Storing W the other way round, d_model × d_k, and writing X·W is the same thing.")
 q_and_k = [trace.matrix("Q"), trace.matrix("K")]
@@ -68,15 +62,14 @@ frame.chart(charts.grid([charts.heatmap(q_and_k[0], focus_row=focus), charts.hea
             alt_text=f"{charts.describe(q_and_k[0])} {charts.describe(q_and_k[1])}",
             numbers=lambda: pd.concat([wide(m).add_prefix(f"{m.symbol} ") for m in q_and_k], axis=1), stretch=False)
 
-st.subheader("The first MatMul: one score for every (query, key) pair")
-if cosine:
-    st.latex(rf"\underset{{{n}\times{n}}}{{S}}_{{ij}} = \cos(q_i, k_j) = "
-             r"\frac{q_i \cdot k_j}{\lVert q_i\rVert\,\lVert k_j\rVert}")
-    st.caption("Cosine mode (sidebar, More settings): each score is a dot product of the two directions only, "
-               "between −1 and 1.")
-else:
-    st.latex(rf"\underset{{{n}\times{n}}}{{S}} = Q\,K^\top, \qquad S_{{ij}} = q_i \cdot k_j")
-st.markdown("Row *i* holds how strongly word *i*'s query matches every key. Click a cell to take it apart below.")
+frame.text(
+    "### The first MatMul: one score for every (query, key) pair",
+    frame.formula(rf"\underset{{{n}\times{n}}}{{S}}_{{ij}} = \cos(q_i, k_j) = "
+                  r"\frac{q_i \cdot k_j}{\lVert q_i\rVert\,\lVert k_j\rVert}") if cosine else
+    frame.formula(rf"\underset{{{n}\times{n}}}{{S}} = Q\,K^\top, \qquad S_{{ij}} = q_i \cdot k_j"),
+    "Cosine mode (sidebar, More settings): each score is a dot product of the two directions only, between −1 "
+    "and 1. " * cosine + "Row *i* holds how strongly word *i*'s query matches every key. Click a cell to take it "
+    "apart below.")
 frame.chart(charts.heatmap(trace.matrix("scores"), focus_cell=(focus, key), select="cell",
                            select_fields=("row_index", "col_index"),
                            subtitle="row = query word, column = key word; click a cell"),
@@ -91,10 +84,9 @@ with pick_query:
 with pick_key:
     st.selectbox("Key word", range(n), format_func=trace.labels.__getitem__, **frame.bound("key", "page", key))
 terms = views.dot_product_terms(trace, focus, key)
-if cosine:
-    st.markdown("In cosine mode, q and k are first divided by their lengths (q̂ = q / |q|, k̂ = k / |k|); the "
-                "products of the two directions add up to the cosine.")
-st.latex(views.dot_product_formula(terms, cosine=cosine))
+frame.text("In cosine mode, q and k are first divided by their lengths (q̂ = q / |q|, k̂ = k / |k|); the "
+           "products of the two directions add up to the cosine." if cosine else None,
+           frame.formula(views.dot_product_formula(terms, cosine=cosine)))
 q_name, k_name = ("q̂", "k̂") if cosine else ("q", "k")
 # Chart titles leave the words out (the heading names them): a new word then changes the chart's data, not its
 # spec, and the browser updates the drawing instead of building it again.
@@ -102,27 +94,24 @@ frame.chart(charts.bars(terms, x="product", y="dim", rule_at=0,
                         title=f"{q_name} × {k_name}, dim by dim{lesson.of_head}"),
             alt_text="Bars of the product of query and key in each dimension; they add up to the score.",
             numbers=terms)
-st.markdown("A dimension adds to the score when query and key have the same sign there, and subtracts when "
-            "their signs differ. The score is large when they agree, strongly, in many dimensions.")
-
-st.subheader("Why two matrices, and not simply X·Xᵀ?")
 plain = views.self_similarity(trace)
-st.markdown(
+frame.text(
+    "A dimension adds to the score when query and key have the same sign there, and subtracts when their signs "
+    "differ. The score is large when they agree, strongly, in many dimensions.",
+    "### Why two matrices, and not simply X·Xᵀ?",
     "Comparing the words as they are, X·Xᵀ, would be simpler. But it is symmetric — jane matches visits exactly as "
     "much as visits matches jane — and a word is usually most like itself. W_Q and W_K let a word *ask* for "
     "something different from what it *offers*: a person asks for an action, an action offers one.")
 frame.matrix(plain, focus_row=focus, subtitle="symmetric: no W_Q, no W_K; compare S = Q·Kᵀ above")
-st.markdown(notes.self_similarity(plain.values, trace, focus))
-
-st.subheader("Dot product or cosine similarity?")
-st.markdown(
+frame.text(
+    notes.self_similarity(plain.values, trace, focus),
+    "### Dot product or cosine similarity?",
     "There are several ways to measure how similar two vectors are. **Cosine similarity** looks only at the "
     "angle between them: it is the dot product of the two directions, between −1 and 1, whatever their lengths. "
     "The **dot product** is cosine × |q| × |k|: a longer key gets a larger score in the same direction. Transformers "
     "use the plain dot product — cheap, and length becomes one more thing the model can learn to use. "
     "(The sidebar's *More settings* switches the whole chain to cosine.) Below, the query of "
-    f"**{trace.labels[focus]}** against every key{lesson.of_head}."
-)
+    f"**{trace.labels[focus]}** against every key{lesson.of_head}.")
 similar = views.similarities(trace, focus)
 frame.chart(charts.grid([charts.bars(similar, x="dot", y="key", rule_at=0,
                                      title="q·k"),
@@ -132,7 +121,9 @@ frame.chart(charts.grid([charts.bars(similar, x="dot", y="key", rule_at=0,
             alt_text=f"Bars of the dot product of the query of {trace.labels[focus]} with each key{lesson.of_head}, "
                      "and of their cosine similarity, between −1 and 1.", numbers=similar, stretch=False)
 
-st.subheader(f"The query of {trace.labels[focus]} and the keys as arrows")
+frame.text(f"### The query of {trace.labels[focus]} and the keys as arrows",
+           "A query and a key pointing the same way have a large positive dot product; at right angles, zero; "
+           "opposite, negative. Training arranges the arrows so that each query points toward the keys it needs.")
 points = views.fan(trace, focus)
 frame.chart(charts.vectors(points, focus_word=trace.labels[focus], bounds=views.fan_bounds(trace),
                            title=f"q in red, every k in blue{lesson.of_head}"),
@@ -143,8 +134,6 @@ too_many = f"The vectors have {d_k} dimensions, too many to draw. So the" if d_k
 st.caption(f"{too_many} query lies along the horizontal axis and each key is drawn at its true angle to the query "
            "with its true length: every dot product with the query is exact in the picture. The angles *between two "
            "keys* are not: keys are all drawn on one side of the query.")
-st.markdown("A query and a key pointing the same way have a large positive dot product; at right angles, zero; "
-            "opposite, negative. Training arranges the arrows so that each query points toward the keys it needs.")
 
 frame.check_yourself(2, trace, focus)
 frame.footer(PAGE)

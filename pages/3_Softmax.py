@@ -10,24 +10,20 @@ trace, focus, state = lesson.view, lesson.focus, lesson.state
 word = lesson.focus_word
 
 st.title("3 · Softmax: from scores to probabilities")
-st.markdown(
+divisor = r"\sqrt{d_k}\,T" if state.divides_by_root_dk else "T"
+frame.text(
     "Raw scores can be any size and any sign. To use them as weights we want numbers between 0 and 1 that add up "
     "to 1 along each row — one probability per key for each query. Softmax does exactly that: it makes every score "
     "positive with the exponential, then divides by the row's total. Bigger scores get bigger shares, and the "
-    "order of the scores never changes."
-)
-divisor = r"\sqrt{d_k}\,T" if state.divides_by_root_dk else "T"
-st.latex(rf"a_{{ij}} = \text{{softmax}}_j\!\left(\frac{{s_{{ij}}}}{{{divisor}}}\right) = "
-         rf"\frac{{e^{{\,s_{{ij}}/({divisor})}}}}{{\sum_l e^{{\,s_{{il}}/({divisor})}}}}")
-
-st.subheader(f"The row of “{word}”, step by step")
-st.markdown(
+    "order of the scores never changes.",
+    frame.formula(rf"a_{{ij}} = \text{{softmax}}_j\!\left(\frac{{s_{{ij}}}}{{{divisor}}}\right) = "
+                  rf"\frac{{e^{{\,s_{{ij}}/({divisor})}}}}{{\sum_l e^{{\,s_{{il}}/({divisor})}}}}"),
+    f"### The row of “{word}”, step by step",
     "1. **Raw scores** q·k, one per key.\n"
     f"2. **Scaled**: {notes.scaling(trace)}, and by the temperature T = {state.temperature:g}.\n"
     "3. **Exponentials**, after subtracting the row's largest scaled score: that changes nothing in the end "
     "(it cancels in the division) but keeps eˣ from overflowing. The largest becomes e⁰ = 1.\n"
-    "4. **Probabilities**: each exponential divided by their sum."
-)
+    "4. **Probabilities**: each exponential divided by their sum.")
 steps = views.softmax_steps(trace, focus)
 frame.chart(charts.grid([charts.bars(rows, x="value", y="key", title=step + lesson.of_head,
                                      unit=step.startswith("3"), probability=step.startswith("4"),
@@ -41,44 +37,34 @@ total = steps[steps.step.str.startswith("4")].value.sum()
 st.metric(f"Sum of the row of “{word}”", f"{total:.3f}", help="Every row of the attention matrix sums to 1.")
 if state.causal:
     st.caption("The causal mask is on: keys after the focus word get −∞ before softmax, so their share is 0.")
-if spread := notes.cosine_spread(trace):
-    st.markdown(spread)
-
-st.subheader("All the rows: the attention matrix")
+frame.text(notes.cosine_spread(trace), "### All the rows: the attention matrix")
 frame.matrix(trace.matrix("weights"), probability=True, focus_row=focus,
              subtitle="each row sums to 1; the columns need not")
 
-st.subheader("Why divide by √dₖ?")
-st.markdown(
+frame.text(
+    "### Why divide by √dₖ?",
     "A dot product adds up d_k products. If the entries of q and k are random with variance 1, each product has "
     "variance 1 and the sum has variance d_k: its **standard deviation grows like √dₖ**. With 512 dimensions, "
     "typical scores are around ±22, and softmax of such numbers puts almost all the weight on one key — "
     "the row **saturates**, and the gradients that training needs through the other keys vanish. Dividing by √dₖ "
     "brings the spread back to about 1 whatever d_k is. The experiment below drew thousands of random vectors "
-    "(once, the same for everyone) to show it:"
-)
+    "(once, the same for everyone) to show it:")
 experiment = frame.scaling_experiment()
-left, right = st.columns(2)
-with left:
-    frame.chart(charts.lines(experiment, x="d_k", y=["std of q·k", "√d_k"], log_x=True,
-                             title="Spread of q·k for random vectors", y_title="standard deviation"),
-                alt_text="The measured standard deviation of q·k follows the square root of d_k.",
-                numbers=experiment)
-with right:
-    frame.chart(charts.lines(experiment, x="d_k", y=["largest weight, unscaled", "largest weight, ÷√d_k"],
-                             log_x=True, y_domain=(0, 1), title="Largest weight in a row of 10 keys",
-                             y_title="largest weight (average)"),
-                alt_text="Without scaling the largest softmax weight climbs toward 1 as d_k grows; "
-                         "with scaling it stays low.")
-st.caption("It is √dₖ and not dₖ because it is the standard deviation, not the variance, that sets how far "
-           "apart the scores are.")
-
-st.subheader("Temperature: how sharp, not which")
-st.markdown(
+spread = charts.lines(experiment, x="d_k", y=["std of q·k", "√d_k"], log_x=True,
+                      title="Spread of q·k for random vectors", y_title="standard deviation")
+largest = charts.lines(experiment, x="d_k", y=["largest weight, unscaled", "largest weight, ÷√d_k"], log_x=True,
+                       y_domain=(0, 1), title="Largest weight in a row of 10 keys", y_title="largest weight (average)")
+frame.chart(charts.grid([spread, largest], columns=1, width=300, own_colours=True),
+            alt_text="The measured standard deviation of q·k follows the square root of d_k. Without scaling the "
+                     "largest softmax weight climbs toward 1 as d_k grows; with scaling it stays low.",
+            numbers=experiment, stretch=False)
+frame.text(
+    "It is √dₖ and not dₖ because it is the standard deviation, not the variance, that sets how far apart the "
+    "scores are.",
+    "### Temperature: how sharp, not which",
     f"Dividing the scores by a temperature T before softmax changes how sharply the weights pick a winner — "
     f"T below 1 sharpens the row toward one key, T above 1 flattens it toward uniform — but never the order of "
-    f"the keys. Below, the row of **{word}**; the dashed line is the current temperature ({state.temperature:g})."
-)
+    f"the keys. Below, the row of **{word}**; the dashed line is the current temperature ({state.temperature:g}).")
 frame.temperature_slider("Temperature", place="page")
 sweep = views.temperature_sweep(trace, focus)
 frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),

@@ -19,20 +19,19 @@ sentence = state.sentence
 settings = (state.seed, state.train_steps, state.train_rate)
 
 st.title("5 · How W_Q and W_K are learned")
-st.markdown(
+frame.text(
     "The designed weights on the other pages were set by hand. A real transformer starts from random W_Q and W_K "
     "and **learns** them, by backpropagation, from a task. Here is a small task whose answer needs attention.\n\n"
     + views.task() + " A few training sentences, each word with the word it must fetch from:\n\n"
     + views.examples(state.seed) + "\n\n"
     "The loss compares the **output O** with the targets; it never looks at the attention. So nobody tells the "
     "model where to look: the pattern is *discovered*, because looking at the right word is the only way to the "
-    "right output.")
-st.latex(views.LOSS)
-st.caption(f"The model is the lesson's chain with {views.MODEL}, whatever the sidebar says. W_V is the designed "
-           "one and stays fixed; W_Q and W_K start from the random weights of the seed and move by plain gradient "
-           "descent on all 64 training sentences at once: W ← W − η·dW.")
-
-st.subheader("Train it")
+    "right output.",
+    frame.formula(views.LOSS),
+    f"The model is the lesson's chain with {views.MODEL}, whatever the sidebar says. W_V is the designed one and "
+    "stays fixed; W_Q and W_K start from the random weights of the seed and move by plain gradient descent on all "
+    "64 training sentences at once: W ← W − η·dW.",
+    "### Train it")
 rate_input, steps_input, seed_input = st.columns(3)
 rate_input.number_input("Learning rate η", *lesson_state.TRAIN_RATE_RANGE, step=0.5, format="%.2f",
                         help="How far each step moves: too small learns slowly, far too large overshoots.",
@@ -60,6 +59,7 @@ trained = settings in st.session_state.get(TRAINED, set()) or state.weight_set =
 result = learning.trained(*settings) if trained else None
 start = explainer.random_weights(state.seed)  # the random start: training's own step 0
 W_Q, W_K = start.W_Q, start.W_K  # the weights the gradient step starts from: the snapshot shown
+comparison = None
 if result is None:
     st.info("Press **Train** to watch W_Q and W_K being learned with these settings.")
 else:
@@ -78,9 +78,9 @@ else:
     for column, matrix in zip(st.columns(3), (views.snapshot(sentence, result, index), learned, hand), strict=True):
         with column:
             frame.matrix(matrix, probability=True, focus_row=focus)
-    st.markdown(views.comparison(sentence, learned, hand))
+    comparison = views.comparison(sentence, learned, hand)
 
-st.subheader("Use these weights on every page")
+frame.text(comparison, "### Use these weights on every page")
 in_use = WEIGHT_NAMES[state.weight_set]
 frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=focus,
              subtitle=f"as the other pages show it: {in_use} weights")

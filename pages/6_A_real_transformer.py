@@ -1,8 +1,10 @@
 """Stage 6: the same attention inside a real trained transformer, all-MiniLM-L6-v2, on the student's sentence."""
+import pandas as pd
 import streamlit as st
 
 import frame
 from lesson import charts, real
+from lesson.frames import wide
 
 PAGE = "pages/6_A_real_transformer.py"
 lesson = frame.start(PAGE)
@@ -31,11 +33,8 @@ n = len(names)
 found = real.focus_token(run, lesson.trace.tokens, lesson.focus)
 focus = 0 if found is None else found
 
-st.subheader("Your sentence, as the model reads it")
-st.markdown(real.tokens_text(run))
-st.markdown(real.tokens_note(run))
-
-st.subheader("One layer, all 12 heads")
+frame.text("### Your sentence, as the model reads it", real.tokens_text(run), real.tokens_note(run),
+           "### One layer, all 12 heads")
 layer, head = frame.model.choice(model)
 st.vega_lite_chart(real.grid(run, layer), spec=real.grid_spec(run, layer, head), width="content",
                    key=frame.model.GRID_KEY, on_select=frame.model.grid_clicked, selection_mode=real.GRID_PICK,
@@ -46,11 +45,12 @@ st.markdown(f"What the heads of layer {layer + 1} do with this sentence, average
 frame.numbers_table(lambda: real.relations(run, layer).pivot(index="head", columns="relation", values="share"))
 
 m = real.head_matrices(run, layer, head, focus)
-st.subheader(f"Head {head + 1} of layer {layer + 1}, step by step")
-st.latex(rf"\begin{{aligned}} \underset{{{n}\times{n}}}{{S_h}} &= \frac{{"
-         rf"\underset{{{n}\times{real.D_K}}}{{Q_h}}\,\underset{{{real.D_K}\times{n}}}{{K_h^\top}}}}"
-         rf"{{\sqrt{{{real.D_K}}}}} \\ A_h &= \mathrm{{softmax}}(S_h) \\ o_h &= \textstyle\sum_j a_{{j}}\, v_j"
-         r" \end{aligned}")
+frame.text(
+    f"### Head {head + 1} of layer {layer + 1}, step by step",
+    frame.formula(rf"\begin{{aligned}} \underset{{{n}\times{n}}}{{S_h}} &= \frac{{"
+                  rf"\underset{{{n}\times{real.D_K}}}{{Q_h}}\,\underset{{{real.D_K}\times{n}}}{{K_h^\top}}}}"
+                  rf"{{\sqrt{{{real.D_K}}}}} \\ A_h &= \mathrm{{softmax}}(S_h) \\ o_h &= \textstyle\sum_j a_{{j}}\, v_j"
+                  r" \end{aligned}"))
 if found is None:
     st.caption(f"“{lesson.focus_word}” is not one whole token for the model, so the outlined row is [CLS]'s.")
 if st.toggle(f"Show this head's Q, K and V ({n} × {real.D_K} each)", key="real_qkv",
@@ -59,28 +59,25 @@ if st.toggle(f"Show this head's Q, K and V ({n} × {real.D_K} each)", key="real_
     frame.matrix(m["Q"], focus_row=focus, reach=reach)
     frame.matrix(m["K"], reach=reach)
     frame.matrix(m["V"], focus_row=None)
-left, right = st.columns(2)
-with left:
-    frame.matrix(m["S"], focus_row=focus)
-with right:
-    frame.matrix(m["A"], probability=True, focus_row=focus)
+frame.chart(charts.grid([charts.heatmap(m["S"], focus_row=focus),
+                         charts.heatmap(m["A"], probability=True, focus_row=focus)],
+                        columns=1, width=330, own_colours=True),
+            alt_text=f"{charts.describe(m['S'])} {charts.describe(m['A'], probability=True)}",
+            numbers=lambda: pd.concat([wide(m[name]).add_prefix(f"{m[name].symbol} ") for name in "SA"], axis=1),
+            stretch=False)
 frame.matrix(m["o"])
 
-st.subheader("Beside the toy")
+frame.text("### Beside the toy")
 frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=lesson.focus,
              subtitle="the toy's attention on the same sentence, with the sidebar's settings")
-st.caption("The toy's rows share their weight among the words only; the real model's also among [CLS], [SEP] and "
-           "pieces of words, and no single head of it is the whole story.")
-
-st.subheader(f"From layer 1 to layer {model.n_layers}")
+frame.text("The toy's rows share their weight among the words only; the real model's also among [CLS], [SEP] and "
+           "pieces of words, and no single head of it is the whole story.",
+           f"### From layer 1 to layer {model.n_layers}")
 frame.chart(charts.bars(real.layer_bars(run), x="weight", y="layer", color="where", unit=True,
                         title="Where the rows' weight goes, layer by layer (average over heads and words)"),
             alt_text="Bars: the average weight on [CLS], on [SEP] and on the token itself in each layer. "
                      + real.layer_contrast(run).replace("**", ""),
             numbers=lambda: real.layer_profile(run).set_index("layer"))
-st.markdown(real.layer_contrast(run))
-
-st.subheader("What the toy leaves out")
-st.markdown("\n".join(f"- {line}" for line in real.LEAVES_OUT))
+frame.text(real.layer_contrast(run), "### What the toy leaves out", "\n".join(f"- {line}" for line in real.LEAVES_OUT))
 
 frame.footer(PAGE)

@@ -8,7 +8,7 @@ import pytest
 from explainer import run_attention
 from lesson.charts import WORD_COLOURS
 from lesson.state import from_query
-from tests.support import PAGES, charts, open_page
+from tests.support import PAGES, charts, formulas, open_page
 
 VIEWS = {
     "default": {},
@@ -70,8 +70,8 @@ def test_the_worked_score_on_the_q_and_k_page_is_the_cell_it_explains(name):
     at = open_page("pages/2_Q_and_K.py", VIEWS[name])
     state, view = _trace(VIEWS[name])
     key = state.key if state.key is not None else int(view.weights[state.focus].argmax())
-    formula = next(x.value for x in at.latex if r"\cdot" in x.value and "aligned" in x.value)
-    assert formula.strip("$\n").removesuffix(r" \end{aligned}").endswith(f"= {view.scores[state.focus, key]:.2f}")
+    formula = next(formula for formula in formulas(at) if r"\cdot" in formula and "aligned" in formula)
+    assert formula.removesuffix(r" \end{aligned}").endswith(f"= {view.scores[state.focus, key]:.2f}")
     assert (r"\cos" in formula) == (state.similarity == "cosine")
 
 

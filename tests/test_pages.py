@@ -5,7 +5,7 @@ import pytest
 
 from explainer import EXAMPLES
 from lesson import state
-from tests.support import PAGES, charts, open_page, titles
+from tests.support import PAGES, charts, formulas, open_page, titles
 
 UNKNOWN = "zanzibar glows brightly tonight"
 
@@ -141,8 +141,9 @@ def test_home_shows_the_chain_with_the_sentences_shapes():
     chain = at.dataframe[0].value
     assert dict(zip(chain.step, chain["shape"], strict=True)) == {
         "X": "6 × 12", "Q": "6 × 4", "K": "6 × 4", "V": "6 × 4", "S = Q·Kᵀ": "6 × 6", "A": "6 × 6", "O = A·V": "6 × 4"}
-    assert r"\underset{6\times6}{A}" in at.latex[1].value
-    assert [link.label for link in at.sidebar.get("page_link")] == [p.title for p in __import__("frame").PAGES]
+    assert any(r"\underset{6\times6}{A}" in formula for formula in formulas(at))
+    menu = at.sidebar.radio(key="sidebar_menu")
+    assert menu.options == [p.title for p in __import__("frame").PAGES] and menu.value == "Home"
 
 
 def test_every_heatmap_is_titled_with_its_name_and_shape():
@@ -186,7 +187,7 @@ def test_q_and_k_term_by_term_follows_the_chosen_pair():
     at.selectbox(key="page_key").set_value(2).run()
     no_exception(at)
     assert at.session_state["lesson"].key == 2
-    formula = next(x.value.strip("$\n") for x in at.latex if "q \\cdot k" in x.value)
+    formula = next(formula for formula in formulas(at) if "q \\cdot k" in formula)
     trace = __import__("explainer").run_attention("jane visits africa")
     assert formula.removesuffix(r" \end{aligned}").endswith(f"= {trace.scores[0, 2]:.2f}")
 
@@ -208,6 +209,17 @@ def test_state_survives_a_page_change():
     assert at.slider(key="sidebar_temperature").value == pytest.approx(2.5)
     assert at.session_state["lesson"].temperature == pytest.approx(2.5)
     assert at.query_params["temperature"] == "2.5"
+
+
+def test_the_menu_goes_to_the_page_picked_and_keeps_the_view():
+    at = open_page("pages/1_Intuition.py", {"temperature": "2.5", "focus": "visits"})
+    assert at.sidebar.radio(key="sidebar_menu").value == "1 Intuition"
+    at.sidebar.radio(key="sidebar_menu").set_value("3 Softmax").run()
+    no_exception(at)
+    assert at.title[0].value.startswith("3 · Softmax")
+    assert at.sidebar.radio(key="sidebar_menu").value == "3 Softmax"
+    assert at.session_state["lesson"].temperature == pytest.approx(2.5)
+    assert dict(at.query_params) == {"temperature": "2.5", "focus": "visits"}
 
 
 def test_a_link_opens_the_exact_view_it_describes():

@@ -61,7 +61,7 @@ def test_a_stage_answered_right_shows_as_done_on_home():
     at.run()
     assert not at.error and [s.value for s in at.success] == [q.why[q.answer] for q in questions]
     at.switch_page("app.py").run()
-    assert any("stage 1 ✓" in caption.value for caption in at.caption)
+    assert any("Answered right so far: stage 1 ✓." in text.value for text in at.markdown)
 
 
 @pytest.mark.parametrize("sentence, settings", VIEWS)

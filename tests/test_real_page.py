@@ -88,7 +88,8 @@ def test_the_page_runs_and_its_grid_is_the_runs_attention(model, name):
     run = model.run(sentence)
     n = len(run.tokens)
     assert not at.error
-    assert at.markdown[1].value.split() == [f"`{token}`" for token in run.tokens]
+    paragraphs = [paragraph.split() for block in at.markdown for paragraph in block.value.split("\n\n")]
+    assert [f"`{token}`" for token in run.tokens] in paragraphs
     spec, data = _chart(at, "Layer 3")
     assert len(data) == 12 * n * n and sorted(data["head"].unique()) == list(range(1, 13))
     assert spec["facet"]["field"] == "head" and spec["params"][0]["name"] == real.GRID_PICK

@@ -43,6 +43,15 @@ def open_page(path: str, query: dict | None = None, timeout: float = 60):
     return at.run()
 
 
+def formulas(at) -> list[str]:
+    """Every displayed formula on an AppTest page, without its $$: st.latex's, then those among a page's text blocks
+    (frame.text)."""
+    found = [element.value.strip("$\n") for element in at.latex]
+    for block in at.markdown:
+        found += [part.strip("\n") for part in block.value.split("$$")[1::2]]
+    return found
+
+
 def charts(at) -> list[tuple[dict, object]]:
     """Every Vega-Lite chart on an AppTest page: its spec and its data (a pandas DataFrame). A grid of panels
     (lesson.charts.grid: one element) counts as its panels, each with its own rows of the data."""
