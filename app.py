@@ -21,7 +21,7 @@ frame.text(
     f"{len(whole.tokens)} word{'s' if len(whole.tokens) > 1 else ''}, each a vector of {whole.X.shape[1]} numbers; "
     f"queries and keys have d_k = {whole.Q.shape[1]} dimensions{split}.",
     frame.formula(views.chain_formula(lesson.trace)))
-st.dataframe(views.chain(lesson.trace), hide_index=True, width="stretch")
+st.table(views.chain(lesson.trace), hide_index=True)
 
 frame.text("### Where each word looks",
            "Each row is one word's attention: how it shares out 1 over every word of the sentence. The darker the "

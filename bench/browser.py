@@ -59,9 +59,10 @@ def cold_start(browser, app: Path, path: str) -> tuple[float, float]:
         return server.started, drawn
 
 
-def interact(tab, name: str) -> None:
+def interact(tab, name: str) -> float:
     """One move: the temperature slider one step right, or, on the Q and K page (where temperature changes
-    nothing), the next query word in the page's own box."""
+    nothing), the next query word in the page's own box. Returns the move's start in the page's clock: the key
+    press, or the click on the word (the list is opened first: opening it is not the page's work)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     if name == "2 Q and K":
@@ -76,11 +77,15 @@ def interact(tab, name: str) -> None:
                 tab.keyboard.press("Escape")
         current = box.input_value()
         texts = options.all_inner_texts()
-        options.nth(next(i for i, text in enumerate(texts) if text != current)).click()
-    else:
-        slider = tab.locator('input[type=range][aria-label="Temperature"]').first
-        slider.focus()
-        tab.keyboard.press("ArrowRight")
+        choice = options.nth(next(i for i, text in enumerate(texts) if text != current))
+        start = tab.evaluate(WATCH)
+        choice.click()
+        return start
+    slider = tab.locator('input[type=range][aria-label="Temperature"]').first
+    slider.focus()
+    start = tab.evaluate(WATCH)
+    tab.keyboard.press("ArrowRight")
+    return start
 
 
 DESKTOP = {"width": 1280, "height": 900}
@@ -97,8 +102,7 @@ def interactions(browser, app: Path, path: str, name: str, repeat: int, phone: b
         tab.wait_for_function(DRAWN, timeout=60_000, polling=10)
         times = []
         for _ in range(repeat + 2):
-            start = tab.evaluate(WATCH)
-            interact(tab, name)
+            start = interact(tab, name)
             tab.wait_for_function(SETTLED, timeout=60_000, polling=50)
             times.append((tab.evaluate("window.__chartChanged") - start) / 1000)
         tab.close()

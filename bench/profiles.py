@@ -39,7 +39,6 @@ BUCKETS = (("react-dom", "React: rendering elements"), ("emotion", "styles (emot
 
 
 def _move_and_wait(tab, name: str) -> None:
-    tab.evaluate(browser.WATCH)
     browser.interact(tab, name)
     tab.wait_for_function(browser.SETTLED, timeout=60_000, polling=50)
 

@@ -185,9 +185,8 @@ def report(data: dict) -> list[str]:
     out += ["## 3 and 4. In Chromium: cold start and an interaction", "",
             "Cold start: server process start → `/_stcore/health` answers → first page fully drawn (script "
             "finished, every chart drawn), Chromium already open. Interaction: a key press on the temperature "
-            "slider (on *2 Q and K*, where temperature changes nothing, another word in the page's Query word box) "
-            "→ the "
-            "page's charts redrawn.", "",
+            "slider (on *2 Q and K*, where temperature changes nothing, a click on another word in the page's "
+            "Query word list, opened before the clock starts) → the page's charts redrawn.", "",
             "| page | health s | first page s | × floor | move median ms | move p95 ms | × floor (median) | "
             "phone 4× CPU: move median / max ms | × floor |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]

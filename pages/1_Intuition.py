@@ -25,9 +25,8 @@ frame.text(notes.favourite(trace, focus) + " Click a word in the sentence, or pi
            "This is the lesson's table, computed live for your sentence: *q* is the word asking, *k* the word "
            "it finds most related, and the probability how sure the answer is. Each row of attention sums to 1, "
            "so the probability is that word's share.")
-st.dataframe(views.top_keys(trace), hide_index=True, width="stretch",
-             column_config={"probability": st.column_config.ProgressColumn("probability", format="%.2f",
-                                                                          min_value=0.0, max_value=1.0)})
+top = views.top_keys(trace)  # a static table: nothing to sort or scroll, and cheaper to redraw than a data grid
+st.table(top.assign(probability=top.probability.map("{:.2f}".format)), hide_index=True)
 frame.text(
     notes.asymmetry(trace),
     notes.repeats(trace),
@@ -43,7 +42,7 @@ hard, soft = st.columns(2)
 with hard:
     st.markdown("**A database: exact match, one row back**")
     st.code(f"SELECT value FROM sentence\nWHERE key = '{table.key[table.hard].item()}';", language="sql")
-    st.dataframe(table[table.hard][["key", *value_columns]], hide_index=True, width="stretch")
+    st.table(table[table.hard][["key", *value_columns]], hide_index=True)
 with soft:
     st.markdown(f"**Attention: query = “{lesson.focus_word}”, every row back, weighted**")
     st.dataframe(table[["weight", "key", *value_columns]], hide_index=True, width="stretch",
