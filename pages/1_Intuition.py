@@ -42,7 +42,9 @@ hard, soft = st.columns(2)
 with hard:
     st.markdown("**A database: exact match, one row back**")
     st.code(f"SELECT value FROM sentence\nWHERE key = '{table.key[table.hard].item()}';", language="sql")
-    st.table(table[table.hard][["key", *value_columns]], hide_index=True)
+    found = table[table.hard][["key", *value_columns]]
+    st.table(found.assign(**{column: found[column].map("{:.4g}".format) for column in value_columns}),
+             hide_index=True)
 with soft:
     st.markdown(f"**Attention: query = “{lesson.focus_word}”, every row back, weighted**")
     st.dataframe(table[["weight", "key", *value_columns]], hide_index=True, width="stretch",
