@@ -8,6 +8,15 @@ from lesson import charts, notes, views
 from lesson.frames import wide
 
 PAGE = "pages/2_Q_and_K.py"
+TERMS = "q_and_k_terms"  # the term-by-term breakdown's section
+take_apart = frame.clicked("score_cells", "cell", {"focus": "row_index", "key": "col_index"})
+
+
+def cell_clicked() -> None:
+    take_apart()
+    st.session_state[TERMS] = True  # the student asked to see this score taken apart
+
+
 lesson = frame.start(PAGE)
 trace, focus, key = lesson.view, lesson.focus, lesson.key
 n, d_model, d_k = len(trace.labels), trace.X.shape[1], trace.Q.shape[1]
@@ -69,35 +78,39 @@ frame.text(
     frame.formula(rf"\underset{{{n}\times{n}}}{{S}} = Q\,K^\top, \qquad S_{{ij}} = q_i \cdot k_j"),
     "Cosine mode (sidebar, More settings): each score is a dot product of the two directions only, between −1 "
     "and 1. " * cosine + "Row *i* holds how strongly word *i*'s query matches every key. Click a cell to take it "
-    "apart below.")
+    "apart below, or pick the pair.")
 frame.chart(charts.heatmap(trace.matrix("scores"), focus_cell=(focus, key), select="cell",
                            select_fields=("row_index", "col_index"),
                            subtitle="row = query word, column = key word; click a cell"),
             alt_text=charts.describe(trace.matrix("scores")), numbers=lambda: wide(trace.matrix("scores")),
-            key="score_cells",
-            on_select=frame.clicked("score_cells", "cell", {"focus": "row_index", "key": "col_index"}))
+            key="score_cells", on_select=cell_clicked)
 
-st.subheader(f"One score, term by term: {trace.labels[focus]} asking, {trace.labels[key]} answering")
 pick_query, pick_key = st.columns(2)
 with pick_query:
     st.selectbox("Query word", range(n), format_func=trace.labels.__getitem__, **frame.bound("focus", "page"))
 with pick_key:
     st.selectbox("Key word", range(n), format_func=trace.labels.__getitem__, **frame.bound("key", "page", key))
-terms = views.dot_product_terms(trace, focus, key)
-frame.text("In cosine mode, q and k are first divided by their lengths (q̂ = q / |q|, k̂ = k / |k|); the "
-           "products of the two directions add up to the cosine." if cosine else None,
-           frame.formula(views.dot_product_formula(terms, cosine=cosine)))
-q_name, k_name = ("q̂", "k̂") if cosine else ("q", "k")
-# Chart titles leave the words out (the heading names them): a new word then changes the chart's data, not its
-# spec, and the browser updates the drawing instead of building it again.
-frame.chart(charts.bars(terms, x="product", y="dim", rule_at=0,
-                        title=f"{q_name} × {k_name}, dim by dim{lesson.of_head}"),
-            alt_text="Bars of the product of query and key in each dimension; they add up to the score.",
-            numbers=terms)
+# The breakdown is built only when open, like every breakdown of the lesson; a click on a cell opens it. Its label
+# stays the same whatever the pair: a new label would make it a new section, closed.
+with st.expander("One score, term by term", key=TERMS, on_change="rerun") as section:
+    if section.open:
+        terms = views.dot_product_terms(trace, focus, key)
+        frame.text(f"**{trace.labels[focus]}** asking, **{trace.labels[key]}** answering.",
+                   "In cosine mode, q and k are first divided by their lengths (q̂ = q / |q|, k̂ = k / |k|); the "
+                   "products of the two directions add up to the cosine." if cosine else None,
+                   frame.formula(views.dot_product_formula(terms, cosine=cosine)))
+        q_name, k_name = ("q̂", "k̂") if cosine else ("q", "k")
+        # Chart titles leave the words out (the label names them): a new word then changes the chart's data, not
+        # its spec, and the browser updates the drawing instead of building it again.
+        frame.chart(charts.bars(terms, x="product", y="dim", rule_at=0,
+                                title=f"{q_name} × {k_name}, dim by dim{lesson.of_head}"),
+                    alt_text="Bars of the product of query and key in each dimension; they add up to the score.",
+                    numbers=terms)
+        st.markdown("A dimension adds to the score when query and key have the same sign there, and subtracts "
+                    "when their signs differ. The score is large when they agree, strongly, in many dimensions.")
+
 plain = views.self_similarity(trace)
 frame.text(
-    "A dimension adds to the score when query and key have the same sign there, and subtracts when their signs "
-    "differ. The score is large when they agree, strongly, in many dimensions.",
     "### Why two matrices, and not simply X·Xᵀ?",
     "Comparing the words as they are, X·Xᵀ, would be simpler. But it is symmetric — jane matches visits exactly as "
     "much as visits matches jane — and a word is usually most like itself. W_Q and W_K let a word *ask* for "

@@ -190,6 +190,10 @@ def test_clicking_a_score_cell_takes_that_pair_apart(page, server):
     assert query_of(page) == {"focus": "africa", "key": "jane"}
     main = page.locator("[data-testid=stMain]")
     assert main.locator('input[aria-label="Key word"]').input_value() == "jane"
+    # the click opened the breakdown of that score, built for the pair clicked
+    breakdown = main.locator("[data-testid=stExpander]").filter(has_text="One score, term by term")
+    assert "africa asking, jane answering" in breakdown.inner_text()
+    assert breakdown.locator("[data-testid=stVegaLiteChart]").count() == 1
     no_exception(page)
 
 

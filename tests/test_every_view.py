@@ -68,6 +68,8 @@ def test_the_intuition_page_quotes_the_views_own_favourite(name):
 @pytest.mark.parametrize("name", VIEWS)
 def test_the_worked_score_on_the_q_and_k_page_is_the_cell_it_explains(name):
     at = open_page("pages/2_Q_and_K.py", VIEWS[name])
+    at.session_state["q_and_k_terms"] = True  # the student opens "One score, term by term"
+    at.run()
     state, view = _trace(VIEWS[name])
     key = state.key if state.key is not None else int(view.weights[state.focus].argmax())
     formula = next(formula for formula in formulas(at) if r"\cdot" in formula and "aligned" in formula)

@@ -183,9 +183,14 @@ def test_every_chart_has_a_text_alternative():
 
 def test_q_and_k_term_by_term_follows_the_chosen_pair():
     at = open_page("pages/2_Q_and_K.py")
+    assert not any("q \\cdot k" in formula for formula in formulas(at)), "built only when the student opens it"
     assert at.selectbox(key="page_key").value == 1  # jane's top key, visits
+    at.session_state["q_and_k_terms"] = True  # the student opens "One score, term by term"
+    at.run()
     at.selectbox(key="page_key").set_value(2).run()
     no_exception(at)
+    assert at.session_state["q_and_k_terms"], "the section stays open when the pair changes"
+    assert any("**jane** asking, **africa** answering." in text.value for text in at.markdown)
     assert at.session_state["lesson"].key == 2
     formula = next(formula for formula in formulas(at) if "q \\cdot k" in formula)
     trace = __import__("explainer").run_attention("jane visits africa")
