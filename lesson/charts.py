@@ -563,10 +563,10 @@ def lines_height(n_series: int) -> int:
 
 
 def describe(matrix: Matrix, *, probability: bool = False) -> str:
-    """A text alternative for a heatmap: what it is, its axes, and where its largest value sits."""
-    values = np.where(np.isfinite(matrix.values), matrix.values, -np.inf)
-    i, j = np.unravel_index(int(np.argmax(values)), values.shape)
+    """A text alternative for a heatmap: what it is and its axes. Not its values: Streamlit builds a chart again
+    from scratch when its text alternative changes (several times the cost of updating its data), and the values
+    are in the table under it ("Show the numbers")."""
     kind = "probabilities from 0 to 1" if probability else "signed values"
     return (f"Heatmap of {matrix.title}, {matrix.caption}: {kind}. Rows: {', '.join(matrix.rows)}. "
-            f"Columns: {', '.join(matrix.cols)}. Largest: {matrix.values[i, j]:.2f} at row {matrix.rows[i]}, "
-            f"column {matrix.cols[j]}.")
+            f"Columns: {', '.join(matrix.cols)}. Its numbers are in the table under it when the sidebar shows the "
+            "numbers.")

@@ -16,7 +16,7 @@ frame.text(
     "each word (the *query*) asks a question of every word (the *keys*), and the answer is a probability for each.",
     "### Pick a word and see where it looks")
 frame.chart(charts.sentence_strip(views.attention_row(trace, focus), select="word"),
-            alt_text=f"The sentence as word tiles, shaded by how much '{lesson.focus_word}' attends to each.",
+            alt_text="The sentence as word tiles, shaded by how much the focus word attends to each.",
             key="sentence_strip", on_select=frame.clicked("sentence_strip", "word", {"focus": "position"}))
 st.segmented_control("Word in focus", range(len(trace.labels)), format_func=trace.labels.__getitem__,
                      required=True, width="stretch", wrap=True, **frame.bound("focus", place="page"))

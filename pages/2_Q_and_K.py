@@ -131,8 +131,8 @@ frame.chart(charts.grid([charts.bars(similar, x="dot", y="key", rule_at=0,
                          charts.bars(similar, x="cosine", y="key", rule_at=0, domain=(-1, 1),
                                      title="cos(q, k)")],
                         columns=2, width=92),
-            alt_text=f"Bars of the dot product of the query of {trace.labels[focus]} with each key{lesson.of_head}, "
-                     "and of their cosine similarity, between −1 and 1.", numbers=similar, stretch=False)
+            alt_text=f"Bars of the dot product of the focus word's query with each key{lesson.of_head}, and of their "
+                     "cosine similarity, between −1 and 1.", numbers=similar, stretch=False)
 
 frame.text(f"### The query of {trace.labels[focus]} and the keys as arrows",
            "A query and a key pointing the same way have a large positive dot product; at right angles, zero; "
@@ -140,8 +140,8 @@ frame.text(f"### The query of {trace.labels[focus]} and the keys as arrows",
 points = views.fan(trace, focus)
 frame.chart(charts.vectors(points, focus_word=trace.labels[focus], bounds=views.fan_bounds(trace),
                            title=f"q in red, every k in blue{lesson.of_head}"),
-            alt_text=f"Arrows from the origin: the query of {trace.labels[focus]} along the horizontal axis, each key "
-                     "at its true angle to it and with its true length.",
+            alt_text="Arrows from the origin: the focus word's query along the horizontal axis, each key at its true "
+                     "angle to it and with its true length.",
             numbers=points, stretch=False)
 too_many = f"The vectors have {d_k} dimensions, too many to draw. So the" if d_k > 2 else "The"
 st.caption(f"{too_many} query lies along the horizontal axis and each key is drawn at its true angle to the query "

@@ -29,7 +29,7 @@ frame.chart(charts.grid([charts.bars(rows, x="value", y="key", title=step + less
                                      unit=step.startswith("3"), probability=step.startswith("4"),
                                      rule_at=None if step.startswith(("3", "4")) else 0)  # 3, 4: between 0 and 1
                          for step, rows in steps.groupby("step", sort=False)], columns=2, width=92),
-            alt_text=f"The row of {word} in four steps: raw scores, scaled scores, exponentials and probabilities, "
+            alt_text="The focus word's row in four steps: raw scores, scaled scores, exponentials and probabilities, "
                      "one bar per key.", stretch=False)
 frame.numbers_table(lambda: steps.pivot(index="key_index", columns="step", values="value").set_axis(
     list(trace.labels), axis=0).rename_axis("key"))
@@ -70,7 +70,7 @@ sweep = views.temperature_sweep(trace, focus)
 frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),
                          mark_x=state.temperature, title=f"The focus word's row as T changes{lesson.of_head}",
                          y_title="attention weight"),
-            alt_text=f"Each key's weight in the row of {word} for temperatures from {sweep.temperature.min():g} to "
+            alt_text=f"Each key's weight in the focus word's row for temperatures from {sweep.temperature.min():g} to "
                      f"{sweep.temperature.max():g}.",
             numbers=lambda: sweep.pivot(index="temperature", columns="key", values="weight"))
 

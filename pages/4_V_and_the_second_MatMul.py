@@ -30,7 +30,7 @@ frame.text(
     frame.formula(views.weighted_sum_formula(trace, focus)))
 parts = views.contributions(trace, focus)
 frame.chart(charts.stacked_contributions(parts, title=f"o = Σⱼ aⱼ · vⱼ, by output dimension{lesson.of_head}"),
-            alt_text=f"Stacked bars: for each output dimension of {word}, the share a·v each word adds.",
+            alt_text="Stacked bars: for each output dimension of the focus word, the share a·v each word adds.",
             numbers=parts)
 
 frame.text("### All the outputs at once: A · V",

@@ -133,10 +133,12 @@ def test_lines_melt_several_columns_into_series():
     assert set(data_of(spec).series) == {"std of q·k", "√d_k"}
 
 
-def test_describe_gives_a_text_alternative_with_the_largest_value(trace):
+def test_describe_gives_a_text_alternative_that_names_the_matrix_and_stays_when_its_values_move(trace):
     text = charts.describe(trace.matrix("weights"), probability=True)
-    assert "A  (3 × 3)" in text and "probabilities" in text
-    assert f"Largest: {trace.weights.max():.2f} at row jane, column visits" in text
+    assert "A  (3 × 3)" in text and "probabilities" in text and "Rows: jane, visits, africa" in text
+    hotter = run_attention(DEFAULT_SENTENCE, temperature=3.0)
+    assert not np.allclose(hotter.weights, trace.weights)
+    assert charts.describe(hotter.matrix("weights"), probability=True) == text
 
 
 @pytest.mark.parametrize("largest, reach", [(3.65, 4), (0.84, 0.9), (13.51, 20), (4.0, 4), (0.0, 1), (0.05, 0.05)])

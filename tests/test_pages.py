@@ -97,15 +97,17 @@ def test_each_sidebar_control_reruns_cleanly_and_changes_the_lesson(page, widget
         assert drawn(at) != before, "the charts follow the control"
 
 
-def specs(at) -> list[str]:
-    return [element.proto.spec for element in at.get("vega_lite_chart")]
+def specs(at) -> list[tuple[str, str]]:
+    """Each chart's spec and text alternative: the browser builds a chart again when either changes."""
+    return [(element.proto.spec, element.proto.alt) for element in at.get("vega_lite_chart")]
 
 
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("widget, value", [("sidebar_temperature", 1.37), ("sidebar_focus", 1), ("sidebar_focus", 2)])
 def test_a_move_of_temperature_or_focus_changes_the_charts_data_not_their_specs(page, widget, value):
-    """The browser updates a chart whose spec is the same in place, and draws it again from scratch when its spec
-    changes (several times the cost): chart titles and scales must not depend on the word in focus or on T."""
+    """The browser updates a chart whose spec and text alternative are the same in place, and draws it again from
+    scratch when either changes (several times the cost): chart titles, scales and alt texts must not depend on the
+    word in focus or on T."""
     if page.startswith("pages/6") and widget == "sidebar_focus":
         pytest.skip("page 6 shows the model's own tokens: the lesson's focus word picks one of them")
     at = open_page(page)
