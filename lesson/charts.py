@@ -92,6 +92,7 @@ def _figure(name: str, data: pd.DataFrame | dict, draw: Callable, **look) -> Fig
 
 
 PANEL = "_panel"  # in a grid's data: which panel a row belongs to
+FULL_PANEL = 270  # px: the widest grid panel that fits a 390 px phone with its row labels and axis beside it
 
 
 def grid(figures: list[Figure], *, columns: int, width: int, own_colours: bool = False) -> Figure:

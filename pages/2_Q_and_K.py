@@ -53,7 +53,7 @@ frame.text(
     "by **backpropagation**, nudged a little after each training example toward queries and keys that make the "
     "model's predictions better. Switch the weights to *random* in the sidebar to see an untrained model.")
 weights = [trace.matrix("W_Q"), trace.matrix("W_K")]
-frame.chart(charts.grid([charts.heatmap(m) for m in weights], columns=1, width=330),
+frame.chart(charts.grid([charts.heatmap(m) for m in weights], columns=1, width=charts.FULL_PANEL),
             alt_text=" ".join(charts.describe(m) for m in weights),
             numbers=lambda: pd.concat([wide(m).add_prefix(f"{m.symbol} ") for m in weights], axis=1), stretch=False)
 

@@ -54,7 +54,7 @@ spread = charts.lines(experiment, x="d_k", y=["std of q·k", "√d_k"], log_x=Tr
                       title="Spread of q·k for random vectors", y_title="standard deviation")
 largest = charts.lines(experiment, x="d_k", y=["largest weight, unscaled", "largest weight, ÷√d_k"], log_x=True,
                        y_domain=(0, 1), title="Largest weight in a row of 10 keys", y_title="largest weight (average)")
-frame.chart(charts.grid([spread, largest], columns=1, width=300, own_colours=True),
+frame.chart(charts.grid([spread, largest], columns=1, width=charts.FULL_PANEL, own_colours=True),
             alt_text="The measured standard deviation of q·k follows the square root of d_k. Without scaling the "
                      "largest softmax weight climbs toward 1 as d_k grows; with scaling it stays low.",
             numbers=experiment, stretch=False)

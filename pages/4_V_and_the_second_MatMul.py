@@ -19,7 +19,7 @@ frame.text(
     frame.formula(rf"\underset{{{n}\times{d_v}}}{{V}} = \underset{{{n}\times{d_model}}}{{X}}\;"
                   rf"\underset{{{d_model}\times{d_v}}}{{W_V^\top}}"))
 values = [trace.matrix("W_V"), trace.matrix("V")]
-frame.chart(charts.grid([charts.heatmap(m) for m in values], columns=1, width=330, own_colours=True),
+frame.chart(charts.grid([charts.heatmap(m) for m in values], columns=1, width=charts.FULL_PANEL, own_colours=True),
             alt_text=" ".join(charts.describe(m) for m in values),
             numbers=lambda: pd.concat([wide(m).add_prefix(f"{m.symbol} ") for m in values], axis=1), stretch=False)
 
@@ -36,7 +36,7 @@ frame.chart(charts.stacked_contributions(parts, title=f"o = Σⱼ aⱼ · vⱼ, 
 frame.text("### All the outputs at once: A · V",
            frame.formula(rf"\underset{{{n}\times{d_v}}}{{O}} = \underset{{{n}\times{n}}}{{A}}\;"
                          rf"\underset{{{n}\times{d_v}}}{{V}}"))
-# A, V and O side by side while they fit a phone, else one under the other. V unmarked: every row of it goes into
+# A, V and O one under the other (side by side they would not fit a phone). V unmarked: every row of it goes into
 # each output. O on V's colours: each o is a weighted mean of the rows of V, so it never reaches beyond them (and
 # the spec stays when the weights change).
 product = [trace.matrix("weights"), trace.matrix("V"), trace.matrix("output")]
@@ -44,7 +44,7 @@ reach = charts.signed_reach(trace.V)
 frame.chart(charts.grid([charts.heatmap(product[0], probability=True, focus_row=focus),
                          charts.heatmap(product[1], reach=reach),
                          charts.heatmap(product[2], reach=reach, focus_row=focus)],
-                        columns=3 if n <= 4 else 1, width=100 if n <= 4 else 330, own_colours=True),
+                        columns=1, width=charts.FULL_PANEL, own_colours=True),
             alt_text=" ".join([charts.describe(product[0], probability=True), *map(charts.describe, product[1:])]),
             numbers=lambda: pd.concat([wide(m).add_prefix(f"{m.symbol} ") for m in product], axis=1), stretch=False)
 

@@ -61,7 +61,7 @@ if st.toggle(f"Show this head's Q, K and V ({n} × {real.D_K} each)", key="real_
     frame.matrix(m["V"], focus_row=None)
 frame.chart(charts.grid([charts.heatmap(m["S"], focus_row=focus),
                          charts.heatmap(m["A"], probability=True, focus_row=focus)],
-                        columns=1, width=330, own_colours=True),
+                        columns=1, width=charts.FULL_PANEL, own_colours=True),
             alt_text=f"{charts.describe(m['S'])} {charts.describe(m['A'], probability=True)}",
             numbers=lambda: pd.concat([wide(m[name]).add_prefix(f"{m[name].symbol} ") for name in "SA"], axis=1),
             stretch=False)
