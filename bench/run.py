@@ -138,8 +138,9 @@ def report(data: dict) -> list[str]:
     out += ["## What a view sends", "",
             "Over Streamlit's own protocol (bench/elements.py): the elements of a page's first run and of one move "
             "(charts, texts, widgets, each one thing the browser draws; containers not counted), and their bytes. "
-            "Sections a student opens on demand (*More settings*, *Share*, *Check yourself*, E and PE, the "
-            "gradient step, the numbers tables) are closed, as they are for a student who has not opened them.", "",
+            "Sections a student opens on demand (*More settings*, *Share*, *Check yourself*, E and PE, one score "
+            "term by term, the gradient step, the numbers tables) are closed, as they are for a student who has not "
+            "opened them.", "",
             "| page | elements, first run | kB | elements, one move | kB | × floor (elements) |",
             "|---|---:|---:|---:|---:|---:|"]
     floor_elements = data["elements"][0]["move_elements"]
