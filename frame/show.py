@@ -64,10 +64,12 @@ def formula(latex: str) -> str:
 
 
 def numbers_table(table) -> None:
-    """A table of numbers behind what the page shows (a DataFrame, or a function making one), when the student
-    asked for the numbers."""
+    """The numbers behind what the page shows (a DataFrame, a list of them, or a function making either), when the
+    student asked for the numbers."""
     if current().numbers:
-        st.dataframe(table() if callable(table) else table, width="stretch")
+        tables = table() if callable(table) else table
+        for one in tables if isinstance(tables, list) else [tables]:
+            st.dataframe(one, width="stretch")
 
 
 def matrix(m: explainer.Matrix, *, probability: bool = False, **options) -> None:

@@ -34,3 +34,15 @@ def tidy(matrix: Matrix) -> pd.DataFrame:
 def wide(matrix: Matrix) -> pd.DataFrame:
     """The matrix as a table with its row and column labels: the numbers behind a chart, for reading or export."""
     return pd.DataFrame(np.asarray(matrix.values), index=list(matrix.rows), columns=list(matrix.cols))
+
+
+def side_by_side(matrices: list[Matrix]) -> list[pd.DataFrame]:
+    """The numbers behind a grid of matrices: those with the same rows as the one before in one table, side by side
+    (columns named "Q jane", ...); a matrix with other rows starts a new table (no cells left empty)."""
+    tables: list[list[Matrix]] = []
+    for matrix in matrices:
+        if tables and tuple(tables[-1][-1].rows) == tuple(matrix.rows):
+            tables[-1].append(matrix)
+        else:
+            tables.append([matrix])
+    return [pd.concat([wide(m).add_prefix(f"{m.symbol} ") for m in group], axis=1) for group in tables]

@@ -1,11 +1,10 @@
 """Stage 2: where X comes from, W_Q and W_K, Q and K, and the first MatMul Q·Kᵀ as an inquiry system."""
-import pandas as pd
 import streamlit as st
 
 import explainer
 import frame
 from lesson import charts, notes, views
-from lesson.frames import wide
+from lesson.frames import side_by_side, wide
 
 PAGE = "pages/2_Q_and_K.py"
 TERMS = "q_and_k_terms"  # the term-by-term breakdown's section
@@ -55,7 +54,7 @@ frame.text(
 weights = [trace.matrix("W_Q"), trace.matrix("W_K")]
 frame.chart(charts.grid([charts.heatmap(m) for m in weights], columns=1, width=charts.FULL_PANEL),
             alt_text=" ".join(charts.describe(m) for m in weights),
-            numbers=lambda: pd.concat([wide(m).add_prefix(f"{m.symbol} ") for m in weights], axis=1), stretch=False)
+            numbers=lambda: side_by_side(weights), stretch=False)
 
 frame.text(
     "### Queries and keys",
@@ -69,7 +68,7 @@ q_and_k = [trace.matrix("Q"), trace.matrix("K")]
 frame.chart(charts.grid([charts.heatmap(q_and_k[0], focus_row=focus), charts.heatmap(q_and_k[1], focus_row=key)],
                         columns=2, width=100),
             alt_text=f"{charts.describe(q_and_k[0])} {charts.describe(q_and_k[1])}",
-            numbers=lambda: pd.concat([wide(m).add_prefix(f"{m.symbol} ") for m in q_and_k], axis=1), stretch=False)
+            numbers=lambda: side_by_side(q_and_k), stretch=False)
 
 frame.text(
     "### The first MatMul: one score for every (query, key) pair",

@@ -1,10 +1,9 @@
 """Stage 4: values, the second MatMul A·V, and each output as a bag of words weighted by attention."""
-import pandas as pd
 import streamlit as st
 
 import frame
 from lesson import charts, notes, views
-from lesson.frames import tidy, wide
+from lesson.frames import side_by_side, tidy, wide
 
 PAGE = "pages/4_V_and_the_second_MatMul.py"
 lesson = frame.start(PAGE)
@@ -21,7 +20,7 @@ frame.text(
 values = [trace.matrix("W_V"), trace.matrix("V")]
 frame.chart(charts.grid([charts.heatmap(m) for m in values], columns=1, width=charts.FULL_PANEL, own_colours=True),
             alt_text=" ".join(charts.describe(m) for m in values),
-            numbers=lambda: pd.concat([wide(m).add_prefix(f"{m.symbol} ") for m in values], axis=1), stretch=False)
+            numbers=lambda: side_by_side(values), stretch=False)
 
 frame.text(
     f"### The output of “{word}”: a weighted sum of values",
@@ -46,7 +45,7 @@ frame.chart(charts.grid([charts.heatmap(product[0], probability=True, focus_row=
                          charts.heatmap(product[2], reach=reach, focus_row=focus)],
                         columns=1, width=charts.FULL_PANEL, own_colours=True),
             alt_text=" ".join([charts.describe(product[0], probability=True), *map(charts.describe, product[1:])]),
-            numbers=lambda: pd.concat([wide(m).add_prefix(f"{m.symbol} ") for m in product], axis=1), stretch=False)
+            numbers=lambda: side_by_side(product), stretch=False)
 
 frame.text(
     "### Each output is a bag of words",

@@ -1,10 +1,9 @@
 """Stage 6: the same attention inside a real trained transformer, all-MiniLM-L6-v2, on the student's sentence."""
-import pandas as pd
 import streamlit as st
 
 import frame
 from lesson import charts, real
-from lesson.frames import wide
+from lesson.frames import side_by_side
 
 PAGE = "pages/6_A_real_transformer.py"
 lesson = frame.start(PAGE)
@@ -63,7 +62,7 @@ frame.chart(charts.grid([charts.heatmap(m["S"], focus_row=focus),
                          charts.heatmap(m["A"], probability=True, focus_row=focus)],
                         columns=1, width=charts.FULL_PANEL, own_colours=True),
             alt_text=f"{charts.describe(m['S'])} {charts.describe(m['A'], probability=True)}",
-            numbers=lambda: pd.concat([wide(m[name]).add_prefix(f"{m[name].symbol} ") for name in "SA"], axis=1),
+            numbers=lambda: side_by_side([m["S"], m["A"]]),
             stretch=False)
 frame.matrix(m["o"])
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from explainer import FEATURES, Matrix, run_attention
-from lesson.frames import tidy, wide
+from lesson.frames import side_by_side, tidy, wide
 
 
 def test_tidy_has_one_row_per_cell_with_labels_and_values():
@@ -36,3 +36,12 @@ def test_wide_keeps_the_labels_for_export():
 def test_tidy_refuses_labels_that_do_not_fit():
     with pytest.raises(ValueError, match=r"shape \(2, 2\) do not fit 3 row"):
         tidy(Matrix("M", "m", np.zeros((2, 2)), ("a", "b", "c"), ("x", "y")))
+
+
+def test_side_by_side_joins_matrices_with_the_same_rows_and_never_leaves_a_cell_empty():
+    trace = run_attention("jane visits africa")
+    [weights] = side_by_side([trace.matrix("W_Q"), trace.matrix("W_K")])
+    assert weights.shape == (4, 24) and list(weights.columns[:2]) == ["W_Q thing", "W_Q quality"]
+    w_v, v = side_by_side([trace.matrix("W_V"), trace.matrix("V")])  # other rows: a table each
+    assert list(v.index) == ["jane", "visits", "africa"] and v.shape == (3, 4)
+    assert not w_v.isna().any().any() and not v.isna().any().any()
