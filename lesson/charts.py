@@ -30,7 +30,7 @@ import pandas as pd
 
 from explainer import Matrix
 
-from .frames import cells
+from .frames import Columns, cells
 
 PROBABILITY_SCHEME = "blues"
 SIGNED_SCHEME = "blueorange"
@@ -85,9 +85,12 @@ class Figure:
         return self.draw(self.data)
 
 
-def _figure(name: str, data: pd.DataFrame | dict, draw: Callable, **look) -> Figure:
+Table = Columns | pd.DataFrame  # what the builders take: a view's columns (lesson.views), or a DataFrame
+
+
+def _figure(name: str, data: Table, draw: Callable, **look) -> Figure:
     """A figure drawn by `draw(data, **look)`: whatever the drawing uses besides the data is named in `look`."""
-    columns = {column: np.asarray(values) for column, values in data.items()}
+    columns = {column: np.asarray(data[column]) for column in data}
     return Figure(columns, (name, *sorted((k, _frozen(v)) for k, v in look.items())), partial(draw, **look))
 
 
@@ -291,13 +294,14 @@ def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, rea
         height=alt.Step(CELL), width="container")
 
 
-def sentence_strip(words: pd.DataFrame, *, select: str | None = None) -> Figure:
+def sentence_strip(words: Table, *, select: str | None = None) -> Figure:
     """The sentence as a row of word tiles, each coloured by how much the focus word attends to it.
 
     `words` has columns word, position, weight, focus (bool). A click selection named `select` on `position`.
     """
-    return _figure("sentence_strip", words.assign(strong=strong(words["weight"], probability=True)),
-                   _draw_sentence_strip, select=select, upright=len(words) > STRIP_ACROSS)
+    columns = {**{column: words[column] for column in words}, "strong": strong(words["weight"], probability=True)}
+    return _figure("sentence_strip", columns, _draw_sentence_strip, select=select,
+                   upright=len(columns["word"]) > STRIP_ACROSS)
 
 
 TICKS = "~g"  # axis numbers without trailing zeros: an axis over all-zero values reads "0", not "0.000000"
@@ -331,7 +335,7 @@ def _draw_sentence_strip(data, *, select, upright):
 MASKED_LABEL = "masked (−∞)"
 
 
-def bars(data: pd.DataFrame, *, x: str, y: str, title: str, probability: bool = False, color: str | None = None,
+def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, color: str | None = None,
          rule_at: float | None = None, domain: tuple[float, float] | None = None, unit: bool = False,
          words: bool = False) -> Figure:
     """Horizontal bars with their numbers written at the end: one bar per row of `data`, in its order.
@@ -351,7 +355,7 @@ def bars(data: pd.DataFrame, *, x: str, y: str, title: str, probability: bool = 
     values = np.asarray(data[x], dtype=float)
     finite = np.isfinite(values)
     negative = finite & (values < 0)
-    columns = {**data,
+    columns = {**{column: data[column] for column in data},
                x: np.where(finite, values, np.nan),  # NaN, null in the chart's data: no bar
                "_label": [_number(v) if ok else MASKED_LABEL for v, ok in zip(values, finite, strict=True)],
                "_at": np.where(finite, values, 0.0),  # where the label goes: a masked row's at 0
@@ -403,7 +407,7 @@ def _word_legend(title: str | None) -> alt.Legend:
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")  # the height is the plot's: legends add to it
 
 
-def stacked_contributions(data: pd.DataFrame, *, title: str) -> Figure:
+def stacked_contributions(data: Table, *, title: str) -> Figure:
     """Each word's share a·v of each output dimension, stacked; a black tick marks their sum, the output itself.
 
     `data` from views.contributions (word, word_index, dim, weight, value, contribution); the words coloured as
@@ -432,7 +436,7 @@ def _draw_stacked_contributions(data, *, title, words, dims):
         title=alt.Title(title, anchor="start"), height=PLOT_HEIGHT, width="container", autosize=FIT_WIDTH)
 
 
-def bag_of_words(data: pd.DataFrame, *, title: str) -> Figure:
+def bag_of_words(data: Table, *, title: str) -> Figure:
     """Each query's output as a bag of words: one 100% bar per query, split by the attention it gives each word.
 
     `data` is the tidy attention matrix (row = query, col = key, value = weight); the keys coloured as words are
@@ -457,20 +461,19 @@ def _draw_bag_of_words(data, *, title, rows, keys):
                  autosize=FIT_WIDTH)
 
 
-def vectors(points: pd.DataFrame, *, focus_word: str, title: str, size: int = 360,
-            bounds: tuple[float, float] | None = None) -> Figure:
+def vectors(points: Table, *, title: str, size: int = 360, bounds: tuple[float, float] | None = None) -> Figure:
     """Queries and keys as arrows from the origin in a square plane (equal units on both axes, so angles are
-    true); the focus word's query drawn bold.
+    true): `points` has columns word, kind ("query" or "key"), x, y and focus (the arrow drawn bold).
 
     The plane spans `bounds` (lowest, highest coordinate; by default the points'), with a margin, out to round
     numbers: given bounds that hold every word's fan (views.fan_bounds), another word in focus keeps the plane and
     the spec, and the browser moves the arrows instead of drawing the chart again.
     """
-    data = points.assign(focus=(points["word"] == focus_word) & (points["kind"] == "query"))
-    low, high = bounds or (float(data[["x", "y"]].min().min()), float(data[["x", "y"]].max().max()))
+    xy = np.concatenate([np.asarray(points["x"], dtype=float), np.asarray(points["y"], dtype=float)])
+    low, high = bounds or (float(xy.min()), float(xy.max()))
     low, high = min(0.0, low), max(0.0, high)
     pad = 0.15 * ((high - low) or 1.0)
-    return _figure("vectors", data, _draw_vectors, title=title, size=size,
+    return _figure("vectors", points, _draw_vectors, title=title, size=size,
                    domain=(-_round_up(pad - low), _round_up(high + pad)))
 
 
@@ -497,7 +500,7 @@ def _draw_vectors(data, *, title, size, domain):
         title=alt.Title(title, anchor="start"), height=size, width=size - 20)  # title above, axis beside
 
 
-def lines(data: pd.DataFrame, *, x: str, y: list[str] | str, title: str, log_x: bool = False,
+def lines(data: Table, *, x: str, y: list[str] | str, title: str, log_x: bool = False,
           y_title: str | None = None, color: str | None = None, mark_x: float | None = None,
           y_domain: tuple[float, float] | None = None, words: bool | None = None) -> Figure:
     """Lines with points: several columns of a wide frame (`y` a list) or one column split by `color`.
@@ -510,12 +513,12 @@ def lines(data: pd.DataFrame, *, x: str, y: list[str] | str, title: str, log_x: 
     row, from LEGEND_RIGHT_FROM lines on.
     """
     if isinstance(y, list):  # wide to long: one row per (x, column of y)
-        data = {x: np.tile(data[x].to_numpy(), len(y)), "series": np.repeat(y, len(data)),
-                "value": np.concatenate([data[column].to_numpy() for column in y])}
+        data = {x: np.tile(np.asarray(data[x]), len(y)), "series": np.repeat(y, len(data[x])),
+                "value": np.concatenate([np.asarray(data[column]) for column in y])}
         color, y = "series", "value"
         words = bool(words)
     else:
-        data = dict(data.items())
+        data = {column: data[column] for column in data}
         words = color is not None if words is None else words and color is not None
     if mark_x is not None:
         data["_mark"] = np.full(len(data[x]), mark_x)

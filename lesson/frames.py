@@ -1,4 +1,5 @@
-"""Matrices as tidy (long-form) DataFrames: one row per cell, the shape Altair draws from."""
+"""Tables as the pages use them: Columns (a table as its columns), and matrices as tidy (long-form) columns, one
+row per cell, the shape Altair draws from, or as DataFrames for the numbers tables."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,9 +7,13 @@ import pandas as pd
 
 from explainer import Matrix
 
+Columns = dict[str, np.ndarray]
+"""A small table as its columns: name -> array, every array one entry per row, in the table's order."""
 
-def cells(matrix: Matrix) -> dict[str, np.ndarray]:
-    """The columns of tidy(matrix), as arrays: row, col, value, row_index, col_index (one entry per cell)."""
+
+def cells(matrix: Matrix) -> Columns:
+    """The matrix in long form, one row per cell: row label, column label, value, and both positions (for
+    sorting). (n_rows, n_cols) -> columns of n_rows * n_cols entries: row, col, value, row_index, col_index."""
     values = np.asarray(matrix.values)
     if values.shape != (len(matrix.rows), len(matrix.cols)):
         raise ValueError(f"{matrix.symbol}: values of shape {values.shape} do not fit "
@@ -21,14 +26,6 @@ def cells(matrix: Matrix) -> dict[str, np.ndarray]:
         "row_index": row_index.ravel(),
         "col_index": col_index.ravel(),
     }
-
-
-def tidy(matrix: Matrix) -> pd.DataFrame:
-    """One row per cell of the matrix: row label, column label, value, and both positions (for sorting).
-
-    (n_rows, n_cols) -> DataFrame with n_rows * n_cols rows and columns row, col, value, row_index, col_index.
-    """
-    return pd.DataFrame(cells(matrix))
 
 
 def wide(matrix: Matrix) -> pd.DataFrame:

@@ -221,13 +221,13 @@ def head_matrices(run: Run, layer: int, head: int, focus: int) -> dict[str, Matr
 RELATIONS = {"the previous token": "previous", "the next token": "next", "itself": "same", CLS: "cls", SEP: "sep"}
 
 
-def relations(run: Run, layer: int) -> pd.DataFrame:
+def relations(run: Run, layer: int) -> dict[str, np.ndarray]:
     """For each head of a layer, the weight its rows put on the previous token, the next token, the token itself,
     [CLS] and [SEP], averaged over the rows of the sentence's own tokens ([CLS] and [SEP] rows left out; the
     previous / next token only over the rows that have a sentence token there).
 
-    Columns head (from 1), relation (a key of RELATIONS), share; a relation no row has (the previous token in a
-    one-token sentence) is left out.
+    relation (a key of RELATIONS) -> the share of each head (head 1 first); a relation no row has (the previous
+    token in a one-token sentence) is left out.
     """
     attention = np.asarray(run.attention[layer], dtype=float)  # (heads, n, n)
     n = attention.shape[-1]
@@ -239,25 +239,21 @@ def relations(run: Run, layer: int) -> pd.DataFrame:
         CLS: (inner, np.zeros_like(inner)),
         SEP: (inner, np.full_like(inner, n - 1)),
     }
-    rows = []
-    for relation, (queries, keys) in picks.items():
-        if len(queries) == 0:
-            continue
-        share = attention[:, queries, keys].mean(axis=1)
-        rows += [{"head": h + 1, "relation": relation, "share": float(s)} for h, s in enumerate(share)]
-    return pd.DataFrame(rows, columns=["head", "relation", "share"])
+    return {relation: attention[:, queries, keys].mean(axis=1) for relation, (queries, keys) in picks.items()
+            if len(queries)}
+
+
+def relations_table(run: Run, layer: int) -> pd.DataFrame:
+    """The numbers of `relations`: one row per head (from 1), one column per relation."""
+    shares = relations(run, layer)
+    return pd.DataFrame(shares, index=pd.RangeIndex(1, run.attention.shape[1] + 1, name="head"))
 
 
 def observations(run: Run, layer: int) -> list[str]:
     """One line per relation: the head of this layer that puts the most weight on it, with the figure."""
-    table = relations(run, layer)
-    lines = []
-    for relation, rows in table.groupby("relation", sort=False):
-        best = rows.loc[rows["share"].idxmax()]
-        typical = rows["share"].median()
-        lines.append(f"On **{relation}**: head **{int(best['head'])}** the most, **{best['share']:.2f}** of each row's "
-                     f"weight on average (the heads' median: {typical:.2f}).")
-    return lines
+    return [f"On **{relation}**: head **{int(shares.argmax()) + 1}** the most, **{shares.max():.2f}** of each row's "
+            f"weight on average (the heads' median: {np.median(shares):.2f})."
+            for relation, shares in relations(run, layer).items()]
 
 
 def entropy(attention: np.ndarray) -> np.ndarray:
@@ -268,41 +264,48 @@ def entropy(attention: np.ndarray) -> np.ndarray:
     return terms.sum(axis=-1)
 
 
-def layer_bars(run: Run) -> pd.DataFrame:
+WHERE = ("on [CLS]", "on [SEP]", "on itself")  # the weights of layer_profile drawn as bars
+
+
+def layer_bars(run: Run) -> dict[str, np.ndarray]:
     """`layer_profile`'s weights in long form, for bars: layer ("layer 1", ...), where ("on [CLS]", ...), weight."""
     profile = layer_profile(run)
-    where = ["on [CLS]", "on [SEP]", "on itself"]
-    return pd.DataFrame({"layer": np.repeat([f"layer {i}" for i in profile.layer], len(where)),
-                         "where": np.tile(where, len(profile)),
-                         "weight": profile[where].to_numpy().ravel()})
+    return {"layer": np.repeat([f"layer {i}" for i in profile["layer"]], len(WHERE)),
+            "where": np.tile(np.asarray(WHERE, dtype=object), len(profile["layer"])),
+            "weight": np.column_stack([profile[w] for w in WHERE]).ravel()}
 
 
-def layer_profile(run: Run) -> pd.DataFrame:
+def layer_profile(run: Run) -> dict[str, np.ndarray]:
     """Per layer (from 1), averaged over its heads and the rows of the sentence's own tokens: the weight on [CLS],
     on [SEP], on the token itself, and the rows' entropy in bits."""
     attention = np.asarray(run.attention, dtype=float)  # (layers, heads, n, n)
     n = attention.shape[-1]
     inner = np.arange(1, n - 1)
     rows = attention[:, :, inner, :]  # (layers, heads, words, n)
-    return pd.DataFrame({
+    return {
         "layer": np.arange(1, attention.shape[0] + 1),
         "on [CLS]": rows[..., 0].mean(axis=(1, 2)),
         "on [SEP]": rows[..., n - 1].mean(axis=(1, 2)),
         "on itself": attention[:, :, inner, inner].mean(axis=(1, 2)),
         "entropy (bits)": entropy(rows).mean(axis=(1, 2)),
-    })
+    }
+
+
+def profile_table(run: Run) -> pd.DataFrame:
+    """The numbers of `layer_profile`: one row per layer."""
+    return pd.DataFrame(layer_profile(run)).set_index("layer")
 
 
 def layer_contrast(run: Run) -> str:
     """How the first layer differs from the last, from `layer_profile`."""
     profile = layer_profile(run)
-    first, last = profile.iloc[0], profile.iloc[-1]
-    n = len(run.tokens)
+    first, last = ({name: values[i] for name, values in profile.items()} for i in (0, -1))
+    layers, n = len(profile["layer"]), len(run.tokens)
     spread = "more spread out" if last["entropy (bits)"] > first["entropy (bits)"] else "more focused"
     return (f"Layer 1's rows have an entropy of **{first['entropy (bits)']:.2f}** bits on average and layer "
-            f"{len(profile)}'s **{last['entropy (bits)']:.2f}** (all {n} tokens alike would be "
+            f"{layers}'s **{last['entropy (bits)']:.2f}** (all {n} tokens alike would be "
             f"{math.log2(n):.2f}): the last layer looks {spread}. Weight on [SEP]: **{first['on [SEP]']:.2f}** in "
-            f"layer 1, **{last['on [SEP]']:.2f}** in layer {len(profile)}; on [CLS]: **{first['on [CLS]']:.2f}** "
+            f"layer 1, **{last['on [SEP]']:.2f}** in layer {layers}; on [CLS]: **{first['on [CLS]']:.2f}** "
             f"and **{last['on [CLS]']:.2f}**; on the token itself: **{first['on itself']:.2f}** and "
             f"**{last['on itself']:.2f}**.")
 

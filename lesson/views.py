@@ -1,6 +1,9 @@
 """What the lesson pages show, derived from a Trace: small tables a student can check by hand.
 
-Every function here reads a finished trace (or an experiment of the engine) and returns a tidy DataFrame; the
+Every function here reads a finished trace (or an experiment of the engine) and returns a small table as its
+columns (Columns: name -> numpy array, one entry per row, in order): what a chart draws and st.table or
+st.dataframe shows as it is, without a pandas DataFrame in between (building, filtering and reshaping frames was a
+quarter of a stage's server time under a class's load; tests read them through pandas when it is handier). The
 numbers come from the engine (explainer), which these functions only arrange. The pages draw them and compute
 nothing themselves.
 """
@@ -12,6 +15,7 @@ import pandas as pd
 from explainer import STEPS, Matrix, Trace, cosine_scores, dot_scores, experiments, exponentials, softmax
 from explainer.trace import COSINE_STEPS
 
+from .frames import Columns
 from .state import TEMPERATURE_RANGE
 
 
@@ -48,53 +52,52 @@ def chain(trace: Trace) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def top_keys(trace: Trace) -> pd.DataFrame:
+def top_keys(trace: Trace) -> Columns:
     """The lesson's table: for each query word, the key it attends to most and with what probability."""
     _one_head(trace)
     weights = trace.weights
     best = weights.argmax(axis=1)
-    return pd.DataFrame({
-        "q": trace.labels,
-        "k": [trace.labels[j] for j in best],
-        "probability": weights[np.arange(len(best)), best],
-    })
+    labels = np.asarray(trace.labels, dtype=object)
+    return {"q": labels, "k": labels[best], "probability": weights[np.arange(len(best)), best]}
 
 
-def attention_row(trace: Trace, query: int) -> pd.DataFrame:
+def attention_row(trace: Trace, query: int) -> Columns:
     """Where one word looks: each word of the sentence with the attention the query gives it."""
     query = _check_token(trace, query)
     positions = np.arange(len(trace.labels))
-    return pd.DataFrame({"word": trace.labels, "position": positions, "weight": trace.weights[query],
-                         "focus": positions == query})
+    return {"word": np.asarray(trace.labels, dtype=object), "position": positions, "weight": trace.weights[query],
+            "focus": positions == query}
 
 
-def lookup(trace: Trace, query: int) -> pd.DataFrame:
-    """Attention as a soft database lookup: every (key, value) row with the weight the query gives it; the value's
-    dimensions one column each.
-
-    `hard` marks the one row an exact SELECT would return: the best-matching key.
-    """
+def lookup(trace: Trace, query: int) -> Columns:
+    """Attention as a soft database lookup: every (key, value) row with the weight the query gives it (weight, key,
+    then the value's dimensions one column each)."""
     query = _check_token(trace, query)
-    weights = trace.weights[query]
-    values = pd.DataFrame(trace.V, columns=list(trace.v_dims))
-    return pd.concat([pd.DataFrame({"key": trace.labels, "weight": weights}), values], axis=1).assign(
-        hard=np.arange(len(weights)) == weights.argmax())
+    return {"weight": trace.weights[query], "key": np.asarray(trace.labels, dtype=object),
+            **dict(zip(trace.v_dims, trace.V.T, strict=True))}
 
 
-def lookup_results(trace: Trace, query: int) -> pd.DataFrame:
+def exact_match(trace: Trace, query: int) -> Columns:
+    """The one (key, value) row an exact SELECT would return: the best-matching key's (see lookup)."""
+    best = int(trace.weights[_check_token(trace, query)].argmax())
+    return {"key": np.asarray(trace.labels[best : best + 1], dtype=object),
+            **{dim: trace.V[best : best + 1, d] for d, dim in enumerate(trace.v_dims)}}
+
+
+def lookup_results(trace: Trace, query: int) -> Columns:
     """What each lookup returns for one query: attention's blend of all values beside the one value of the row
     an exact match would return (the best-matching key's)."""
     query = _check_token(trace, query)
     best = int(trace.weights[query].argmax())
     n = len(trace.v_dims)
-    return pd.DataFrame({
-        "dim": list(trace.v_dims) * 2,
-        "result": ["soft: attention"] * n + ["hard: SELECT"] * n,
+    return {
+        "dim": np.asarray(list(trace.v_dims) * 2, dtype=object),
+        "result": np.asarray(["soft: attention"] * n + ["hard: SELECT"] * n, dtype=object),
         "value": np.concatenate([trace.output[query], trace.V[best]]),
-    })
+    }
 
 
-def dot_product_terms(trace: Trace, query: int, key: int) -> pd.DataFrame:
+def dot_product_terms(trace: Trace, query: int, key: int) -> Columns:
     """One score term by term: one row per dimension with q_d, k_d and their product; the products add up to the
     score. In cosine mode q and k are first divided by their lengths (q̂ = q/|q|), so the products add up to the
     cosine."""
@@ -102,7 +105,7 @@ def dot_product_terms(trace: Trace, query: int, key: int) -> pd.DataFrame:
     q, k = trace.Q[query], trace.K[key]
     if trace.settings.similarity == "cosine":
         q, k = _unit(q), _unit(k)
-    return pd.DataFrame({"dim": trace.qk_dims, "q": q, "k": k, "product": q * k})
+    return {"dim": np.asarray(trace.qk_dims, dtype=object), "q": q, "k": k, "product": q * k}
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -112,25 +115,25 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / length if length > 0 else v
 
 
-def similarities(trace: Trace, query: int) -> pd.DataFrame:
+def similarities(trace: Trace, query: int) -> Columns:
     """For one query, every key's dot product beside its cosine similarity, with both vectors' lengths."""
     query = _check_token(trace, query)
     q = trace.Q[query : query + 1]
-    return pd.DataFrame({"key": trace.labels, "dot": dot_scores(q, trace.K)[0], "cosine": cosine_scores(q, trace.K)[0],
-                         "|q|": np.linalg.norm(q), "|k|": np.linalg.norm(trace.K, axis=1)})
+    n = len(trace.labels)
+    return {"key": np.asarray(trace.labels, dtype=object), "dot": dot_scores(q, trace.K)[0],
+            "cosine": cosine_scores(q, trace.K)[0], "|q|": np.full(n, np.linalg.norm(q)),
+            "|k|": np.linalg.norm(trace.K, axis=1)}
 
 
-def fan(trace: Trace, query: int) -> pd.DataFrame:
+def fan(trace: Trace, query: int) -> Columns:
     """The query in focus and every key as arrows in a plane that keeps each key's true length and true angle to
-    the query (explainer.experiments.fan): word, kind ("query"/"key"), x, y."""
+    the query (explainer.experiments.fan): word, kind ("query"/"key"), x, y, and focus (the query's arrow)."""
     query = _check_token(trace, query)
     q_point, k_points = experiments.fan(trace.Q[query], trace.K)
-    return pd.DataFrame({
-        "word": [trace.labels[query], *trace.labels],
-        "kind": ["query"] + ["key"] * len(trace.labels),
-        "x": [q_point[0], *k_points[:, 0]],
-        "y": [q_point[1], *k_points[:, 1]],
-    })
+    points = np.vstack([q_point, k_points])
+    kinds = np.asarray(["query"] + ["key"] * len(trace.labels), dtype=object)
+    return {"word": np.asarray([trace.labels[query], *trace.labels], dtype=object), "kind": kinds,
+            "x": points[:, 0], "y": points[:, 1], "focus": kinds == "query"}
 
 
 def fan_bounds(trace: Trace) -> tuple[float, float]:
@@ -145,8 +148,9 @@ def self_similarity(trace: Trace) -> Matrix:
     return Matrix("X·Xᵀ", "the words compared as they are", dot_scores(trace.X, trace.X), trace.labels, trace.labels)
 
 
-def softmax_steps(trace: Trace, query: int) -> pd.DataFrame:
-    """One query's row through softmax, step by step: raw score, scaled, exp(scaled - max), probability.
+def softmax_steps(trace: Trace, query: int) -> dict[str, Columns]:
+    """One query's row through softmax, step by step: raw score, scaled, exp(scaled - max), probability; each step
+    (named "1 raw score", ...) a table of key, value, masked.
 
     Masked keys (causal mask) have no scaled score (NaN here) and probability 0.
     """
@@ -159,17 +163,17 @@ def softmax_steps(trace: Trace, query: int) -> pd.DataFrame:
         "3 exp(scaled − max)": exponentials(scaled),
         "4 probability": trace.weights[query],
     }
-    n = len(trace.labels)
-    return pd.DataFrame({
-        "step": np.repeat(list(steps), n),
-        "key": np.tile(np.asarray(trace.labels, dtype=object), len(steps)),
-        "key_index": np.tile(np.arange(n), len(steps)),
-        "value": np.concatenate(list(steps.values())),
-        "masked": np.tile(masked, len(steps)),
-    })
+    keys = np.asarray(trace.labels, dtype=object)
+    return {step: {"key": keys, "value": values, "masked": masked} for step, values in steps.items()}
 
 
-def temperature_sweep(trace: Trace, query: int, temperatures: np.ndarray | None = None) -> pd.DataFrame:
+def softmax_table(steps: dict[str, Columns]) -> pd.DataFrame:
+    """The numbers of softmax_steps: one row per key, one column per step."""
+    keys = next(iter(steps.values()))["key"]
+    return pd.DataFrame({step: rows["value"] for step, rows in steps.items()}, index=pd.Index(keys, name="key"))
+
+
+def temperature_sweep(trace: Trace, query: int, temperatures: np.ndarray | None = None) -> Columns:
     """How one query's weights change with temperature, everything else as in the trace; by default over the
     temperatures a student can choose."""
     query = _check_token(trace, query)
@@ -179,11 +183,16 @@ def temperature_sweep(trace: Trace, query: int, temperatures: np.ndarray | None 
     temperatures = np.asarray(temperatures, dtype=float)
     weights = softmax(untempered[None, :] / temperatures[:, None])  # (n_temperatures, n_keys)
     n = len(trace.labels)
-    return pd.DataFrame({
+    return {
         "temperature": np.repeat(temperatures, n),
         "key": np.tile(np.asarray(trace.labels, dtype=object), len(temperatures)),
         "weight": weights.ravel(),
-    })
+    }
+
+
+def sweep_table(sweep: Columns) -> pd.DataFrame:
+    """The numbers of temperature_sweep: one row per temperature, one column per key."""
+    return pd.DataFrame(sweep).pivot(index="temperature", columns="key", values="weight")
 
 
 def scaling_experiment() -> pd.DataFrame:
@@ -191,7 +200,7 @@ def scaling_experiment() -> pd.DataFrame:
     return pd.DataFrame(experiments.scaling())
 
 
-def contributions(trace: Trace, query: int) -> pd.DataFrame:
+def contributions(trace: Trace, query: int) -> Columns:
     """The second MatMul for one query: each word's share a_qj · v_j of each output dimension.
 
     Summing `contribution` over the words of one dim gives the output o_q in that dim.
@@ -199,7 +208,7 @@ def contributions(trace: Trace, query: int) -> pd.DataFrame:
     query = _check_token(trace, query)
     weights = trace.weights[query]
     n, d = trace.V.shape
-    return pd.DataFrame({
+    return {
         "word": np.repeat(np.asarray(trace.labels, dtype=object), d),
         "word_index": np.repeat(np.arange(n), d),
         "dim": np.tile(np.asarray(trace.v_dims, dtype=object), n),
@@ -207,7 +216,7 @@ def contributions(trace: Trace, query: int) -> pd.DataFrame:
         "weight": np.repeat(weights, d),
         "value": trace.V.ravel(),
         "contribution": (weights[:, None] * trace.V).ravel(),
-    })
+    }
 
 
 def _tex_number(value: float) -> str:
@@ -228,7 +237,7 @@ def chain_formula(trace: Trace) -> str:
             rf"{shaped('O', trace.output)} \end{{aligned}}")
 
 
-def dot_product_formula(terms: pd.DataFrame, cosine: bool = False, per_line: int = 2) -> str:
+def dot_product_formula(terms: Columns, cosine: bool = False, per_line: int = 2) -> str:
     """The score written out with the numbers of dot_product_terms, `per_line` terms a line (so that it fits a
     phone): q·k = (q₁)(k₁) + (q₂)(k₂) + … = score; in cosine mode with q̂ and k̂."""
     parts = [rf"({_tex_number(q)})({_tex_number(k)})" for q, k in zip(terms["q"], terms["k"], strict=True)]

@@ -26,7 +26,7 @@ frame.text(notes.favourite(trace, focus) + " Click a word in the sentence, or pi
            "it finds most related, and the probability how sure the answer is. Each row of attention sums to 1, "
            "so the probability is that word's share.")
 top = views.top_keys(trace)  # a static table: nothing to sort or scroll, and cheaper to redraw than a data grid
-st.table(top.assign(probability=top.probability.map("{:.2f}".format)), hide_index=True)
+st.table({**top, "probability": [f"{p:.2f}" for p in top["probability"]]}, hide_index=True)
 frame.text(
     notes.asymmetry(trace),
     notes.repeats(trace),
@@ -36,18 +36,17 @@ frame.text(
     "*exact match*: the one row whose key equals what you asked for. Attention never finds an exact match, "
     "because a query is a vector, not a name. It returns **every row, weighted by how similar its key is to the "
     "query**, and blends the values by those weights.")
-table = views.lookup(trace, focus)
 value_columns = list(trace.v_dims)
+found = views.exact_match(trace, focus)
 hard, soft = st.columns(2)
 with hard:
     st.markdown("**A database: exact match, one row back**")
-    st.code(f"SELECT value FROM sentence\nWHERE key = '{table.key[table.hard].item()}';", language="sql")
-    found = table[table.hard][["key", *value_columns]]
-    st.table(found.assign(**{column: found[column].map("{:.4g}".format) for column in value_columns}),
+    st.code(f"SELECT value FROM sentence\nWHERE key = '{found['key'][0]}';", language="sql")
+    st.table({"key": found["key"], **{column: [f"{found[column][0]:.4g}"] for column in value_columns}},
              hide_index=True)
 with soft:
     st.markdown(f"**Attention: query = “{lesson.focus_word}”, every row back, weighted**")
-    st.dataframe(table[["weight", "key", *value_columns]], hide_index=True, width="stretch",
+    st.dataframe(views.lookup(trace, focus), hide_index=True, width="stretch",
                  column_config={"weight": st.column_config.ProgressColumn("weight", format="%.3f",
                                                                          min_value=0.0, max_value=1.0)})
 st.caption(f"The value columns ({', '.join(value_columns)}) are what each word hands over when it is found.")

@@ -137,7 +137,7 @@ frame.text(f"### The query of {trace.labels[focus]} and the keys as arrows",
            "A query and a key pointing the same way have a large positive dot product; at right angles, zero; "
            "opposite, negative. Training arranges the arrows so that each query points toward the keys it needs.")
 points = views.fan(trace, focus)
-frame.chart(charts.vectors(points, focus_word=trace.labels[focus], bounds=views.fan_bounds(trace),
+frame.chart(charts.vectors(points, bounds=views.fan_bounds(trace),
                            title=f"q in red, every k in blue{lesson.of_head}"),
             alt_text="Arrows from the origin: the focus word's query along the horizontal axis, each key at its true "
                      "angle to it and with its true length.",

@@ -28,12 +28,10 @@ steps = views.softmax_steps(trace, focus)
 frame.chart(charts.grid([charts.bars(rows, x="value", y="key", title=step + lesson.of_head,
                                      unit=step.startswith("3"), probability=step.startswith("4"),
                                      rule_at=None if step.startswith(("3", "4")) else 0)  # 3, 4: between 0 and 1
-                         for step, rows in steps.groupby("step", sort=False)], columns=2, width=92),
+                         for step, rows in steps.items()], columns=2, width=92),
             alt_text="The focus word's row in four steps: raw scores, scaled scores, exponentials and probabilities, "
-                     "one bar per key.", stretch=False)
-frame.numbers_table(lambda: steps.pivot(index="key_index", columns="step", values="value").set_axis(
-    list(trace.labels), axis=0).rename_axis("key"))
-total = steps[steps.step.str.startswith("4")].value.sum()
+                     "one bar per key.", numbers=lambda: views.softmax_table(steps), stretch=False)
+total = trace.weights[focus].sum()
 st.metric(f"Sum of the row of “{word}”", f"{total:.3f}", help="Every row of the attention matrix sums to 1.")
 if state.causal:
     st.caption("The causal mask is on: keys after the focus word get −∞ before softmax, so their share is 0.")
@@ -70,9 +68,9 @@ sweep = views.temperature_sweep(trace, focus)
 frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),
                          mark_x=state.temperature, title=f"The focus word's row as T changes{lesson.of_head}",
                          y_title="attention weight"),
-            alt_text=f"Each key's weight in the focus word's row for temperatures from {sweep.temperature.min():g} to "
-                     f"{sweep.temperature.max():g}.",
-            numbers=lambda: sweep.pivot(index="temperature", columns="key", values="weight"))
+            alt_text=f"Each key's weight in the focus word's row for temperatures from {sweep['temperature'].min():g} "
+                     f"to {sweep['temperature'].max():g}.",
+            numbers=lambda: views.sweep_table(sweep))
 
 frame.check_yourself(3, trace, focus)
 frame.footer(PAGE)

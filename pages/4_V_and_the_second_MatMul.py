@@ -3,7 +3,7 @@ import streamlit as st
 
 import frame
 from lesson import charts, notes, views
-from lesson.frames import side_by_side, tidy, wide
+from lesson.frames import cells, side_by_side, wide
 
 PAGE = "pages/4_V_and_the_second_MatMul.py"
 lesson = frame.start(PAGE)
@@ -54,7 +54,7 @@ frame.text(
     "sentence*: it now carries the relations from it to every other word.",
     notes.bag_of_words(trace, focus))
 weights = trace.matrix("weights")
-frame.chart(charts.bag_of_words(tidy(weights), title=f"what each output is made of{lesson.of_head}"),
+frame.chart(charts.bag_of_words(cells(weights), title=f"what each output is made of{lesson.of_head}"),
             alt_text="For each word, a 100% bar split into the share of every word in its output.",
             numbers=lambda: wide(weights))
 frame.text(

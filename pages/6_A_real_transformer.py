@@ -41,7 +41,7 @@ st.vega_lite_chart(real.grid(run, layer), spec=real.grid_spec(run, layer, head),
 frame.numbers_table(lambda: real.grid_table(run, layer))
 st.markdown(f"What the heads of layer {layer + 1} do with this sentence, averaged over the rows of its words:\n\n"
             + "\n".join(f"- {line}" for line in real.observations(run, layer)))
-frame.numbers_table(lambda: real.relations(run, layer).pivot(index="head", columns="relation", values="share"))
+frame.numbers_table(lambda: real.relations_table(run, layer))
 
 m = real.head_matrices(run, layer, head, focus)
 frame.text(
@@ -72,11 +72,12 @@ frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=lesson.f
 frame.text("The toy's rows share their weight among the words only; the real model's also among [CLS], [SEP] and "
            "pieces of words, and no single head of it is the whole story.",
            f"### From layer 1 to layer {model.n_layers}")
+contrast = real.layer_contrast(run)
 frame.chart(charts.bars(real.layer_bars(run), x="weight", y="layer", color="where", unit=True,
                         title="Where the rows' weight goes, layer by layer (average over heads and words)"),
             alt_text="Bars: the average weight on [CLS], on [SEP] and on the token itself in each layer. "
-                     + real.layer_contrast(run).replace("**", ""),
-            numbers=lambda: real.layer_profile(run).set_index("layer"))
-frame.text(real.layer_contrast(run), "### What the toy leaves out", "\n".join(f"- {line}" for line in real.LEAVES_OUT))
+                     + contrast.replace("**", ""),
+            numbers=lambda: real.profile_table(run))
+frame.text(contrast, "### What the toy leaves out", "\n".join(f"- {line}" for line in real.LEAVES_OUT))
 
 frame.footer(PAGE)

@@ -7,7 +7,7 @@ import pytest
 
 from explainer import Matrix, experiments, run_attention
 from lesson import charts, views
-from lesson.frames import tidy
+from lesson.frames import cells
 
 SENTENCE = "the quick brown fox jumps over the lazy dog near the river"  # 12 words, "the" three times
 
@@ -36,7 +36,7 @@ def word_charts(trace, query=4):
     parts = views.contributions(trace, query)
     return {
         "stacked contributions": charts.stacked_contributions(parts, title="o"),
-        "bag of words": charts.bag_of_words(tidy(trace.matrix("weights")), title="b"),
+        "bag of words": charts.bag_of_words(cells(trace.matrix("weights")), title="b"),
         "temperature sweep": charts.lines(views.temperature_sweep(trace, query), x="temperature", y="weight",
                                           color="key", log_x=True, mark_x=1.0, title="s"),
         "bars by word": charts.bars(parts, x="contribution", y="dim", color="word", words=True, title="a·v"),
@@ -69,7 +69,7 @@ def test_a_word_has_the_same_colour_on_every_chart_and_for_every_query(trace):
 def test_a_shorter_sentence_takes_the_first_colours():
     """Word i is colour i whatever the sentence: "jane" gets the colour of "the (1)" above."""
     short = run_attention("jane visits africa")
-    (color,) = encodings(charts.bag_of_words(tidy(short.matrix("weights")), title="b"), "color")
+    (color,) = encodings(charts.bag_of_words(cells(short.matrix("weights")), title="b"), "color")
     assert color["scale"]["domain"] == ["jane", "visits", "africa"]
     assert color["scale"]["range"] == list(charts.WORD_COLOURS[:3])
 
@@ -100,15 +100,13 @@ def test_signed_bars_are_coloured_by_their_sign_only(signed_trace):
 
 def test_positive_bars_get_a_solid_colour_not_a_pale_end_of_a_scale(trace):
     """Raw scores of the designed weights are all ≥ 0: every bar is POSITIVE_COLOUR, not white-ish."""
-    steps = views.softmax_steps(trace, 0)
-    raw = steps[steps.step.str.startswith("1")]
+    raw = views.softmax_steps(trace, 0)["1 raw score"]
     (color,) = encodings(charts.bars(raw, x="value", y="key", rule_at=0, title="1"), "color")
     assert "scheme" not in color.get("scale", {}) and color["scale"]["range"][1] == charts.POSITIVE_COLOUR
 
 
 def test_values_in_zero_one_may_be_drawn_on_the_probability_scale(trace):
-    steps = views.softmax_steps(trace, 0)
-    exps = steps[steps.step.str.startswith("3")]
+    exps = views.softmax_steps(trace, 0)["3 exp(scaled − max)"]
     figure = charts.bars(exps, x="value", y="key", unit=True, title="3 exp(scaled − max)")
     (color,) = encodings(figure, "color")
     assert color["field"] == "value" and color["scale"] == {"domain": [0, 1], "scheme": charts.PROBABILITY_SCHEME}

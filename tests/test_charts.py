@@ -7,7 +7,7 @@ import pytest
 
 from explainer import DEFAULT_SENTENCE, Matrix, experiments, run_attention
 from lesson import charts, views
-from lesson.frames import tidy
+from lesson.frames import cells
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +91,7 @@ def test_grouped_bars_put_one_bar_per_group_side_by_side(trace):
 
 
 def test_probability_bars_fix_their_axis_to_zero_one(trace):
-    steps = views.softmax_steps(trace, 0)
-    rows = steps[steps.step.str.startswith("4")]
+    rows = views.softmax_steps(trace, 0)["4 probability"]
     _, marks = layers(charts.bars(rows, x="value", y="key", title="4", probability=True))
     assert marks["bar"]["encoding"]["x"]["scale"] == {"domain": [0, 1]}
 
@@ -107,7 +106,7 @@ def test_stacked_contributions_stack_words_and_mark_the_total(trace):
 
 def test_vectors_draw_an_arrow_for_the_query_and_each_key(trace):
     points = views.fan(trace, 0)
-    spec, marks = layers(charts.vectors(points, focus_word="jane", title="q and k"))
+    spec, marks = layers(charts.vectors(points, title="q and k"))
     assert marks["rule"]["encoding"]["x2"] == {"datum": 0}
     assert len(data_of(spec)) == 4 and data_of(spec).focus.sum() == 1
 
@@ -118,10 +117,11 @@ def test_the_vectors_plane_holds_every_words_fan_and_stays_when_the_focus_moves(
     planes = set()
     for query in range(len(trace.labels)):
         points = views.fan(trace, query)
-        _spec, marks = layers(charts.vectors(points, focus_word=trace.labels[query], title="q and k",
+        _spec, marks = layers(charts.vectors(points, title="q and k",
                                              bounds=views.fan_bounds(trace)))
         low, high = marks["rule"]["encoding"]["x"]["scale"]["domain"]
-        assert low < points[["x", "y"]].to_numpy().min() and points[["x", "y"]].to_numpy().max() < high
+        xy = np.concatenate([points["x"], points["y"]])
+        assert low < xy.min() and xy.max() < high
         planes.add((low, high))
     assert len(planes) == 1
 
@@ -154,14 +154,14 @@ def page_figures(**settings) -> list[charts.Figure]:
                for name in ("X", "Q", "K", "V", "scores", "weights", "output")]
     figures += [charts.bars(rows, x="value", y="key", title=step, probability=step.startswith("4"),
                             rule_at=0 if not step.startswith(("3", "4")) else None)
-                for step, rows in steps.groupby("step", sort=False)]
+                for step, rows in steps.items()]
     figures += [charts.sentence_strip(views.attention_row(trace, 1), select="word"),
                 charts.bars(views.lookup_results(trace, 1), x="value", y="dim", color="result", title="t"),
                 charts.stacked_contributions(views.contributions(trace, 1), title="o"),
-                charts.bag_of_words(tidy(trace.matrix("weights")), title="b"),
+                charts.bag_of_words(cells(trace.matrix("weights")), title="b"),
                 charts.lines(views.temperature_sweep(trace, 1), x="temperature", y="weight", color="key",
                              log_x=True, mark_x=trace.settings.temperature, title="s"),
-                charts.vectors(views.fan(trace, 1), focus_word="cat", title="v")]
+                charts.vectors(views.fan(trace, 1), title="v")]
     return figures
 
 
@@ -203,16 +203,15 @@ def test_negative_numbers_are_written_left_of_their_bars_with_room_for_them():
 
 
 def test_bars_of_positive_values_keep_their_axis_from_the_left_edge(trace):
-    steps = views.softmax_steps(trace, 0)
-    _, marks = layers(charts.bars(steps[steps.step.str.startswith("1")], x="value", y="key", rule_at=0, title="1"))
+    raw = views.softmax_steps(trace, 0)["1 raw score"]
+    _, marks = layers(charts.bars(raw, x="value", y="key", rule_at=0, title="1"))
     assert "range" not in marks["bar"]["encoding"]["x"].get("scale", {})
 
 
 def test_masked_keys_keep_a_visible_row_with_a_grey_label_at_zero():
     causal = run_attention(LONG, causal=True)
-    steps = views.softmax_steps(causal, 2)
-    scaled = steps[steps.step.str.startswith("2")]
-    assert scaled.value.isna().sum() == 9
+    scaled = views.softmax_steps(causal, 2)["2 scaled"]
+    assert np.isnan(scaled["value"]).sum() == 9
     spec, layers_ = layer_list(charts.bars(scaled, x="value", y="key", rule_at=0, title="2 scaled"))
     data = data_of(spec)  # as the chart gets it: NaN is null there, which the text must not depend on
     masked = data[data._masked]
@@ -269,7 +268,7 @@ def test_many_lines_list_their_legend_on_the_right_and_keep_their_plot_tall():
 
 @pytest.mark.parametrize("build", [
     lambda trace: charts.stacked_contributions(views.contributions(trace, 0), title="o"),
-    lambda trace: charts.bag_of_words(tidy(trace.matrix("weights")), title="b")])
+    lambda trace: charts.bag_of_words(cells(trace.matrix("weights")), title="b")])
 def test_word_legends_fit_twelve_words_under_the_plot_without_shrinking_it(build):
     spec = build(run_attention(LONG)).chart().to_dict()
     (color,) = [layer["encoding"]["color"] for layer in spec.get("layer", [spec]) if "color" in layer["encoding"]]

@@ -1,12 +1,18 @@
-"""Tidy DataFrames: one row per cell, in the order of the matrix."""
+"""Matrices as tables: in long form (cells, one row per cell, in the order of the matrix), wide, side by side."""
 import numpy as np
+import pandas as pd
 import pytest
 
 from explainer import FEATURES, Matrix, run_attention
-from lesson.frames import side_by_side, tidy, wide
+from lesson.frames import cells, side_by_side, wide
 
 
-def test_tidy_has_one_row_per_cell_with_labels_and_values():
+def tidy(matrix):
+    """cells(matrix) read through pandas."""
+    return pd.DataFrame(cells(matrix))
+
+
+def test_cells_has_one_row_per_cell_with_labels_and_values():
     trace = run_attention("jane visits africa")
     frame = tidy(trace.matrix("weights"))
     assert len(frame) == 9
@@ -17,7 +23,7 @@ def test_tidy_has_one_row_per_cell_with_labels_and_values():
     np.testing.assert_allclose(frame.groupby("row").value.sum(), 1.0)
 
 
-def test_tidy_works_for_rectangular_matrices_with_feature_names():
+def test_cells_works_for_rectangular_matrices_with_feature_names():
     trace = run_attention("jane visits africa")
     frame = tidy(trace.matrix("W_Q"))
     assert len(frame) == trace.W_Q.size
@@ -33,7 +39,7 @@ def test_wide_keeps_the_labels_for_export():
     assert table.loc["cat", "sat"] == trace.weights[1, 2]
 
 
-def test_tidy_refuses_labels_that_do_not_fit():
+def test_cells_refuse_labels_that_do_not_fit():
     with pytest.raises(ValueError, match=r"shape \(2, 2\) do not fit 3 row"):
         tidy(Matrix("M", "m", np.zeros((2, 2)), ("a", "b", "c"), ("x", "y")))
 

@@ -2,6 +2,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from explainer import DEFAULT_SENTENCE, run_attention
@@ -14,20 +15,23 @@ def trace():
 
 
 def test_top_keys_is_the_lessons_table(trace):
-    table = views.top_keys(trace)
+    table = pd.DataFrame(views.top_keys(trace))
     assert list(zip(table.q, table.k, strict=True)) == [("jane", "visits"), ("visits", "africa"), ("africa", "visits")]
     np.testing.assert_allclose(table.probability, trace.weights.max(axis=1))
 
 
-def test_lookup_marks_the_one_row_an_exact_select_returns(trace):
-    table = views.lookup(trace, 0)
-    assert table.hard.sum() == 1 and table.key[table.hard].item() == "visits"
-    np.testing.assert_allclose(table.weight.sum(), 1.0)
-    np.testing.assert_allclose(table[list(trace.v_dims)].to_numpy(), trace.V)  # one column per value dimension
+def test_the_lookup_returns_every_row_weighted_and_an_exact_select_the_best_one(trace):
+    table = pd.DataFrame(views.lookup(trace, 0))
+    assert list(table.columns) == ["weight", "key", *trace.v_dims]  # one column per value dimension
+    np.testing.assert_allclose(table.weight, trace.weights[0])
+    np.testing.assert_allclose(table[list(trace.v_dims)].to_numpy(), trace.V)
+    found = pd.DataFrame(views.exact_match(trace, 0))
+    assert list(found.key) == ["visits"]  # jane's best key
+    np.testing.assert_allclose(found[list(trace.v_dims)].to_numpy(), trace.V[[1]])
 
 
 def test_lookup_results_put_the_blend_beside_the_best_row(trace):
-    results = views.lookup_results(trace, 1)
+    results = pd.DataFrame(views.lookup_results(trace, 1))
     soft = results[results.result.str.startswith("soft")].value.to_numpy()
     hard = results[results.result.str.startswith("hard")].value.to_numpy()
     np.testing.assert_allclose(soft, sum(trace.weights[1, j] * trace.V[j] for j in range(3)))
@@ -36,7 +40,7 @@ def test_lookup_results_put_the_blend_beside_the_best_row(trace):
 
 def test_at_low_temperature_the_soft_lookup_returns_the_hard_row():
     cold = run_attention(DEFAULT_SENTENCE, temperature=0.01)
-    results = views.lookup_results(cold, 0)
+    results = pd.DataFrame(views.lookup_results(cold, 0))
     soft, hard = np.split(results.value.to_numpy(), 2)
     np.testing.assert_allclose(soft, hard, atol=1e-6)
 
@@ -56,7 +60,7 @@ def test_the_worked_score_adds_up_to_the_cell_it_explains(similarity, sentence):
 
 
 def test_similarities_put_dot_beside_cosine(trace):
-    table = views.similarities(trace, 2)
+    table = pd.DataFrame(views.similarities(trace, 2))
     for j in range(3):
         q, k = trace.Q[2], trace.K[j]
         assert table["dot"][j] == pytest.approx(float(q @ k))
@@ -67,7 +71,7 @@ def test_similarities_put_dot_beside_cosine(trace):
 @pytest.mark.parametrize("heads, head", [(1, 0), (2, 1), (4, 3)])
 def test_the_fan_draws_every_query_key_dot_product_truly(heads, head):
     view = run_attention("the cat sat on the mat", heads=heads, weight_set="random").head(head)
-    points = views.fan(view, 2)
+    points = pd.DataFrame(views.fan(view, 2))
     q = points[points.kind == "query"][["x", "y"]].to_numpy()
     k = points[points.kind == "key"][["x", "y"]].to_numpy()
     np.testing.assert_allclose((k @ q.T)[:, 0], view.scores[2], atol=1e-9)
@@ -83,8 +87,8 @@ def test_x_times_x_transposed_is_symmetric_and_each_word_matches_itself_best(tra
 
 def test_softmax_steps_end_in_the_attention_row(trace):
     steps = views.softmax_steps(trace, 0)
-    by_step = {step: rows.value.to_numpy() for step, rows in steps.groupby("step", sort=False)}
-    raw, scaled, shifted, probability = by_step.values()
+    assert [step[0] for step in steps] == ["1", "2", "3", "4"]
+    raw, scaled, shifted, probability = (rows["value"] for rows in steps.values())
     np.testing.assert_allclose(raw, trace.scores[0])
     np.testing.assert_allclose(scaled, trace.scores[0] / 2)  # √d_k = 2, T = 1
     assert shifted.max() == 1.0
@@ -93,15 +97,20 @@ def test_softmax_steps_end_in_the_attention_row(trace):
 
 def test_softmax_steps_show_masked_keys_as_masked():
     causal = run_attention(DEFAULT_SENTENCE, causal=True)
-    steps = views.softmax_steps(causal, 0)
-    masked = steps[steps.masked]
-    assert set(masked.key) == {"visits", "africa"}
-    assert masked[masked.step.str.startswith("2")].value.isna().all()
-    assert (masked[masked.step.str.startswith("4")].value == 0).all()
+    _raw, scaled, _shifted, probability = (pd.DataFrame(rows) for rows in views.softmax_steps(causal, 0).values())
+    assert list(scaled.key[scaled.masked]) == ["visits", "africa"]
+    assert scaled.value[scaled.masked].isna().all() and (probability.value[probability.masked] == 0).all()
+    assert not scaled.value[~scaled.masked].isna().any()
+
+
+def test_the_softmax_table_has_a_row_per_key_and_a_column_per_step(trace):
+    table = views.softmax_table(views.softmax_steps(trace, 1))
+    assert list(table.index) == list(trace.labels) and len(table.columns) == 4
+    np.testing.assert_allclose(table.iloc[:, 3], trace.weights[1])
 
 
 def test_temperature_sweep_keeps_the_order_and_sharpens(trace):
-    sweep = views.temperature_sweep(trace, 0, np.array([0.1, 1.0, 5.0]))
+    sweep = pd.DataFrame(views.temperature_sweep(trace, 0, np.array([0.1, 1.0, 5.0])))
     rows = {t: g.set_index("key").weight for t, g in sweep.groupby("temperature")}
     np.testing.assert_allclose(rows[1.0].to_numpy(), trace.weights[0])
     for weights in rows.values():
@@ -111,7 +120,7 @@ def test_temperature_sweep_keeps_the_order_and_sharpens(trace):
 
 
 def test_contributions_add_up_to_the_output(trace):
-    parts = views.contributions(trace, 0)
+    parts = pd.DataFrame(views.contributions(trace, 0))
     totals = parts.groupby("dim", sort=False).contribution.sum().to_numpy()
     np.testing.assert_allclose(totals, trace.output[0])
 
