@@ -26,7 +26,7 @@ frame.text(notes.favourite(trace, focus) + " Click a word in the sentence, or pi
            "it finds most related, and the probability how sure the answer is. Each row of attention sums to 1, "
            "so the probability is that word's share.")
 top = views.top_keys(trace)  # a static table: nothing to sort or scroll, and cheaper to redraw than a data grid
-st.table({**top, "probability": [f"{p:.2f}" for p in top["probability"]]}, hide_index=True)
+st.table({**top, "probability": [f"{p:.2f}" for p in top["probability"]]}, hide_index=True, hide_header=False)
 frame.text(
     notes.asymmetry(trace),
     notes.repeats(trace),
@@ -43,7 +43,7 @@ with hard:
     st.markdown("**A database: exact match, one row back**")
     st.code(f"SELECT value FROM sentence\nWHERE key = '{found['key'][0]}';", language="sql")
     st.table({"key": found["key"], **{column: [f"{found[column][0]:.4g}"] for column in value_columns}},
-             hide_index=True)
+             hide_index=True, hide_header=False)  # a dict's header is hidden unless asked for
 with soft:
     st.markdown(f"**Attention: query = “{lesson.focus_word}”, every row back, weighted**")
     st.dataframe(views.lookup(trace, focus), hide_index=True, width="stretch",

@@ -136,6 +136,9 @@ def test_intuition_table_shows_the_lessons_answers():
     assert list(zip(table.q, table.k, strict=True)) == [("jane", "visits"), ("visits", "africa"),
                                                        ("africa", "visits")]
     assert float(table.probability[0]) == pytest.approx(0.94, abs=0.03)
+    exact = next(t for t in at.table if list(t.value.columns) == ["key", "who", "action", "place", "thing"])
+    assert list(exact.value.key) == ["visits"]  # jane's best key: the row an exact SELECT returns
+    assert not any(t.proto.hide_header for t in at.table), "every table shows its column names"
 
 
 def test_home_shows_the_chain_with_the_sentences_shapes():
