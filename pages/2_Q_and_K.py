@@ -8,6 +8,7 @@ from lesson.frames import side_by_side, wide
 
 PAGE = "pages/2_Q_and_K.py"
 TERMS = "q_and_k_terms"  # the term-by-term breakdown's section
+PLAIN = "q_and_k_plain"  # the section of X·Xᵀ
 take_apart = frame.clicked("score_cells", "cell", {"focus": "row_index", "key": "col_index"})
 
 
@@ -113,10 +114,12 @@ frame.text(
     "### Why two matrices, and not simply X·Xᵀ?",
     "Comparing the words as they are, X·Xᵀ, would be simpler. But it is symmetric — jane matches visits exactly as "
     "much as visits matches jane — and a word is usually most like itself. W_Q and W_K let a word *ask* for "
-    "something different from what it *offers*: a person asks for an action, an action offers one.")
-frame.matrix(plain, focus_row=focus, subtitle="symmetric: no W_Q, no W_K; compare S = Q·Kᵀ above")
+    "something different from what it *offers*: a person asks for an action, an action offers one.",
+    notes.self_similarity(plain.values, trace, focus))
+with st.expander("X·Xᵀ for your sentence, beside S", key=PLAIN, on_change="rerun") as section:
+    if section.open:  # built only when opened: a comparison, like E and PE above
+        frame.matrix(plain, focus_row=focus, subtitle="symmetric: no W_Q, no W_K; compare S = Q·Kᵀ above")
 frame.text(
-    notes.self_similarity(plain.values, trace, focus),
     "### Dot product or cosine similarity?",
     "There are several ways to measure how similar two vectors are. **Cosine similarity** looks only at the "
     "angle between them: it is the dot product of the two directions, between −1 and 1, whatever their lengths. "

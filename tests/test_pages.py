@@ -160,8 +160,9 @@ def test_every_heatmap_is_titled_with_its_name_and_shape():
     for page, names in expected.items():
         at = open_page(page)
         if page == "pages/2_Q_and_K.py":
-            assert not {"E  (3 × 12)", "PE  (3 × 12)"} & set(titles(at)), "E and PE are built only when opened"
-            at.session_state["q_and_k_parts"] = True
+            on_demand = {"E  (3 × 12)", "PE  (3 × 12)", "X·Xᵀ  (3 × 3)"}
+            assert not on_demand & set(titles(at)), "E, PE and X·Xᵀ are built only when opened"
+            at.session_state["q_and_k_parts"] = at.session_state["q_and_k_plain"] = True
             at.run()
         shown = titles(at)
         for name in names:
