@@ -49,18 +49,20 @@ else:
             frame.matrix(whole.head(index).matrix("weights"), probability=True, focus_row=lesson.focus)
 
 done = frame.passed()
-frame.text("### The stages",
-           "Each stage ends with questions about your sentence. Answered right so far: "
-           + (", ".join(f"stage {stage} ✓" for stage in sorted(done)) if done else "none yet") + ".")
 stages = [
-    ("Each word looks for the words that explain it; attention is a soft database lookup.", frame.PAGES[1]),
-    ("Queries and keys: the first MatMul scores every pair of words.", frame.PAGES[2]),
-    ("Softmax turns a row of scores into probabilities; why divide by √dₖ.", frame.PAGES[3]),
-    ("Values and the second MatMul: each word becomes a weighted bag of words.", frame.PAGES[4]),
-    ("Watch W_Q and W_K being learned by backpropagation, one gradient step in numbers.", frame.PAGES[5]),
-    ("Then a real trained transformer (MiniLM) on your sentence: 6 layers × 12 heads.", frame.PAGES[6]),
+    "each word looks for the words that explain it; attention is a soft database lookup.",
+    "queries and keys: the first MatMul scores every pair of words.",
+    "softmax turns a row of scores into probabilities; why divide by √dₖ.",
+    "values and the second MatMul: each word becomes a weighted bag of words.",
+    "watch W_Q and W_K being learned by backpropagation, one gradient step in numbers.",
+    "then a real trained transformer (MiniLM) on your sentence: 6 layers × 12 heads.",
 ]
-for text, page in stages:  # one element each: every element costs the browser on every move
-    st.page_link(page.path, label=f"**{page.title}** — {text}", query_params=frame.query())
+# The stages as one list, not a link each: a link's label never wraps, so on a phone each was cut off mid-sentence
+# (and every element costs a move). The menu and the link at the bottom of every page lead to them.
+frame.text("### The stages",
+           "\n".join(f"- **{page.title}**: {text}" for page, text in zip(frame.PAGES[1:], stages, strict=True)),
+           "Open any of them from the menu (in the sidebar; on a phone, behind the arrow at the top left), or start "
+           "with the first below. Each stage ends with questions about your sentence. Answered right so far: "
+           + (", ".join(f"stage {stage} ✓" for stage in sorted(done)) if done else "none yet") + ".")
 
 frame.footer("app.py")

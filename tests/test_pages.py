@@ -151,6 +151,15 @@ def test_home_shows_the_chain_with_the_sentences_shapes():
     assert menu.options == [p.title for p in __import__("frame").PAGES] and menu.value == "Home"
 
 
+def test_home_lists_every_stage_and_leads_to_the_first():
+    at = open_page("app.py")
+    stages = next(text.value for text in at.markdown if text.value.startswith("### The stages"))
+    pages = __import__("frame").PAGES
+    assert [line.split("**")[1] for line in stages.splitlines() if line.startswith("- ")] == [
+        page.title for page in pages[1:]]
+    assert [link.label for link in at.main.get("page_link")] == [f"Next: {pages[1].title} →"]
+
+
 def test_every_heatmap_is_titled_with_its_name_and_shape():
     expected = {
         "pages/2_Q_and_K.py": ["E  (3 × 12)", "PE  (3 × 12)", "X  (3 × 12)", "W_Q  (4 × 12)", "W_K  (4 × 12)",
