@@ -26,21 +26,32 @@ from .vocabulary import (
     DIMENSIONS,
     EXAMPLES,
     FEATURES,
+    MEANINGS,
     POSITION_DIMS,
     VOCABULARY,
     embed,
-    unknown_word_vector,
+    known_form,
 )
-from .weights import CONTENTS, D_K, QUESTIONS, Projections, designed_weights, project, random_weights
+from .weights import (
+    CONTENTS,
+    D_K,
+    MEANING_QUESTIONS,
+    POSITION_QUESTIONS,
+    QUESTIONS,
+    Projections,
+    designed_weights,
+    project,
+    random_weights,
+)
 
 __all__ = [
     "MAX_CHARS", "experiments", "fit_sentence", "learning",
-    "CONTENTS", "D_K", "D_MODEL", "DEFAULT_SENTENCE", "DIMENSIONS", "EXAMPLES", "FEATURES", "POSITION_DIMS",
-    "HEAD_COUNTS", "MAX_WORDS",
+    "CONTENTS", "D_K", "D_MODEL", "DEFAULT_SENTENCE", "DIMENSIONS", "EXAMPLES", "FEATURES", "MEANINGS",
+    "MEANING_QUESTIONS", "POSITION_DIMS", "POSITION_QUESTIONS", "HEAD_COUNTS", "MAX_WORDS",
     "QUESTIONS", "SIMILARITIES", "STEPS", "VOCABULARY", "WEIGHT_SETS",
     "InputError", "Matrix", "Projections", "Settings", "Trace",
     "apply_mask", "attend", "causal_mask", "cosine_scores", "designed_weights", "dot_scores", "embed",
     "exponentials", "find_words", "merge_heads", "model_input", "positional_encoding", "project", "random_weights",
     "run_attention", "scaled_dot_product_attention", "softmax", "split_heads", "tokenize",
-    "unknown_word_vector", "word_positions",
+    "known_form", "word_positions",
 ]

@@ -11,13 +11,13 @@ the value of the word that explains it:
 
 Values are V = X·W_Vᵀ with the designed W_V held fixed (it copies the who / action / place / thing features), so the
 targets can only be reached by attending to the right word: only W_Q and W_K are learned. One head (heads are left
-out), d_k = 4, no mask, positions on. The loss is the mean squared error between O and the target, averaged over
+out), d_k = 8, no mask, positions on. The loss is the mean squared error between O and the target, averaged over
 tokens and dimensions (and over sentences). Training is plain gradient descent on the full batch, W ← W − η·dW,
 from the app's random weights: `forward` and `backward` keep every intermediate, so one step can be shown in numbers.
 
 >>> result = train(steps=3)
 >>> result.losses.shape, result.W_Q.shape
-((4,), (4, 12))
+((4,), (8, 16))
 """
 # ruff: noqa: E741, N815
 # (O, dO, dW_Q ... are the lesson's names for matrices and their gradients, as pyproject.toml keeps Q, K, V, W_Q)
@@ -34,7 +34,7 @@ import numpy as np
 from .attention import softmax
 from .positions import model_input, word_positions
 from .tokens import tokenize
-from .vocabulary import FEATURES, VOCABULARY, embed
+from .vocabulary import FEATURES, embed, word_vector
 from .weights import CONTENTS, D_K, Projections, designed_weights, random_weights
 
 DEFAULT_STEPS = 200
@@ -43,28 +43,24 @@ DEFAULT_RATE = 5.0
 """Training's default learning rate η."""
 
 
-def _words_of(*features: str) -> tuple[str, ...]:
-    """Vocabulary words whose strongest named feature is one of `features`, at 0.9 or more (clear cases only)."""
-    named = len(FEATURES)
-    return tuple(w for w, v in VOCABULARY.items() if FEATURES[int(v[:named].argmax())] in features
-                 and v[:named].max() >= 0.9)
-
-
-SUBJECTS = _words_of("person", "animal")
-ACTIONS = _words_of("action")
-OBJECTS = _words_of("place", "thing")
+SUBJECTS = ("jane", "john", "mary", "friend", "teacher", "students", "mother", "doctor", "child", "cat", "dog", "bird")
+ACTIONS = ("visits", "reads", "sees", "loves", "eats", "drinks", "writes", "chased", "finds", "likes")
+OBJECTS = ("africa", "paris", "london", "park", "garden", "street", "city", "book", "ball", "coffee", "letter",
+           "apple", "bread", "water", "car")
 GRAMMAR = ("the", "a", "in", "on")
+"""The words the task's sentences are made of: clear cases of each role."""
 _ROLES = ("subject", "action", "object")
 _EXPLAINED_BY = {"subject": "action", "action": "object", "object": "action"}  # who fetches whose value
+_ROLE_OF = {"person": "subject", "animal": "subject", "action": "action", "place": "object", "thing": "object",
+            "points": "grammar", "links": "grammar"}  # a word's strongest feature -> its role in the task
 
 
 def role(word: str) -> str:
-    """A word's role in the task: "subject", "action", "object", "grammar", or "other" (any other word, e.g. one
+    """A word's role in the task, from its strongest feature: "subject" (a person or an animal), "action", "object"
+    (a place or a thing), "grammar" (a word that points to or links a noun), or "other" (any other word, and a word
     outside the vocabulary: like a grammar word, it has nothing to fetch)."""
-    for name, pool in (("subject", SUBJECTS), ("action", ACTIONS), ("object", OBJECTS), ("grammar", GRAMMAR)):
-        if word in pool:
-            return name
-    return "other"
+    meaning = word_vector(word)[: len(FEATURES)]
+    return _ROLE_OF.get(FEATURES[int(meaning.argmax())], "other") if meaning.any() else "other"
 
 
 def intended_words(tokens: tuple[str, ...] | list[str]) -> tuple[int | None, ...]:
@@ -400,7 +396,7 @@ def _read_only(result: Training) -> Training:
 
 def trained_weights(seed: int = 0, steps: int = DEFAULT_STEPS, learning_rate: float = DEFAULT_RATE) -> Projections:
     """The "trained" weight set: W_Q and W_K learned by `trained(seed, steps, learning_rate)`, W_V the designed
-    one (held fixed in training). The learned query/key dimensions have no names: d1 .. d4, as many as D_K, so
+    one (held fixed in training). The learned query/key dimensions have no names: d1 .. d8, as many as D_K, so
     that heads split them as they split the other sets'."""
     result = trained(seed, steps, learning_rate)
     if result.W_Q.shape[0] != D_K:

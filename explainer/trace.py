@@ -93,14 +93,15 @@ class Trace:
     """Every intermediate of one run of self-attention, named as in the lesson.
 
     Shapes, for n tokens, d_model features, d_k query/key width and h heads (d_head = d_k / h):
-    embeddings, positions, X (n, d_model); W_Q, W_K, W_V (d_k, d_model); Q, K, V, output (n, d_k).
+    embeddings, positions, X (n, d_model); W_Q, W_K (d_k, d_model); W_V (d_v, d_model); Q, K (n, d_k);
+    V, output (n, d_v).
     scores (raw Q·Kᵀ), logits (scaled, tempered, masked) and weights (softmax of logits) are (n, n) for one head,
     the lesson's case, and (h, n, n) for several heads; `head(i)` gives any head's as (n, n).
     """
 
     sentence: str
     tokens: tuple[str, ...]
-    unknown: tuple[bool, ...]  # per token: not in the vocabulary, so given a vector from its letters
+    unknown: tuple[bool, ...]  # per token: not in the vocabulary, so given no features (zeros)
     settings: Settings
     embeddings: np.ndarray
     positions: np.ndarray  # all zeros when positional encoding is off
@@ -129,7 +130,8 @@ class Trace:
                 value.setflags(write=False)  # a trace is a record: nothing downstream may change it
 
     def head(self, index: int) -> Trace:
-        """One head's part of the trace: W, Q, K, V and output narrowed to its dims; scores, logits, weights (n, n).
+        """One head's part of the trace: W, Q, K, V and output narrowed to its dims (each head has its own slice of
+        the query/key dimensions and of the value dimensions); scores, logits, weights (n, n).
 
         With one head (the lesson's case) that is the whole trace.
         """
@@ -138,12 +140,13 @@ class Trace:
             raise ValueError(f"head must be between 0 and {heads - 1}, got {index}")
         if self.weights.ndim == 2:
             return self
-        d_head = self.Q.shape[1] // heads
-        cut = slice(index * d_head, (index + 1) * d_head)
-        return replace(self, W_Q=self.W_Q[cut], W_K=self.W_K[cut], W_V=self.W_V[cut],
-                       Q=self.Q[:, cut], K=self.K[:, cut], V=self.V[:, cut], output=self.output[:, cut],
+        d_head, d_value = self.Q.shape[1] // heads, self.V.shape[1] // heads
+        cut = slice(index * d_head, (index + 1) * d_head)  # this head's query/key dimensions
+        part = slice(index * d_value, (index + 1) * d_value)  # and its value dimensions
+        return replace(self, W_Q=self.W_Q[cut], W_K=self.W_K[cut], W_V=self.W_V[part],
+                       Q=self.Q[:, cut], K=self.K[:, cut], V=self.V[:, part], output=self.output[:, part],
                        scores=self.scores[index], logits=self.logits[index], weights=self.weights[index],
-                       qk_dims=self.qk_dims[cut], v_dims=self.v_dims[cut], shown_head=index)
+                       qk_dims=self.qk_dims[cut], v_dims=self.v_dims[part], shown_head=index)
 
     @property
     def head_label(self) -> str:

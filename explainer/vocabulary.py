@@ -1,18 +1,41 @@
 """Readable word embeddings: every dimension is a feature with a name a student understands.
 
-A trained model learns hundreds of unnamed dimensions. Here each of the eight dimensions means one thing
-(is the word a person? an action? a place?), so that every number in the lesson can be read and checked by hand.
-Values lie between 0 (not at all) and 1 (entirely).
+A trained model learns hundreds of unnamed dimensions. Here each of the twelve dimensions means one thing (is the
+word a person? an action? a word that points to a noun?), so that every number in the lesson can be read and checked
+by hand. Values lie between 0 (not at all) and 1 (entirely).
+
+The toy knows the most common English words and their inflected forms (visits, visited and visiting read as visit),
+about 21,000 forms in all: vocabulary.tsv, made by vocabulary/build.py from wordfreq's word list, WordNet and a
+hand-written list of the small words. A word it does not know (a name, a typo, another language) gets no features
+at all: a vector of zeros, which asks nothing and answers nothing (nearest() offers known words that look like it).
 """
 from __future__ import annotations
 
-import hashlib
+import difflib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import numpy as np
 
-FEATURES = ("thing", "quality", "place", "time", "animal", "grammar", "person", "action")
-"""The named dimensions of a word's meaning. "grammar" marks small words (the, on, because) that hold a sentence
-together."""
+FEATURES = ("person", "animal", "place", "thing", "time", "action", "helps", "describes", "points", "links",
+            "stands for", "grammar")
+"""The named dimensions of a word's meaning, in the order of E's columns."""
+
+MEANINGS = {
+    "person": "a person or people: jane, teacher, family, team",
+    "animal": "an animal: dog, bird, spider",
+    "place": "a place to be in or go to: park, school, kitchen, paris",
+    "thing": "a thing, a food or an idea: ball, pizza, music, test",
+    "time": "a time: morning, today, summer, week",
+    "action": "something done or happening, a verb: visits, eat, play, rain",
+    "helps": "helps a verb: is, can, didn't, and words saying how or when (never, quickly, away)",
+    "describes": "describes a noun: red, old, happy, two, first",
+    "points": "points to a noun after it: the, a, my, his, this, every",
+    "links": "links a noun to the rest of the sentence: in, on, at, to, with",
+    "stands for": "stands for a noun: it, she, they, me",
+    "grammar": "a small word that holds a sentence together: and, but, not, very, to",
+}
+"""What each feature means, in a student's words, with examples."""
 
 POSITION_DIMS = ("pos sin1", "pos cos1", "pos sin2", "pos cos2")
 """The dimensions that carry word order (positions.py): two clocks, each a sine and a cosine. A word's embedding is
@@ -37,127 +60,99 @@ EXAMPLES = (
 )
 """Built-in sentences: the lesson's own first, then the examples a student can pick."""
 
-# Each word lists only its non-zero features.
-_WORDS: dict[str, dict[str, float]] = {
-    # people
-    "jane": {"person": 1.0},
-    "john": {"person": 1.0},
-    "mary": {"person": 1.0},
-    "friend": {"person": 1.0},
-    "teacher": {"person": 1.0},
-    "students": {"person": 1.0},
-    "student": {"person": 1.0},
-    "mother": {"person": 1.0},
-    "doctor": {"person": 1.0},
-    "child": {"person": 1.0},
-    "she": {"person": 0.8, "grammar": 0.5},
-    "he": {"person": 0.8, "grammar": 0.5},
-    "it": {"animal": 0.3, "thing": 0.3, "grammar": 0.6},
-    # animals
-    "cat": {"animal": 1.0},
-    "dog": {"animal": 1.0},
-    "bird": {"animal": 1.0},
-    "fish": {"animal": 0.8, "thing": 0.3},
-    "animal": {"animal": 1.0},
-    # actions
-    "visits": {"action": 1.0},
-    "visit": {"action": 1.0},
-    "sat": {"action": 1.0, "time": 0.2},
-    "reads": {"action": 1.0},
-    "read": {"action": 1.0},
-    "chased": {"action": 1.0, "time": 0.2},
-    "drinks": {"action": 1.0},
-    "writes": {"action": 1.0},
-    "eats": {"action": 1.0},
-    "sees": {"action": 1.0},
-    "loves": {"action": 0.9, "quality": 0.2},
-    "runs": {"action": 1.0},
-    "goes": {"action": 1.0},
-    "went": {"action": 1.0, "time": 0.2},
-    "cross": {"action": 1.0},
-    "was": {"action": 0.4, "time": 0.3, "grammar": 0.6},
-    "is": {"action": 0.4, "grammar": 0.6},
-    "didn't": {"action": 0.3, "time": 0.2, "grammar": 0.7},
-    # places
-    "africa": {"place": 1.0},
-    "paris": {"place": 1.0},
-    "london": {"place": 1.0},
-    "park": {"place": 1.0},
-    "garden": {"place": 1.0},
-    "street": {"place": 1.0},
-    "school": {"place": 0.9, "thing": 0.2},
-    "city": {"place": 1.0},
-    "home": {"place": 0.9, "thing": 0.2},
-    "river": {"place": 0.8, "thing": 0.3},
-    # things
-    "mat": {"thing": 1.0},
-    "book": {"thing": 1.0},
-    "ball": {"thing": 1.0},
-    "coffee": {"thing": 1.0},
-    "letter": {"thing": 1.0},
-    "apple": {"thing": 1.0},
-    "bread": {"thing": 1.0},
-    "water": {"thing": 1.0},
-    "car": {"thing": 1.0},
-    "house": {"thing": 0.7, "place": 0.4},
-    "tree": {"thing": 0.8, "place": 0.2},
-    # time
-    "morning": {"time": 1.0},
-    "spring": {"time": 1.0},
-    "today": {"time": 1.0},
-    "yesterday": {"time": 1.0},
-    "night": {"time": 1.0},
-    "every": {"time": 0.5, "grammar": 0.5},
-    # qualities
-    "old": {"quality": 1.0},
-    "long": {"quality": 1.0},
-    "tired": {"quality": 1.0},
-    "happy": {"quality": 1.0},
-    "big": {"quality": 1.0},
-    "small": {"quality": 1.0},
-    "red": {"quality": 1.0},
-    "too": {"quality": 0.4, "grammar": 0.6},
-    # small grammar words
-    "the": {"grammar": 1.0},
-    "a": {"grammar": 1.0},
-    "my": {"person": 0.3, "grammar": 0.8},
-    "on": {"place": 0.2, "grammar": 0.8},
-    "in": {"place": 0.2, "grammar": 0.8},
-    "across": {"place": 0.3, "grammar": 0.7},
-    "to": {"place": 0.2, "grammar": 0.8},
-    "at": {"place": 0.2, "grammar": 0.8},
-    "and": {"grammar": 1.0},
-    "of": {"grammar": 1.0},
-    "with": {"grammar": 1.0},
-    "because": {"grammar": 1.0},
-}
-
-VOCABULARY: dict[str, np.ndarray] = {
-    word: np.array([features.get(name, 0.0) for name in DIMENSIONS]) for word, features in _WORDS.items()
-}
-"""word -> embedding of shape (D_MODEL,), in DIMENSIONS order (0 on the position dimensions)."""
+POSSESSIVE = "'s"
+"""A known word with 's (tom's, the dog's) reads as that word, pointing to the noun after it as my or his does."""
 
 
-def unknown_word_vector(word: str) -> np.ndarray:
-    """A vector for a word outside the vocabulary, derived from its letters.
+class Vocabulary(Mapping):
+    """The known word forms -> their embeddings (D_MODEL,), read from vocabulary.tsv on first use.
 
-    The same word always gets the same vector, on every run and machine: the seed comes from a SHA-256 of the
-    word (Python's own hash() changes from one process to the next). Values lie in 0..1, rounded to two decimals
-    like the vocabulary's, but they mean nothing. Like every embedding, it is 0 on the position dimensions.
+    The file lists one form a line, most common first: the form, the word it reads as, and its features. A line's
+    numbers are read only when the word is looked up, so that `import explainer` stays fast.
     """
-    seed = int.from_bytes(hashlib.sha256(word.encode("utf-8")).digest()[:8], "big")
-    meaning = np.round(np.random.default_rng(seed).uniform(0.0, 1.0, len(FEATURES)), 2)
-    return np.concatenate([meaning, np.zeros(len(POSITION_DIMS))])
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lines: dict[str, tuple[str, str]] | None = None  # form -> (the word it reads as, its feature values)
+
+    @property
+    def _rows(self) -> dict[str, tuple[str, str]]:
+        if self._lines is None:
+            lines = [line for line in self._path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+            header = tuple(lines[0].split("\t")[2:])
+            if header != FEATURES:
+                raise ValueError(f"{self._path.name} has the features {header}, the engine {FEATURES}: rebuild it "
+                                 "with vocabulary/build.py")
+            self._lines = {}
+            for line in lines[1:]:
+                form, base, values = line.split("\t", 2)
+                self._lines[form] = (base, values)
+        return self._lines
+
+    def __getitem__(self, word: str) -> np.ndarray:
+        values = self._rows[word][1]
+        return np.concatenate([np.array(values.split("\t"), dtype=float), np.zeros(len(POSITION_DIMS))])
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def reads_as(self, word: str) -> str:
+        """The word a known form reads as: "visited" -> "visit"."""
+        return self._rows[word][0]
+
+    def features(self, word: str) -> dict[str, float]:
+        """A known form's non-zero features by name: {"stands for": 1.0, "thing": 0.5, "animal": 0.3} for "it"."""
+        return {name: value for name, value in zip(FEATURES, self[word], strict=False) if value}
+
+    def nearest(self, word: str, n: int = 3) -> list[str]:
+        """Up to n known forms that look most like `word` (for a typo: "frend" -> ["friend", ...]), most alike first;
+        none when nothing is close."""
+        alike = [form for form in self._rows if abs(len(form) - len(word)) <= 2 and form[:1] == word[:1]]
+        return difflib.get_close_matches(word, alike, n=n, cutoff=0.75)
+
+
+VOCABULARY_FILE = Path(__file__).with_name("vocabulary.tsv")
+"""The vocabulary's data file, made by vocabulary/build.py."""
+
+VOCABULARY = Vocabulary(VOCABULARY_FILE)
+"""Every word form the toy knows -> its embedding of shape (D_MODEL,), in DIMENSIONS order (0 on the position
+dimensions)."""
+
+
+def known_form(token: str) -> str | None:
+    """The vocabulary's form for a token: the token itself, or for a possessive (tom's) the word without 's;
+    None for a word the toy does not know."""
+    if token in VOCABULARY:
+        return token
+    if token.endswith(POSSESSIVE) and token[: -len(POSSESSIVE)] in VOCABULARY:
+        return token[: -len(POSSESSIVE)]
+    return None
+
+
+def word_vector(token: str) -> np.ndarray:
+    """A token's embedding (D_MODEL,): its vocabulary entry, with "points" added for a possessive (tom's points to
+    the noun after it, like his); zeros for a word the toy does not know."""
+    form = known_form(token)
+    if form is None:
+        return np.zeros(D_MODEL)
+    vector = VOCABULARY[form]
+    if form != token:
+        vector[FEATURES.index("points")] = 1.0
+    return vector
 
 
 def embed(tokens: list[str]) -> tuple[np.ndarray, list[bool]]:
     """Look each token up in the vocabulary.
 
-    Returns the embeddings, shape (n_tokens, D_MODEL), and for each token whether it was unknown
-    (and so given a vector from its letters).
+    Returns the embeddings, shape (n_tokens, D_MODEL), and for each token whether it was unknown (and so given no
+    features: zeros).
     """
     if not tokens:
         raise ValueError("embed() needs at least one token, got none")
-    unknown = [token not in VOCABULARY for token in tokens]
-    rows = [unknown_word_vector(t) if miss else VOCABULARY[t] for t, miss in zip(tokens, unknown, strict=True)]
-    return np.stack(rows), unknown
+    return np.stack([word_vector(token) for token in tokens]), [known_form(token) is None for token in tokens]

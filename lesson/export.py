@@ -7,6 +7,7 @@ import json
 import numpy as np
 
 from explainer import STEPS, Trace
+from explainer.positions import BASE
 
 
 def _plain(values: np.ndarray) -> list:
@@ -42,7 +43,7 @@ def script(trace: Trace) -> str:
     """A standalone Python script (numpy only) that recomputes this view's attention from its inputs, step by step,
     with the lesson's names, and prints the attention weights and the output."""
     s = trace.settings
-    divide = "math.sqrt(d_head)" if s.divides_by_root_dk else "1.0"
+    divide = "math.sqrt(Qh.shape[-1])" if s.divides_by_root_dk else "1.0"
     return f'''"""Self-attention for "{_safe(trace.sentence)}", every step, as the explainer computed it.
 
 Settings: {_safe(repr(vars(s)))}
@@ -59,27 +60,28 @@ tokens = {list(trace.tokens)!r}
 # E: each word's embedding (named features, then 4 position dimensions where E is 0)
 E = {_literal(trace.embeddings)}
 
-# PE: sinusoidal positions, in the last 4 dimensions only (all zero when positions are off)
+# PE: sinusoidal positions, in the last 4 dimensions only (all zero when positions are off); the paper's formula
+# with base {BASE:g} instead of 10000, for sentences of at most 12 words
 PE = np.zeros_like(E)
 if {s.positional!r}:
     n, d = len(tokens), 4
-    angle = np.arange(n)[:, None] * 10000.0 ** (-np.arange(0, d, 2) / d)
+    angle = np.arange(n)[:, None] * {BASE!r} ** (-np.arange(0, d, 2) / d)
     PE[:, -4::2], PE[:, -3::2] = np.sin(angle), np.cos(angle)
 
 X = E + PE  # the input to attention
 
-# W_Q, W_K, W_V: ({trace.W_Q.shape[0]} x {trace.W_Q.shape[1]} each); the lesson writes Q = X W_Q^T
+# W_Q, W_K ({trace.W_Q.shape[0]} x {trace.W_Q.shape[1]} each), W_V ({trace.W_V.shape[0]} x {trace.W_V.shape[1]});
+# the lesson writes Q = X W_Q^T
 W_Q = {_literal(trace.W_Q)}
 W_K = {_literal(trace.W_K)}
 W_V = {_literal(trace.W_V)}
 Q, K, V = X @ W_Q.T, X @ W_K.T, X @ W_V.T
 
 heads = {s.heads}
-d_head = Q.shape[1] // heads
 
 
-def split(M):  # (n, d) -> (heads, n, d_head): each head gets its own slice of the columns
-    return M.reshape(len(M), heads, d_head).transpose(1, 0, 2)
+def split(M):  # (n, d) -> (heads, n, d / heads): each head gets its own slice of the columns
+    return M.reshape(len(M), heads, M.shape[1] // heads).transpose(1, 0, 2)
 
 
 Qh, Kh, Vh = split(Q), split(K), split(V)

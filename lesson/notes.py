@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from explainer import Trace
+from explainer import FEATURES, MEANING_QUESTIONS, Trace
+
+CLOSE = 0.8
+"""A runner-up with at least this share of the favourite's weight is a close call: the toy can hardly tell them."""
 
 
 def _bold(word: str) -> str:
@@ -54,13 +57,68 @@ def favourites(trace: Trace, query: int) -> list[int]:
 
 
 def favourite(trace: Trace, query: int) -> str:
-    """ "jane looks most at visits, with probability 0.94", or the tie it has instead."""
+    """ "jane looks most at visits, with probability 0.94", or the tie it has instead, and what the numbers say about
+    how far to trust it (see doubt)."""
     labels, best = trace.labels, favourites(trace, query)
     share = trace.weights[query, best[0]]
     if len(best) == 1:
-        return f"{_bold(labels[query])} looks most at {_bold(labels[best[0]])}, with probability **{share:.2f}**."
-    return (f"{_bold(labels[query])} has no single favourite: {', '.join(_bold(labels[j]) for j in best)} tie, "
-            f"with probability **{share:.2f}** each.")
+        text = f"{_bold(labels[query])} looks most at {_bold(labels[best[0]])}, with probability **{share:.2f}**."
+    else:
+        text = (f"{_bold(labels[query])} has no single favourite: {', '.join(_bold(labels[j]) for j in best)} tie, "
+                f"with probability **{share:.2f}** each.")
+    reason = doubt(trace, query)
+    return f"{text} {reason}" if reason else text
+
+
+def runner_up(trace: Trace, query: int) -> int | None:
+    """The key that comes close behind the query's single favourite (at least CLOSE of its weight), if one does."""
+    best = favourites(trace, query)
+    if len(best) > 1:
+        return None
+    row = trace.weights[query]
+    others = [j for j in np.argsort(-row, kind="stable") if j != best[0]]
+    return int(others[0]) if others and row[others[0]] >= CLOSE * row[best[0]] else None
+
+
+def asks_nothing(trace: Trace, query: int) -> bool:
+    """Whether, under the designed weights, the query asks none of the questions about meaning this view has (its
+    entries of Q are 0 there: a word the toy does not know, or a head that asks about position only): then only
+    position decides where it looks."""
+    meaning = [d for d, name in enumerate(trace.qk_dims) if name in MEANING_QUESTIONS]
+    return trace.settings.weight_set == "designed" and not np.any(trace.Q[query, meaning])
+
+
+NOUNS = ("person", "animal", "place", "thing")
+
+
+def stood_for(trace: Trace, query: int) -> list[int]:
+    """For a pronoun of the designed weights (its strongest feature "stands for"), the earlier words whose strongest
+    feature names something it could stand for (a person, an animal, a place, a thing); [] for any other word."""
+    if trace.settings.weight_set != "designed":
+        return []
+    kinds = [FEATURES[int(row.argmax())] if row.any() else "" for row in trace.embeddings[:, : len(FEATURES)]]
+    return [j for j in range(query) if kinds[j] in NOUNS] if kinds[query] == "stands for" else []
+
+
+def doubt(trace: Trace, query: int) -> str:
+    """Where the toy's rules end for this word, said from the numbers ("" when nothing is in doubt): it asks nothing
+    about meaning, it is a pronoun with several nouns before it, or a second word comes close behind the first."""
+    labels, word = trace.labels, _bold(trace.labels[query])
+    if asks_nothing(trace, query):
+        why = ("this head asks about position only" if not set(trace.qk_dims) & set(MEANING_QUESTIONS) else
+               f"the toy does not know {word}, so it asks nothing about meaning" if trace.unknown[query] else
+               f"{word} asks none of the questions about meaning")
+        return f"Here {why}: only position decides, and it looks at the words right around it."
+    nouns = stood_for(trace, query)
+    if len(nouns) > 1:
+        return (f"{word} could stand for {' or '.join(_bold(labels[j]) for j in nouns)}. A pronoun's question is "
+                "“who?”, so a person or an animal wins over a place or a thing; which one the sentence means, the toy "
+                "cannot read.")
+    close = runner_up(trace, query)
+    if close is None:
+        return ""
+    return (f"Hardly more than at {_bold(labels[close])} ({trace.weights[query, close]:.2f}): the toy's features "
+            "cannot tell these two apart for this word, so don't read much into the winner.")
 
 
 def asymmetry(trace: Trace) -> str:
@@ -89,8 +147,8 @@ def repeats(trace: Trace) -> str:
         same = all(np.allclose(trace.weights[where[0]], trace.weights[i]) for i in where[1:])
         copies = ", ".join(trace.labels[i] for i in where)
         if same:
-            reason = ("the designed weights read only the word's features, not its position"
-                      if trace.settings.weight_set == "designed" else "positions are switched off")
+            reason = "positions are switched off" if not trace.settings.positional else \
+                "the weights read no position here"
             return (f"{_bold(word)} occurs {len(where)} times ({copies}): its copies get identical rows here, "
                     f"because {reason}. Only the position can tell them apart.")
         return (f"{_bold(word)} occurs {len(where)} times ({copies}): the same word, yet its copies look "
@@ -124,9 +182,10 @@ def positions(trace: Trace) -> str:
         return ("Positions are switched off (sidebar): X is just the embeddings, and the sentence is a bag of words "
                 "with no order. *jane visits africa* and *africa visits jane* look the same to attention.")
     if trace.settings.weight_set == "designed":
-        return ("The designed W_Q, W_K and W_V read only the named features: their position columns are 0. So here "
-                "word order changes nothing: reverse the sentence and every word looks where it looked before. A "
-                "trained model learns to read the position columns too: switch to random weights and see them used.")
+        return ("The designed W_Q and W_K read the position columns in four questions of their own (“near?”, below): "
+                "each query turns its clocks forward, so it matches the words just after it best. So word order "
+                "matters: *the red ball* and *ball red the* are looked at differently. W_V reads no position: what a "
+                "word hands over is its meaning alone.")
     who = ("Random weights read" if trace.settings.weight_set == "random" else
            "The trained W_Q and W_K started random and still read")
     return (f"{who} every column, the position columns too: reverse the sentence or switch positions off and the "

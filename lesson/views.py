@@ -43,7 +43,7 @@ def chain(trace: Trace) -> pd.DataFrame:
             symbol, caption = COSINE_STEPS["scores"]
         shape = " × ".join(str(s) for s in getattr(trace, name).shape)
         if heads > 1 and name in ("Q", "K", "V"):
-            shape += f" ({heads} heads × {trace.Q.shape[1] // heads} columns each)"
+            shape += f" ({heads} heads × {getattr(trace, name).shape[1] // heads} columns each)"
         elif heads > 1 and name in ("scores", "weights"):
             shape += f" (one {len(trace.tokens)} × {len(trace.tokens)} per head)"
         elif heads > 1 and name == "output":

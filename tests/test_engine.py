@@ -1,6 +1,5 @@
 """The whole chain: tokens, vocabulary, positions, weights and run_attention."""
 import math
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,8 +23,8 @@ from explainer import (
     random_weights,
     run_attention,
     tokenize,
-    unknown_word_vector,
 )
+from explainer.positions import BASE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,8 +70,8 @@ def test_input_error_is_a_value_error_and_not_text_is_refused():
 # --- vocabulary -----------------------------------------------------------------------------------------------
 
 def test_the_vocabulary_is_large_readable_and_covers_every_example():
-    assert len(VOCABULARY) >= 60
-    assert len(FEATURES) >= 6
+    assert len(VOCABULARY) >= 15_000
+    assert set(explainer.MEANINGS) == set(FEATURES)
     assert {"jane", "visit", "visits", "africa"} <= VOCABULARY.keys()
     assert EXAMPLES[0] == DEFAULT_SENTENCE == "jane visits africa"
     assert len(EXAMPLES) >= 6
@@ -90,22 +89,39 @@ def test_the_lesson_words_mean_what_they_say():
         return FEATURES[int(VOCABULARY[word].argmax())]
 
     assert [strongest(w) for w in ("jane", "visits", "africa")] == ["person", "action", "place"]
+    assert [strongest(w) for w in ("the", "red", "in", "she", "and")] == \
+        ["points", "describes", "links", "stands for", "grammar"]
 
 
-def test_unknown_words_are_flagged_and_get_a_vector_from_their_letters():
+@pytest.mark.parametrize("form, word", [("visits", "visit"), ("visited", "visit"), ("visiting", "visit"),
+                                        ("dogs", "dog"), ("children", "child"), ("went", "go"), ("happier", "happy")])
+def test_inflected_forms_read_as_their_word(form, word):
+    assert VOCABULARY.reads_as(form) == word
+    assert VOCABULARY.features(form) == VOCABULARY.features(word)
+
+
+def test_a_possessive_reads_as_its_word_pointing_to_the_next_noun():
+    trace = run_attention("we ate at sara's house")
+    assert not any(trace.unknown)
+    expected = VOCABULARY["sara"].copy()
+    expected[FEATURES.index("points")] = 1.0
+    np.testing.assert_array_equal(trace.embeddings[3], expected)
+
+
+def test_unknown_words_are_flagged_and_quiet():
     trace = run_attention("jane visits zanzibar")
     assert trace.unknown == (False, False, True)
-    np.testing.assert_array_equal(trace.embeddings[2], unknown_word_vector("zanzibar"))
-    assert not np.array_equal(unknown_word_vector("zanzibar"), unknown_word_vector("zanzibra"))
-    assert np.all((trace.embeddings[2] >= 0) & (trace.embeddings[2] <= 1))
+    assert not trace.embeddings[2].any()  # no features: it asks nothing and answers nothing
+    known_longest = max(np.linalg.norm(VOCABULARY[word]) for word in ("jane", "visits", "africa"))
+    assert np.linalg.norm(trace.embeddings[2]) <= known_longest
+    assert [trace.tokens[j] for j in trace.weights[:2].argmax(axis=1)] == ["visits", "jane"]  # nobody looks at it
 
 
-def test_an_unknown_words_vector_is_the_same_in_every_process():
-    code = "import explainer; print(explainer.unknown_word_vector('zanzibar').tolist())"
-    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
-    assert len(runs) == 1
-    assert runs.pop().strip() == str(unknown_word_vector("zanzibar").tolist())
+@pytest.mark.parametrize("typed, meant", [("frend", "friend"), ("beutiful", "beautiful"), ("schol", "school")])
+def test_an_unknown_word_gets_the_nearest_known_words(typed, meant):
+    assert typed not in VOCABULARY
+    assert meant in VOCABULARY.nearest(typed)
+    assert VOCABULARY.nearest("zxqv") == []
 
 
 # --- positions ------------------------------------------------------------------------------------------------
@@ -125,16 +141,42 @@ def test_positions_have_their_own_dimensions_and_keep_the_names_readable():
     named = slice(0, len(FEATURES))
     np.testing.assert_array_equal(off.X, off.embeddings)  # X = E + PE, with PE = 0
     np.testing.assert_array_equal(on.X[:, named], on.embeddings[:, named])  # positions leave every feature as it was
-    np.testing.assert_allclose(on.X[:, len(FEATURES):], positional_encoding(3, len(POSITION_DIMS)))
+    np.testing.assert_allclose(on.X[:, len(FEATURES):], positional_encoding(3, len(POSITION_DIMS), base=BASE))
     assert on.matrix("X").cols == FEATURES + POSITION_DIMS
     assert not off.positions.any()
 
 
-def test_designed_weights_ignore_positions_and_random_weights_do_not():
-    order, reversed_order = "jane visits africa", "africa visits jane"
-    designed = run_attention(order), run_attention(reversed_order)
-    np.testing.assert_allclose(designed[0].weights, designed[1].weights[::-1, ::-1])  # the same, word for word
-    random = run_attention(order, weight_set="random"), run_attention(order, weight_set="random", positional=False)
+def test_the_lessons_clocks_turn_one_and_a_half_radian_a_word():
+    pe = positional_encoding(13, 4, base=BASE)
+    np.testing.assert_allclose(pe[:, 0], np.sin(np.arange(13)))
+    np.testing.assert_allclose(pe[:, 3], np.cos(np.arange(13) / 2))
+    assert len({tuple(row) for row in pe.round(3)}) == 13  # no two positions read the same
+
+
+def test_the_designed_position_questions_find_the_next_word():
+    W = explainer.designed_weights()
+    named, position = slice(0, len(FEATURES)), slice(len(FEATURES), None)
+    meaning = [explainer.QUESTIONS.index(q) for q in explainer.MEANING_QUESTIONS]
+    near = [explainer.QUESTIONS.index(q) for q in explainer.POSITION_QUESTIONS]
+    for M in (W.W_Q, W.W_K):
+        assert not M[meaning][:, position].any() and not M[near][:, named].any()
+    assert not W.W_V[:, position].any()  # what a word passes on is its meaning alone
+    pe = positional_encoding(12, 4, base=BASE)
+    by_position = (pe @ W.W_Q[near][:, position].T) @ (pe @ W.W_K[near][:, position].T).T  # (12, 12)
+    offsets = np.subtract.outer(np.arange(12), np.arange(12)).T  # key − query
+    for d in range(-11, 12):  # the same for every query: it depends on how far ahead the key is, nothing else
+        np.testing.assert_allclose(by_position[offsets == d], by_position[offsets == d][0])
+    best = {d: by_position[offsets == d][0] for d in range(-11, 12)}
+    assert max(best, key=best.get) == 1  # the next word matches best
+    assert best[2] > best[-1] and best[0] < best[1]
+
+
+def test_word_order_changes_what_the_designed_weights_see():
+    order, reversed_order = run_attention("the red ball"), run_attention("ball red the")
+    assert not np.allclose(order.weights, reversed_order.weights[::-1, ::-1])
+    assert [order.tokens[j] for j in order.weights[:2].argmax(axis=1)] == ["ball", "ball"]
+    random = run_attention("jane visits africa", weight_set="random"), \
+        run_attention("jane visits africa", weight_set="random", positional=False)
     assert not np.allclose(random[0].weights, random[1].weights)
 
 
@@ -154,7 +196,7 @@ def test_designed_weights_reproduce_the_lessons_table(query, key, lesson_value):
     trace = run_attention(DEFAULT_SENTENCE)
     row = trace.weights[trace.tokens.index(query)]
     assert trace.tokens[int(row.argmax())] == key
-    assert row[trace.tokens.index(key)] == pytest.approx(lesson_value, abs=0.03)
+    assert row[trace.tokens.index(key)] == pytest.approx(lesson_value, abs=0.02)
 
 
 def test_the_lessons_table_holds_without_positions_too():
@@ -177,8 +219,9 @@ def test_every_built_in_example_runs_with_consistent_shapes(sentence, weights):
     assert trace.tokens == tuple(tokenize(sentence))
     assert not any(trace.unknown)
     assert trace.X.shape == (n, d_model)
-    assert trace.W_Q.shape == trace.W_K.shape == trace.W_V.shape == (d_k, d_model)
-    assert trace.Q.shape == trace.K.shape == trace.V.shape == trace.output.shape == (n, d_k)
+    d_v = len(explainer.CONTENTS)
+    assert trace.W_Q.shape == trace.W_K.shape == (d_k, d_model) and trace.W_V.shape == (d_v, d_model)
+    assert trace.Q.shape == trace.K.shape == (n, d_k) and trace.V.shape == trace.output.shape == (n, d_v)
     assert trace.scores.shape == trace.weights.shape == (n, n)
     np.testing.assert_allclose(trace.weights.sum(axis=1), 1.0)
     np.testing.assert_allclose(trace.Q, trace.X @ trace.W_Q.T)
@@ -230,16 +273,19 @@ def test_cosine_scores_lie_between_minus_one_and_one():
 def test_multi_head_output_is_the_heads_outputs_side_by_side():
     trace = run_attention("the dog chased the ball", heads=2)
     assert trace.weights.shape == (2, 5, 5)
-    d_head = explainer.D_K // 2
+    d_head, d_value = explainer.D_K // 2, len(explainer.CONTENTS) // 2
     pieces = []
     for h in range(2):
-        part = slice(h * d_head, (h + 1) * d_head)
-        out, weights = explainer.scaled_dot_product_attention(trace.Q[:, part], trace.K[:, part], trace.V[:, part])
+        part, values = slice(h * d_head, (h + 1) * d_head), slice(h * d_value, (h + 1) * d_value)
+        out, weights = explainer.scaled_dot_product_attention(trace.Q[:, part], trace.K[:, part],
+                                                              trace.V[:, values])
         np.testing.assert_allclose(trace.head(h).weights, weights)
         pieces.append(out)
     np.testing.assert_allclose(trace.output, np.hstack(pieces))
-    assert trace.head(1).matrix("Q").title == "Q  (5 × 2) · head 2 of 2"
-    assert trace.head(1).qk_dims == explainer.QUESTIONS[2:]
+    assert trace.head(1).matrix("Q").title == "Q  (5 × 4) · head 2 of 2"
+    assert trace.head(1).matrix("V").title == "V  (5 × 2) · head 2 of 2"
+    assert trace.head(0).qk_dims == explainer.MEANING_QUESTIONS  # one head asks about meaning, the other position
+    assert trace.head(1).qk_dims == explainer.POSITION_QUESTIONS
 
 
 def test_random_weights_are_reproducible_from_the_seed():
@@ -249,10 +295,12 @@ def test_random_weights_are_reproducible_from_the_seed():
     first = run_attention("the cat sat", weight_set="random", seed=7)
     again = run_attention("the cat sat", weight_set="random", seed=7)
     np.testing.assert_array_equal(first.weights, again.weights)
-    # the draw itself is numpy's default_rng(seed): W_Q, W_K, W_V in that order
+    # the draw itself is numpy's default_rng(seed): W_Q and W_K together, then W_V
     d_model, d_k = explainer.D_MODEL, explainer.D_K
-    expected = np.random.default_rng(7).normal(0, 1 / math.sqrt(d_model), (3, d_k, d_model))
+    rng = np.random.default_rng(7)
+    expected = rng.normal(0, 1 / math.sqrt(d_model), (2, d_k, d_model))
     np.testing.assert_array_equal(a.W_K, expected[1])
+    np.testing.assert_array_equal(a.W_V, rng.normal(0, 1 / math.sqrt(d_model), (len(explainer.CONTENTS), d_model)))
 
 
 def test_the_trace_cannot_be_changed_by_accident():

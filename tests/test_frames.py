@@ -47,7 +47,8 @@ def test_cells_refuse_labels_that_do_not_fit():
 def test_side_by_side_joins_matrices_with_the_same_rows_and_never_leaves_a_cell_empty():
     trace = run_attention("jane visits africa")
     [weights] = side_by_side([trace.matrix("W_Q"), trace.matrix("W_K")])
-    assert weights.shape == (4, 24) and list(weights.columns[:2]) == ["W_Q thing", "W_Q quality"]
+    d_k, d_model = trace.W_Q.shape
+    assert weights.shape == (d_k, 2 * d_model) and list(weights.columns[:2]) == ["W_Q person", "W_Q animal"]
     w_v, v = side_by_side([trace.matrix("W_V"), trace.matrix("V")])  # other rows: a table each
-    assert list(v.index) == ["jane", "visits", "africa"] and v.shape == (3, 4)
+    assert list(v.index) == ["jane", "visits", "africa"] and v.shape == trace.V.shape
     assert not w_v.isna().any().any() and not v.isna().any().any()

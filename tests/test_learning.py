@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import explainer
 from explainer import D_K, WEIGHT_SETS, designed_weights, learning, random_weights, run_attention, softmax
 from explainer.learning import (
     ACTIONS,
@@ -83,8 +84,8 @@ def test_softmax_backward_is_the_jacobian_applied_row_by_row(rows, n, seed):
 
 def test_a_stack_of_sentences_gives_the_mean_of_their_losses_and_gradients():
     rng = np.random.default_rng(3)
-    X, target = rng.normal(size=(3, 4, 12)), rng.normal(size=(3, 4, 4))
     W = random_weights(1)
+    X, target = rng.normal(size=(3, 4, W.W_Q.shape[1])), rng.normal(size=(3, 4, W.W_V.shape[0]))
     whole = backward(forward(X, W.W_Q, W.W_K, W.W_V), target)
     alone = [backward(forward(x, W.W_Q, W.W_K, W.W_V), t) for x, t in zip(X, target, strict=True)]
     assert whole.loss == pytest.approx(np.mean([a.loss for a in alone]), rel=1e-12)
@@ -190,7 +191,7 @@ def test_a_training_is_kept_per_process_read_only_and_the_same_as_training_again
 def test_trained_weights_are_a_weight_set_of_the_lessons_width_and_deterministic():
     assert "trained" in WEIGHT_SETS
     W = trained_weights(3)
-    assert W.W_Q.shape == W.W_K.shape == (D_K, 12)
+    assert W.W_Q.shape == W.W_K.shape == (D_K, explainer.D_MODEL)
     np.testing.assert_array_equal(W.W_V, designed_weights().W_V)
     np.testing.assert_array_equal(W.W_Q, train(seed=3).W_Q)
     learning._cache.clear()

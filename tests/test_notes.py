@@ -34,10 +34,10 @@ def test_the_bag_of_words_note_quotes_the_output_it_describes():
 
 
 def test_the_repeats_note_says_whether_copies_differ():
-    same = notes.repeats(run_attention("the cat sat on the mat"))
-    assert "identical rows" in same
-    differ = notes.repeats(run_attention("the cat sat on the mat", weight_set="random"))
-    assert "look differently" in differ
+    same = notes.repeats(run_attention("the cat sat on the mat", positional=False))
+    assert "identical rows" in same and "positions are switched off" in same
+    for weight_set in ("designed", "random"):  # both read positions
+        assert "look differently" in notes.repeats(run_attention("the cat sat on the mat", weight_set=weight_set))
     assert notes.repeats(run_attention("jane visits africa")) == ""
 
 
@@ -54,7 +54,7 @@ def test_cosine_spread_is_said_only_in_cosine_mode_with_the_views_temperature():
 
 
 def test_the_self_similarity_note_admits_a_tie_under_attention():
-    head = run_attention("jane visits africa", heads=4).head(2)  # a head whose scores are all 0 here
+    head = run_attention("zorb quib flim", heads=4).head(0)  # unknown words: a meaning head whose scores are all 0
     assert np.allclose(head.weights, 1 / 3)
     text = notes.self_similarity(views.self_similarity(head).values, head, 0)
     assert "no single favourite" in text and "looks most at" not in text.split("With W_Q and W_K")[1]

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import explainer
 from explainer import DEFAULT_SENTENCE, run_attention
 from lesson import views
 
@@ -51,7 +52,7 @@ def test_the_worked_score_adds_up_to_the_cell_it_explains(similarity, sentence):
     trace = run_attention(sentence, similarity=similarity)
     for query, key in [(0, 1), (len(trace.tokens) - 1, 0)]:
         terms = views.dot_product_terms(trace, query, key)
-        assert len(terms) == trace.Q.shape[1]
+        assert len(terms["dim"]) == trace.Q.shape[1]
         assert terms["product"].sum() == pytest.approx(trace.scores[query, key])
         formula = views.dot_product_formula(terms, cosine=similarity == "cosine")
         assert formula.replace(r" \end{aligned}", "").endswith(f"= {trace.scores[query, key]:.2f}")
@@ -90,7 +91,7 @@ def test_softmax_steps_end_in_the_attention_row(trace):
     assert [step[0] for step in steps] == ["1", "2", "3", "4"]
     raw, scaled, shifted, probability = (rows["value"] for rows in steps.values())
     np.testing.assert_allclose(raw, trace.scores[0])
-    np.testing.assert_allclose(scaled, trace.scores[0] / 2)  # √d_k = 2, T = 1
+    np.testing.assert_allclose(scaled, trace.scores[0] / math.sqrt(explainer.D_K))  # T = 1
     assert shifted.max() == 1.0
     np.testing.assert_allclose(probability, trace.weights[0])
 
@@ -135,12 +136,13 @@ def test_chain_lists_every_step_with_its_shape(trace):
     chain = views.chain(trace)
     assert list(chain.step) == ["X", "Q", "K", "V", "S = Q·Kᵀ", "A", "O = A·V"]
     assert dict(zip(chain.step, chain["shape"], strict=True))["S = Q·Kᵀ"] == "3 × 3"
-    assert r"\underset{3\times12}{X}" in views.chain_formula(trace)
+    assert rf"\underset{{3\times{explainer.D_MODEL}}}{{X}}" in views.chain_formula(trace)
 
 
 def test_chain_says_how_several_heads_share_each_matrix():
     shapes = dict(views.chain(run_attention("the cat sat", heads=2, similarity="cosine")).values[:, [0, 2]])
-    assert shapes["Q"] == "3 × 4 (2 heads × 2 columns each)"
+    assert shapes["Q"] == f"3 × {explainer.D_K} (2 heads × {explainer.D_K // 2} columns each)"
+    assert shapes["V"] == f"3 × {len(explainer.CONTENTS)} (2 heads × {len(explainer.CONTENTS) // 2} columns each)"
     assert shapes["S = cos(Q, K)"] == "2 × 3 × 3 (one 3 × 3 per head)"
 
 
