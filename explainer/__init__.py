@@ -31,6 +31,7 @@ from .vocabulary import (
     VOCABULARY,
     embed,
     known_form,
+    word_vector,
 )
 from .weights import (
     CONTENTS,
@@ -53,5 +54,5 @@ __all__ = [
     "apply_mask", "attend", "causal_mask", "cosine_scores", "designed_weights", "dot_scores", "embed",
     "exponentials", "find_words", "merge_heads", "model_input", "positional_encoding", "project", "random_weights",
     "run_attention", "scaled_dot_product_attention", "softmax", "split_heads", "tokenize",
-    "known_form", "word_positions",
+    "known_form", "word_positions", "word_vector",
 ]

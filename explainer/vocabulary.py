@@ -67,8 +67,8 @@ POSSESSIVE = "'s"
 class Vocabulary(Mapping):
     """The known word forms -> their embeddings (D_MODEL,), read from vocabulary.tsv on first use.
 
-    The file lists one form a line, most common first: the form, the word it reads as, and its features. A line's
-    numbers are read only when the word is looked up, so that `import explainer` stays fast.
+    The file lists one form a line, the most common first: the form, the word it reads as, and its features. A
+    line's numbers are read only when the word is looked up, so that `import explainer` stays fast.
     """
 
     def __init__(self, path: Path) -> None:

@@ -74,10 +74,9 @@ def start(path: str) -> Lesson:
     # computed on every run: the whole chain takes ~0.3 ms, half what st.cache_data took to find it stored
     trace = explainer.run_attention(state.sentence, **vars(state.settings))
     view = trace.head(state.head)
-    unknown = [word for word, miss in zip(trace.tokens, trace.unknown, strict=True) if miss]
+    unknown = notes.unknown_words(trace)
     if unknown:
-        st.info(f"Not in the vocabulary: **{', '.join(unknown)}**. Each gets a random vector made from its "
-                "letters (always the same for the same word), so its numbers mean nothing.")
+        st.info(unknown)
     summary = notes.view_summary(view)
     if summary:
         st.caption(summary)

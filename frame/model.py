@@ -191,3 +191,18 @@ def grid_clicked() -> None:
     picked = points[0].get("head") if points else None
     if isinstance(picked, int) and 1 <= picked <= real.HEADS:
         _write(_now()[0], picked - 1)
+
+
+RELATION_KEY = "real_relation"
+
+
+def open_relation(found: list[dict]) -> None:
+    """A menu of the relations page 6 found (lesson.real.relation_heads): picking one opens its head."""
+    def opened() -> None:
+        picked = st.session_state.get(RELATION_KEY)
+        if picked is not None:
+            _write(found[picked]["layer"], found[picked]["head"])
+            st.session_state[RELATION_KEY] = None  # the menu offers again; the layer and head show what is open
+
+    st.selectbox("Open the head that links…", range(len(found)), index=None, key=RELATION_KEY, on_change=opened,
+                 format_func=lambda i: real.relation_choice(found[i]), placeholder="pick a pair of words")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from explainer import FEATURES, MEANING_QUESTIONS, Trace
+from explainer import FEATURES, MEANING_QUESTIONS, VOCABULARY, Trace, designed_weights
 
 CLOSE = 0.8
 """A runner-up with at least this share of the favourite's weight is a close call: the toy can hardly tell them."""
@@ -66,7 +66,7 @@ def favourite(trace: Trace, query: int) -> str:
     else:
         text = (f"{_bold(labels[query])} has no single favourite: {', '.join(_bold(labels[j]) for j in best)} tie, "
                 f"with probability **{share:.2f}** each.")
-    reason = doubt(trace, query)
+    reason = doubt(trace, query)[1]
     return f"{text} {reason}" if reason else text
 
 
@@ -100,24 +100,27 @@ def stood_for(trace: Trace, query: int) -> list[int]:
     return [j for j in range(query) if kinds[j] in NOUNS] if kinds[query] == "stands for" else []
 
 
-def doubt(trace: Trace, query: int) -> str:
-    """Where the toy's rules end for this word, said from the numbers ("" when nothing is in doubt): it asks nothing
-    about meaning, it is a pronoun with several nouns before it, or a second word comes close behind the first."""
+def doubt(trace: Trace, query: int) -> tuple[str, str]:
+    """Where the toy's rules end for this word, said from the numbers: a short tag for a table and a sentence, both
+    "" when nothing is in doubt. It asks nothing about meaning, it is a pronoun with several nouns before it, or a
+    second word comes close behind the first."""
     labels, word = trace.labels, _bold(trace.labels[query])
     if asks_nothing(trace, query):
         why = ("this head asks about position only" if not set(trace.qk_dims) & set(MEANING_QUESTIONS) else
                f"the toy does not know {word}, so it asks nothing about meaning" if trace.unknown[query] else
                f"{word} asks none of the questions about meaning")
-        return f"Here {why}: only position decides, and it looks at the words right around it."
+        return "by position only", f"Here {why}: only position decides, and it looks at the words right around it."
     nouns = stood_for(trace, query)
     if len(nouns) > 1:
-        return (f"{word} could stand for {' or '.join(_bold(labels[j]) for j in nouns)}. A pronoun's question is "
+        return (f"could stand for {' or '.join(labels[j] for j in nouns)}",
+                f"{word} could stand for {' or '.join(_bold(labels[j]) for j in nouns)}. A pronoun's question is "
                 "“who?”, so a person or an animal wins over a place or a thing; which one the sentence means, the toy "
                 "cannot read.")
     close = runner_up(trace, query)
     if close is None:
-        return ""
-    return (f"Hardly more than at {_bold(labels[close])} ({trace.weights[query, close]:.2f}): the toy's features "
+        return "", ""
+    return (f"close: {labels[close]} {trace.weights[query, close]:.2f}",
+            f"Hardly more than at {_bold(labels[close])} ({trace.weights[query, close]:.2f}): the toy's features "
             "cannot tell these two apart for this word, so don't read much into the winner.")
 
 
@@ -214,3 +217,49 @@ def cosine_spread(trace: Trace) -> str:
             f"products, whose spread grows with dₖ). At T = {temperature:g} two keys' weights can differ at most by "
             f"a factor e^(2/T) ≈ {ratio:,.3g}, so rows come out flat unless T is small. Models that use cosine "
             "attention multiply by a learned factor for that reason: the temperature plays it here.")
+
+
+def questions() -> str:
+    """The designed questions about meaning, as a list made from the designed W_Q and W_K: for each, the features
+    that ask it and those that answer it, strongest first, with the numbers (a negative one: looks away, or is not
+    what is asked for)."""
+    W = designed_weights()
+
+    def named(row: np.ndarray, sign: int) -> str:
+        picked = [(FEATURES[f], row[f]) for f in np.argsort(-sign * row[: len(FEATURES)], kind="stable")
+                  if sign * row[f] > 0]
+        return ", ".join(f"{name} ({value:g})" for name, value in picked)
+
+    lines = []
+    for name in MEANING_QUESTIONS:
+        d = W.qk_dims.index(name)
+        line = f"- **{name}** asked by {named(W.W_Q[d], 1)}; answered by {named(W.W_K[d], 1)}"
+        away, unlike = named(W.W_Q[d], -1), named(W.W_K[d], -1)
+        if away:
+            line += f"; looked away from by {away}"
+        if unlike:
+            line += f"; *not* answered by {unlike}"
+        lines.append(line + ".")
+    return "\n".join(lines)
+
+
+def _like(word: str) -> str:
+    nearest = VOCABULARY.nearest(word)
+    return f" (like it: {', '.join(_bold(w) for w in nearest)})" if nearest else ""
+
+
+def unknown_words(trace: Trace) -> str:
+    """The notice for the words of the sentence the toy does not know, with known words that look like each
+    ("" when it knows them all)."""
+    unknown = list(dict.fromkeys(t for t, miss in zip(trace.tokens, trace.unknown, strict=True) if miss))
+    if not unknown:
+        return ""
+    listed = "; ".join(_bold(word) + _like(word) for word in unknown)
+    return (f"Not in the toy's vocabulary: {listed}. The toy gives a word it does not know no features at all "
+            "(every number 0): it asks nothing and answers nothing, so only its position counts. Page 2 (Q and K) "
+            "lets you look words up.")
+
+
+def not_known(word: str) -> str:
+    """What the toy does with one word it does not know, for the word look-up."""
+    return f"The toy does not know {_bold(word)}: it would get no features (every number 0){_like(word)}."

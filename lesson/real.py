@@ -21,7 +21,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from explainer import Matrix
+from explainer import FEATURES, Matrix, word_vector
 from explainer.pretrained import Run
 from explainer.trace import unique_labels
 
@@ -98,12 +98,14 @@ def tokens_note(run: Run) -> str:
              f"from a vocabulary of 30,522, plus two tokens of its own."]
     if split:
         shown = "; ".join(" ".join(f"`{piece}`" for piece in pieces) for pieces in split[:4])
-        lines.append(f"A word missing from the vocabulary is spelled with pieces that are in it: {shown}. "
-                     "**##** marks a piece that continues the word before it, not a new word. The toy gave an "
-                     "unknown word a random vector; the real model never meets an unknown word.")
+        lines.append(f"A word missing from the model's vocabulary is spelled with pieces that are in it: {shown}. "
+                     "**##** marks a piece that continues the word before it, not a new word. The toy gives a word "
+                     "missing from its own vocabulary no features at all; the real model never meets an unknown "
+                     "word.")
     else:
-        lines.append("Every word of this sentence is in the vocabulary whole. A word that is not gets cut into "
-                     "pieces that are, each after the first marked **##** (it continues the word before it).")
+        lines.append("Every word of this sentence is whole in the model's vocabulary (its 30,522 WordPiece words and "
+                     "pieces, not the toy's vocabulary). A word that is not gets cut into pieces that are, each after "
+                     "the first marked **##** (it continues the word before it).")
     if marks:
         lines.append(f"Punctuation is a token of its own: {' '.join(f'`{m}`' for m in marks[:6])} (a word like "
                      "“didn't” becomes three tokens: `didn` `'` `t`).")
@@ -254,6 +256,93 @@ def observations(run: Run, layer: int) -> list[str]:
     return [f"On **{relation}**: head **{int(shares.argmax()) + 1}** the most, **{shares.max():.2f}** of each row's "
             f"weight on average (the heads' median: {np.median(shares):.2f})."
             for relation, shares in relations(run, layer).items()]
+
+
+# --- what the heads do with the meaning of the student's sentence --------------------------------------------------
+
+def word_pieces(run: Run, toy_tokens) -> list[list[int]]:
+    """For each of the lesson's words (toy_tokens, in order), the positions of the run's tokens that spell it:
+    "didn't" is didn ' t, "playing" may be play ##ing. [] for a word the two tokenizers read differently (a
+    character the model does not know), and for every word after it."""
+    pieces = [(i, token[2:] if token.startswith("##") else token) for i, token in enumerate(run.tokens)
+              if token not in (CLS, SEP)]
+    found, at = [], 0
+    for word in toy_tokens:
+        target, spelled, where = _plain(word), "", []
+        while at < len(pieces) and len(spelled) < len(target):
+            text = pieces[at][1]
+            if target.startswith(spelled + text):
+                spelled, where, at = spelled + text, [*where, pieces[at][0]], at + 1
+            elif not spelled and not any(c.isalnum() for c in text):
+                at += 1  # punctuation between words: a token of the model's, no word of the lesson's
+            else:
+                break
+        if spelled != target:
+            return found + [[] for _ in range(len(toy_tokens) - len(found))]
+        found.append(where)
+    return found
+
+
+RELATION_KINDS = {
+    "describes": "a word and the noun it describes",
+    "points": "a word and the noun it points to",
+    "stands for": "a pronoun and a noun it could stand for",
+    "action": "a verb and its object",
+}
+_NOUNS = ("person", "animal", "place", "thing")
+
+
+def _kind(word: str) -> str:
+    meaning = word_vector(word)[: len(FEATURES)]
+    return FEATURES[int(meaning.argmax())] if meaning.any() else ""
+
+
+def sentence_relations(toy_tokens) -> list[tuple[int, int, str]]:
+    """Pairs of the lesson's words that a teacher would link, found with the toy's vocabulary: (word, the word it
+    is about, which RELATION_KINDS). A describing or pointing word and the first noun within three words after it;
+    a pronoun and each noun before it; a verb and the first noun after it, before the next verb."""
+    kinds = [_kind(token) for token in toy_tokens]
+    pairs = []
+    for i, kind in enumerate(kinds):
+        if kind in ("describes", "points"):
+            after = [j for j in range(i + 1, min(i + 4, len(kinds))) if kinds[j] in _NOUNS]
+            pairs += [(i, after[0], kind)] if after else []
+        elif kind == "stands for":
+            pairs += [(i, j, kind) for j in range(i) if kinds[j] in _NOUNS]
+        elif kind == "action":
+            after = next((j for j in range(i + 1, len(kinds)) if kinds[j] in (*_NOUNS, "action")), None)
+            pairs += [(i, after, kind)] if after is not None and kinds[after] in _NOUNS else []
+    return pairs
+
+
+def relation_heads(run: Run, toy_tokens) -> list[dict]:
+    """For each pair of sentence_relations whose words the model reads, the head of all its layers that puts the
+    most of the first word's weight on the second (averaged over the word's pieces, summed over the other's): word,
+    about, kind, layer and head (0-based), weight, and the median of every head's weight."""
+    spelled = word_pieces(run, toy_tokens)
+    labels = unique_labels(list(toy_tokens))
+    found = []
+    for i, j, kind in sentence_relations(toy_tokens):
+        if not spelled[i] or not spelled[j]:
+            continue
+        attention = np.asarray(run.attention, dtype=float)  # (layers, heads, n, n)
+        weight = attention[:, :, spelled[i]][..., spelled[j]].sum(axis=-1).mean(axis=-1)  # (layers, heads)
+        layer, head = np.unravel_index(int(weight.argmax()), weight.shape)
+        found.append({"word": labels[i], "about": labels[j], "kind": kind, "layer": int(layer), "head": int(head),
+                      "weight": float(weight[layer, head]), "median": float(np.median(weight))})
+    return found
+
+
+def relation_lines(found: list[dict]) -> list[str]:
+    """One line per relation of relation_heads: which head links the two words, and how strongly."""
+    return [f"**{r['word']} → {r['about']}** ({RELATION_KINDS[r['kind']]}): layer {r['layer'] + 1} · head "
+            f"{r['head'] + 1} gives {r['about']} **{r['weight']:.2f}** of the weight of {r['word']} (the median of "
+            f"the {HEADS * LAYERS} heads: {r['median']:.2f})." for r in found]
+
+
+def relation_choice(r: dict) -> str:
+    """A relation of relation_heads as an option for opening its head."""
+    return f"{r['word']} → {r['about']}: layer {r['layer'] + 1} · head {r['head'] + 1}"
 
 
 def entropy(attention: np.ndarray) -> np.ndarray:

@@ -12,7 +12,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from explainer import STEPS, Matrix, Trace, cosine_scores, dot_scores, experiments, exponentials, softmax
+from explainer import (
+    FEATURES,
+    MEANINGS,
+    POSITION_QUESTIONS,
+    STEPS,
+    VOCABULARY,
+    Matrix,
+    Trace,
+    cosine_scores,
+    designed_weights,
+    dot_scores,
+    experiments,
+    exponentials,
+    softmax,
+    word_positions,
+)
 from explainer.trace import COSINE_STEPS
 
 from .frames import Columns
@@ -263,3 +278,45 @@ def _tex_word(trace: Trace, index: int) -> str:
     """A word as a LaTeX subscript. Tokens hold only letters, digits and apostrophes (of any script), so they are
     safe inside \\text{}."""
     return rf"\text{{{trace.tokens[index]}}}"
+
+
+def features_text(word: str) -> str:
+    """A known word's features as a student reads them: "stands for 1 · person 0.8"."""
+    return " · ".join(f"{name} {value:g}" for name, value in VOCABULARY.features(word).items())
+
+
+LOOKUP_LIMIT = 25
+"""The most words a look-up shows: enough to scan, few enough to read on a phone."""
+
+
+def vocabulary_lookup(start: str, limit: int = LOOKUP_LIMIT) -> Columns:
+    """The known word forms a search finds, most common first: the word itself if known, then the forms starting
+    with it (word, reads as, features)."""
+    found = [start] if start in VOCABULARY else []
+    for form in VOCABULARY:
+        if len(found) >= limit:
+            break
+        if form != start and form.startswith(start):
+            found.append(form)
+    return {"word": np.asarray(found, dtype=object),
+            "reads as": np.asarray([VOCABULARY.reads_as(w) for w in found], dtype=object),
+            "features": np.asarray([features_text(w) for w in found], dtype=object)}
+
+
+def feature_meanings() -> Columns:
+    """Every named feature with what it means, in a student's words."""
+    return {"feature": np.asarray(FEATURES, dtype=object),
+            "what it means": np.asarray([MEANINGS[f] for f in FEATURES], dtype=object)}
+
+
+def position_scores(reach: int = 5) -> Columns:
+    """What the designed position questions alone add to a score, by how many words after the query the key stands
+    (negative: before it), for `reach` words either way: q·k over the "near?" dimensions, divided by √d_k as the
+    lesson's scores are. The same for every query (it depends on the distance only)."""
+    W = designed_weights()
+    near = [W.qk_dims.index(q) for q in POSITION_QUESTIONS]
+    pe = word_positions(2 * reach + 1)
+    q, k = pe[reach] @ W.W_Q[near].T, pe @ W.W_K[near].T  # the query in the middle, every key around it
+    distance = np.arange(-reach, reach + 1)
+    return {"words after the query": distance, "score from position": k @ q / np.sqrt(W.W_Q.shape[0]),
+            "key": np.asarray(["the query itself" if d == 0 else f"{d:+d}" for d in distance], dtype=object)}

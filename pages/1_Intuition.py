@@ -24,9 +24,12 @@ frame.text(notes.favourite(trace, focus) + " Click a word in the sentence, or pi
            "### For each word, the word it attends to most",
            "This is the lesson's table, computed live for your sentence: *q* is the word asking, *k* the word "
            "it finds most related, and the probability how sure the answer is. Each row of attention sums to 1, "
-           "so the probability is that word's share.")
+           "so the probability is that word's share. The last column says where the toy's rules end: a word that "
+           "asks nothing about meaning, a pronoun with several nouns it could stand for, a close second.")
 top = views.top_keys(trace)  # a static table: nothing to sort or scroll, and cheaper to redraw than a data grid
-st.table({**top, "probability": [f"{p:.2f}" for p in top["probability"]]}, hide_index=True, hide_header=False)
+st.table({**top, "probability": [f"{p:.2f}" for p in top["probability"]],
+          "in doubt?": [notes.doubt(trace, i)[0] for i in range(len(trace.labels))]},
+         hide_index=True, hide_header=False)
 frame.text(
     notes.asymmetry(trace),
     notes.repeats(trace),

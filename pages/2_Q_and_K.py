@@ -3,12 +3,15 @@ import streamlit as st
 
 import explainer
 import frame
+from explainer.positions import BASE, CLOCK_SPEEDS
 from lesson import charts, notes, views
 from lesson.frames import side_by_side, wide
 
 PAGE = "pages/2_Q_and_K.py"
 TERMS = "q_and_k_terms"  # the term-by-term breakdown's section
 PLAIN = "q_and_k_plain"  # the section of X·Xᵀ
+WORDS = "q_and_k_words"  # the section where a student looks words up
+NEAR = "q_and_k_near"  # the section of the position questions
 take_apart = frame.clicked("score_cells", "cell", {"focus": "row_index", "key": "col_index"})
 
 
@@ -30,11 +33,13 @@ frame.text(
     "looking for) and a **key** (what it can be found by). Both are made from the same input X.",
     "### Where X comes from",
     f"Each word starts as an **embedding** E: here {n_features} named features (is it a person? an action? a "
-    f"place?) that you can read, where a trained model has hundreds of dimensions with no names. Word order comes "
-    f"as a **positional encoding** PE, as in *Attention Is All You Need*: waves of different speeds, a different "
-    f"pattern for each position. Here PE has {n_positions} columns of its own (two clocks, each a sine and a "
-    "cosine), where E is 0, and E is 0 where PE is not; so the sum X = E + PE keeps every name readable. "
-    "(In a trained model E and PE share every dimension, and the model learns to tell them apart.)",
+    f"word that points to a noun?) that you can read, where a trained model has hundreds of dimensions with no "
+    f"names. The toy knows {len(explainer.VOCABULARY):,} word forms: the most common English words and their forms "
+    "(visits, visited and visiting all read as visit). A word it does not know gets no features at all: every number "
+    f"0. Word order comes as a **positional encoding** PE, as in *Attention Is All You Need*: waves of different "
+    f"speeds, a different pattern for each position. Here PE has {n_positions} columns of its own (two clocks, each "
+    "a sine and a cosine), where E is 0, and E is 0 where PE is not; so the sum X = E + PE keeps every name "
+    "readable. (In a trained model E and PE share every dimension, and the model learns to tell them apart.)",
     frame.formula(r"X = E + PE"))
 frame.matrix(trace.matrix("X"), focus_row=focus)
 parts = ["embeddings", "positions"] if lesson.state.positional else ["embeddings"]
@@ -43,19 +48,49 @@ with st.expander("E and PE, each on its own" if lesson.state.positional else "E 
     if section.open:  # built only when opened, like every breakdown of the lesson
         for name in parts:
             frame.matrix(trace.matrix(name), focus_row=focus)
+        st.caption(f"The clocks turn {' and '.join(f'{speed:g}' for speed in CLOCK_SPEEDS)} radian a word: the "
+                   f"paper's formula, sin(pos / b^(2i/d)), with b = {BASE:g} instead of 10000, because a sentence "
+                   "here has at most 12 words.")
+with st.expander("Look up a word: which words the toy knows, and their features", key=WORDS,
+                 on_change="rerun") as section:
+    if section.open:  # built only when opened: 21,000 words are looked up, not sent
+        typed = st.text_input("A word, or its first letters", key="q_and_k_lookup",
+                              placeholder="e.g. visit, sister, happy")
+        sought = (explainer.find_words(typed) or [lesson.trace.tokens[lesson.focus]])[0]
+        found = views.vocabulary_lookup(sought)
+        if len(found["word"]):
+            st.table(found, hide_index=True, hide_header=False)
+        else:
+            st.markdown(notes.not_known(sought))
+        st.table(views.feature_meanings(), hide_index=True, hide_header=False)
 frame.text(
     notes.positions(trace),
     "### W_Q and W_K: two ways of looking at a word",
     f"Two weight matrices, each {d_k} × {d_model}, move every word vector into a smaller space of d_k = {d_k} "
     "dimensions. Think of the designed weights as questions: a row of **W_Q** says which features *ask* a "
-    "question (a person asks “where is an action?”), the same row of **W_K** which features *answer* it "
-    "(an action answers it). In a real transformer nobody designs them: W_Q and W_K start random and are learned "
-    "by **backpropagation**, nudged a little after each training example toward queries and keys that make the "
-    "model's predictions better. Switch the weights to *random* in the sidebar to see an untrained model.")
+    "question, the same row of **W_K** which features *answer* it. Four questions are about meaning:",
+    notes.questions(),
+    "Four more, **near?**, are about position: W_Q turns each query's clocks forward, W_K reads each key's clocks "
+    "as they are, so that the words just after a word match it best (open *The position questions* below). "
+    "In a real transformer nobody designs them: W_Q and W_K start random and are learned by **backpropagation**, "
+    "nudged a little after each training example toward queries and keys that make the model's predictions "
+    "better. Switch the weights to *random* in the sidebar to see an untrained model.")
 weights = [trace.matrix("W_Q"), trace.matrix("W_K")]
 frame.chart(charts.grid([charts.heatmap(m) for m in weights], columns=1, width=charts.FULL_PANEL),
             alt_text=" ".join(charts.describe(m) for m in weights),
             numbers=lambda: side_by_side(weights), stretch=False)
+with st.expander("The position questions: how much a key gains from where it stands", key=NEAR,
+                 on_change="rerun") as section:
+    if section.open:  # built only when opened, like every breakdown of the lesson
+        by_distance = views.position_scores()
+        frame.chart(charts.bars(by_distance, x="score from position", y="key", rule_at=0,
+                                title="score from the four near? questions alone"),
+                    alt_text="Bars: the score the designed position questions add to a key, by how many words "
+                             "after the query it stands; highest for the next word.", numbers=by_distance)
+        st.markdown("The same for every word: it depends only on how far ahead the key stands. The next word gains "
+                    "most, the words just around come next, words far away lose. Meaning decides first; position "
+                    "breaks the tie between words that answer a question equally well, such as two nouns for "
+                    "*the* to point to.")
 
 frame.text(
     "### Queries and keys",
@@ -67,7 +102,7 @@ st.caption("The lesson writes W with shape d_k × d_model and multiplies by its 
            "nn.Linear does. Storing W the other way round, d_model × d_k, and writing X·W is the same thing.")
 q_and_k = [trace.matrix("Q"), trace.matrix("K")]
 frame.chart(charts.grid([charts.heatmap(q_and_k[0], focus_row=focus), charts.heatmap(q_and_k[1], focus_row=key)],
-                        columns=2, width=100),
+                        columns=1, width=charts.FULL_PANEL),
             alt_text=f"{charts.describe(q_and_k[0])} {charts.describe(q_and_k[1])}",
             numbers=lambda: side_by_side(q_and_k), stretch=False)
 

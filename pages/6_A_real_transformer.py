@@ -1,6 +1,7 @@
 """Stage 6: the same attention inside a real trained transformer, all-MiniLM-L6-v2, on the student's sentence."""
 import streamlit as st
 
+import explainer
 import frame
 from lesson import charts, real
 from lesson.frames import side_by_side
@@ -10,7 +11,8 @@ lesson = frame.start(PAGE)
 
 st.title("6 · A real transformer")
 st.markdown(
-    "Everything so far ran on a toy: 8 named features and hand-set weights. Here is your sentence inside a real "
+    f"Everything so far ran on a toy: {len(explainer.FEATURES)} named features and hand-set weights. Here is your "
+    "sentence inside a real "
     "trained model, **all-MiniLM-L6-v2** (a small BERT, 22 million weights learnt from a billion sentence pairs). "
     "Each of its 6 layers has 12 heads, and every head computes exactly the lesson's "
     "softmax(Q·Kᵀ/√dₖ)·V, with dₖ = 32. Only the sentence and the word in focus carry over from the sidebar: "
@@ -42,6 +44,15 @@ frame.numbers_table(lambda: real.grid_table(run, layer))
 st.markdown(f"What the heads of layer {layer + 1} do with this sentence, averaged over the rows of its words:\n\n"
             + "\n".join(f"- {line}" for line in real.observations(run, layer)))
 frame.numbers_table(lambda: real.relations_table(run, layer))
+links = real.relation_heads(run, lesson.trace.tokens)
+frame.text("### What the heads find in your sentence's meaning",
+           "Pairs of words a teacher would link, found with the toy's vocabulary, and for each the head of all 6 "
+           "layers that links them most strongly:" if links else
+           "The toy's vocabulary finds no describing word, pronoun or verb with a noun to link in this sentence. "
+           "Try one with an adjective, *it* or *she*, or a verb and its object.",
+           "\n".join(f"- {line}" for line in real.relation_lines(links)))
+if links:
+    frame.model.open_relation(links)
 
 m = real.head_matrices(run, layer, head, focus)
 frame.text(

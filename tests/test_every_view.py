@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from explainer import run_attention
+from explainer import FEATURES, MEANING_QUESTIONS, run_attention
 from lesson.charts import WORD_COLOURS
 from lesson.state import from_query
 from tests.support import PAGES, charts, formulas, open_page
@@ -23,6 +23,10 @@ VIEWS = {
     "repeats": {"sentence": "the the the the"},
     "trained weights": {"weights": "trained", "seed": "3", "steps": "300", "sentence": "students visit paris in spring",
                         "focus": "paris"},
+    "a pronoun and a possessive": {"sentence": "my sister's cat sleeps because it is tired", "focus": "it"},
+    "two heads, the position head": {"heads": "2", "head": "2", "sentence": "my dog chased the red ball"},
+    "four heads, a meaning head": {"heads": "4", "head": "1", "sentence": "the old teacher writes a long letter"},
+    "only unknown words": {"sentence": "zorb quib flim"},
 }
 SHAPE = re.compile(r"\((\d+) × (\d+)\)")
 PER_HEAD = ("W_Q", "W_K", "W_V", "Q ", "K ", "V ", "S = ", "A ", "O = ")
@@ -100,3 +104,28 @@ def test_a_word_has_one_colour_on_every_chart_of_every_page():
                 for word, colour in mapping.items():
                     assert seen.setdefault(word, colour) == colour, (page, word)
     assert scales >= 3 and len(set(seen.values())) == len(trace.labels) == 12
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_the_intuition_page_says_where_the_rules_end_as_the_numbers_do(name):
+    at = open_page("pages/1_Intuition.py", VIEWS[name])
+    state, view = _trace(VIEWS[name])
+    said = " ".join(m.value for m in at.markdown)
+    table = next(t.value for t in at.table if "in doubt?" in t.value.columns)
+    designed = state.weight_set == "designed"
+    for i, doubt in enumerate(table["in doubt?"]):
+        row = np.sort(view.weights[i])[::-1]
+        asks = [d for d, q in enumerate(view.qk_dims) if q in MEANING_QUESTIONS]
+        if designed and not view.Q[i, asks].any():
+            assert doubt == "by position only", (view.labels[i], doubt)  # no question about meaning asked
+        elif doubt.startswith("close: "):
+            assert len(row) > 1 and row[1] >= 0.8 * row[0], (view.labels[i], doubt)
+        elif doubt.startswith("could stand for "):
+            kinds = [FEATURES[int(e[: len(FEATURES)].argmax())] if e.any() else "" for e in view.embeddings]
+            nouns = [view.labels[j] for j in range(i) if kinds[j] in ("person", "animal", "place", "thing")]
+            assert designed and kinds[i] == "stands for" and doubt == f"could stand for {' or '.join(nouns)}"
+        else:
+            assert doubt == "" and (len(row) == 1 or row[1] < 0.8 * row[0] or np.isclose(row[1], row[0])), \
+                (view.labels[i], doubt)
+    if state.heads > 1 and not set(view.qk_dims) & set(MEANING_QUESTIONS):
+        assert "this head asks about position only" in said

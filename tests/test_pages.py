@@ -7,7 +7,7 @@ from explainer import EXAMPLES
 from lesson import state
 from tests.support import PAGES, charts, formulas, open_page, titles
 
-UNKNOWN = "zanzibar glows brightly tonight"
+UNKNOWN = "zorblat glows brightly tonight"  # one made-up word, three real ones the toy knows
 
 
 def no_exception(at):
@@ -22,9 +22,10 @@ def test_every_page_runs_for_every_example_and_for_unknown_words(page, sentence)
     assert charts(at), "every page draws at least one chart"
     notes = " ".join(i.value for i in at.info)
     if sentence == UNKNOWN:
-        assert "Not in the vocabulary" in notes and "zanzibar" in notes and "tonight" in notes
+        assert "Not in the toy's vocabulary: **zorblat**" in notes and "tonight" not in notes
+        assert "no features at all (every number 0)" in notes
     else:
-        assert "Not in the vocabulary" not in notes
+        assert "Not in the toy's vocabulary" not in notes
 
 
 def drawn(at) -> list[str]:
@@ -132,7 +133,7 @@ def test_seed_and_head_controls_appear_when_they_mean_something(page):
 
 def test_intuition_table_shows_the_lessons_answers():
     at = open_page("pages/1_Intuition.py")
-    table = next(t.value for t in at.table if list(t.value.columns) == ["q", "k", "probability"])
+    table = next(t.value for t in at.table if list(t.value.columns) == ["q", "k", "probability", "in doubt?"])
     assert list(zip(table.q, table.k, strict=True)) == [("jane", "visits"), ("visits", "africa"),
                                                        ("africa", "visits")]
     assert float(table.probability[0]) == pytest.approx(0.94, abs=0.03)
@@ -145,7 +146,7 @@ def test_home_shows_the_chain_with_the_sentences_shapes():
     at = open_page("app.py", {"sentence": "the cat sat on the mat"})
     chain = at.table[0].value
     assert dict(zip(chain.step, chain["shape"], strict=True)) == {
-        "X": "6 × 12", "Q": "6 × 4", "K": "6 × 4", "V": "6 × 4", "S = Q·Kᵀ": "6 × 6", "A": "6 × 6", "O = A·V": "6 × 4"}
+        "X": "6 × 16", "Q": "6 × 8", "K": "6 × 8", "V": "6 × 4", "S = Q·Kᵀ": "6 × 6", "A": "6 × 6", "O = A·V": "6 × 4"}
     assert any(r"\underset{6\times6}{A}" in formula for formula in formulas(at))
     menu = at.sidebar.radio(key="sidebar_menu")
     assert menu.options == [p.title for p in __import__("frame").PAGES] and menu.value == "Home"
@@ -162,14 +163,14 @@ def test_home_lists_every_stage_and_leads_to_the_first():
 
 def test_every_heatmap_is_titled_with_its_name_and_shape():
     expected = {
-        "pages/2_Q_and_K.py": ["E  (3 × 12)", "PE  (3 × 12)", "X  (3 × 12)", "W_Q  (4 × 12)", "W_K  (4 × 12)",
-                               "Q  (3 × 4)", "K  (3 × 4)", "S = Q·Kᵀ  (3 × 3)", "X·Xᵀ  (3 × 3)"],
-        "pages/4_V_and_the_second_MatMul.py": ["W_V  (4 × 12)", "V  (3 × 4)", "A  (3 × 3)", "O = A·V  (3 × 4)"],
+        "pages/2_Q_and_K.py": ["E  (3 × 16)", "PE  (3 × 16)", "X  (3 × 16)", "W_Q  (8 × 16)", "W_K  (8 × 16)",
+                               "Q  (3 × 8)", "K  (3 × 8)", "S = Q·Kᵀ  (3 × 3)", "X·Xᵀ  (3 × 3)"],
+        "pages/4_V_and_the_second_MatMul.py": ["W_V  (4 × 16)", "V  (3 × 4)", "A  (3 × 3)", "O = A·V  (3 × 4)"],
     }
     for page, names in expected.items():
         at = open_page(page)
         if page == "pages/2_Q_and_K.py":
-            on_demand = {"E  (3 × 12)", "PE  (3 × 12)", "X·Xᵀ  (3 × 3)"}
+            on_demand = {"E  (3 × 16)", "PE  (3 × 16)", "X·Xᵀ  (3 × 3)"}
             assert not on_demand & set(titles(at)), "E, PE and X·Xᵀ are built only when opened"
             at.session_state["q_and_k_parts"] = at.session_state["q_and_k_plain"] = True
             at.run()
@@ -264,3 +265,46 @@ def test_the_numbers_behind_every_chart_appear_when_asked_for():
     trace = __import__("explainer").run_attention("jane visits africa")
     person = trace.matrix("X").cols.index("person")
     assert list(table.index) == list(trace.labels) and table.loc["jane", "person"] == trace.X[0, person]
+
+
+def test_intuition_table_says_where_the_toy_cannot_tell():
+    at = open_page("pages/1_Intuition.py", {"sentence": "the animal didn't cross the street because it was too tired",
+                                            "focus": "it"})
+    no_exception(at)
+    table = next(t.value for t in at.table if "in doubt?" in t.value.columns)
+    doubts = dict(zip(table.q, table["in doubt?"], strict=True))
+    assert doubts["it"] == "could stand for animal or street"
+    assert doubts["the (1)"] == "" and doubts["animal"] == ""
+    said = " ".join(block.value for block in at.markdown)
+    assert "**it** looks most at **animal**" in said and "cannot read" in said
+    plain = open_page("pages/1_Intuition.py")  # the lesson's own sentence: nothing in doubt
+    assert set(next(t.value for t in plain.table if "in doubt?" in t.value.columns)["in doubt?"]) == {""}
+
+
+def look_up(at, typed: str):
+    at.session_state["q_and_k_words"] = True
+    at.run()
+    at.text_input(key="q_and_k_lookup").set_value(typed).run()
+    no_exception(at)
+    return at
+
+
+def test_a_student_can_look_words_up_on_the_page_that_introduces_embeddings():
+    at = open_page("pages/2_Q_and_K.py")
+    assert not any("reads as" in t.value.columns for t in at.table), "the look-up is built only when opened"
+    at = look_up(at, "Visited")
+    found = next(t.value for t in at.table if "reads as" in t.value.columns)
+    assert list(found.word[:1]) == ["visited"] and list(found["reads as"][:1]) == ["visit"]
+    assert list(found.features[:1]) == ["action 1"]
+    meanings = next(t.value for t in at.table if "what it means" in t.value.columns)
+    assert list(meanings.feature) == list(__import__("explainer").FEATURES)
+    at = look_up(at, "frend")
+    said = " ".join(block.value for block in at.markdown)
+    assert "does not know **frend**" in said and "**friend**" in said
+
+
+def test_an_unknown_words_notice_offers_known_words_like_it():
+    at = open_page("pages/1_Intuition.py", {"sentence": "my frend plays footbal"})
+    notice = " ".join(i.value for i in at.info)
+    assert "**frend** (like it: **friend**" in notice and "**footbal** (like it: **football**" in notice
+    assert "plays" not in notice

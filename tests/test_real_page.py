@@ -287,3 +287,25 @@ def test_a_click_on_a_map_opens_its_head(model, page, server):  # noqa: F811 (th
     assert query_of(page) == {"layer": "2", "rhead": "6"}
     assert page.get_by_role("heading", name="Head 6 of layer 2, step by step").count() == 1
     assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_the_heads_that_link_a_pronoun_to_its_noun_are_found_and_open(model):
+    sentence = SENTENCES["twelve words"]
+    at = open_page(PAGE, {"sentence": sentence})
+    _ok(at)
+    run = model.run(sentence)
+    it, animal = run.tokens.index("it"), run.tokens.index("animal")
+    strongest = run.attention[:, :, it, animal]  # (layers, heads)
+    layer, head = np.unravel_index(int(strongest.argmax()), strongest.shape)
+    said = " ".join(block.value for block in at.markdown)
+    expected = (f"**it → animal** (a pronoun and a noun it could stand for): layer {layer + 1} · head {head + 1} "
+                f"gives animal **{strongest.max():.2f}**")
+    assert expected in said
+    assert strongest.max() > 0.5  # a real model does resolve it: most of its weight on animal in one head
+    menu = at.selectbox(key=frame.model.RELATION_KEY)
+    option = next(i for i in menu.options if i.startswith("it → animal"))
+    menu.set_value(menu.options.index(option)).run()  # the menu's values are the relations' places in its list
+    _ok(at)
+    assert dict(at.query_params).get("layer") == str(layer + 1) and dict(at.query_params).get("rhead") == str(head + 1)
+    spec, _ = _chart(at, "Aₕ")
+    assert _title(spec).endswith(f"layer {layer + 1} · head {head + 1} of 12")

@@ -15,7 +15,7 @@ Sources, all documented and free to use:
 * vocabulary/words.tsv, written by hand: the small words WordNet leaves out (the, my, she, in, and, can...) and
   corrections where WordNet's most frequent sense is not what a student means (school is a place).
 
-The output is sorted by frequency and rebuilt the same way every time; tests/test_vocabulary.py checks that the
+The output is the same every time it is built from the same sources; tests/test_vocabulary.py checks that the
 shipped file is what this script makes.
 """
 from __future__ import annotations
@@ -266,7 +266,25 @@ def build(wordnet: Path) -> list[tuple[str, str, dict[str, float]]]:
                     continue
                 rows[form] = (base, meaning_of(pos_read if form.endswith("s") and pos_read in ("noun", "verb")
                                                and pos in ("noun", "verb") else pos, base))
+        if pos_read == "adj":  # and its adverb, which WordNet lists as a word of its own: bright -> brightly
+            for adverb in adverbs(base):
+                if adverb not in rows and adverb not in hand and "adv" in index.get(adverb, {}) \
+                        and wordfreq.zipf_frequency(adverb, "en") >= MIN_ZIPF:
+                    rows[adverb] = (adverb, meaning_of("adv", adverb))
     return [(form, base, features) for form, (base, features) in rows.items()]
+
+
+def adverbs(adjective: str) -> set[str]:
+    """The adverbs an adjective may make with -ly (candidates, checked against WordNet): bright -> brightly,
+    happy -> happily, gentle -> gently, basic -> basically."""
+    forms = {adjective + "ly"}
+    if adjective.endswith("y"):
+        forms.add(adjective[:-1] + "ily")
+    if adjective.endswith("le"):
+        forms.add(adjective[:-1] + "y")
+    if adjective.endswith("ic"):
+        forms.add(adjective + "ally")
+    return forms
 
 
 def inflections(base: str, pos: str) -> set[str]:
@@ -306,8 +324,9 @@ def meaning(pos: str, base: str, hand, index, nouns, sense_counts, memo) -> dict
 def write(rows, path: Path) -> None:
     with path.open("w", newline="") as out:
         out.write("# The toy's vocabulary, made by vocabulary/build.py (edit vocabulary/words.tsv and run it again).\n")
-        out.write("# One known word form a line, most common first: the form, the word it reads as, and its named\n")
-        out.write("# features between 0 (not at all) and 1 (entirely).\n")
+        out.write("# One known word form a line, the most common first, then rarer forms of their words and the\n")
+        out.write("# rest of the hand-written words: the form, the word it reads as, and its named features between\n")
+        out.write("# 0 (not at all) and 1 (entirely).\n")
         writer = csv.writer(out, delimiter="\t", lineterminator="\n")
         writer.writerow(["word", "reads as", *FEATURES])
         for form, base, features in rows:
