@@ -2,7 +2,7 @@
 import streamlit as st
 
 import frame
-from lesson import views
+from lesson import notes, views
 
 lesson = frame.start("app.py")
 trace = lesson.view
@@ -39,7 +39,8 @@ if heads == 1:
 else:
     frame.text(
         "### Several heads, side by side",
-        f"Q, K and V are each cut into {heads} slices of {whole.Q.shape[1] // heads} columns. Each head runs the "
+        f"Q and K are each cut into {heads} slices of {whole.Q.shape[1] // heads} columns, V into {heads} slices of "
+        f"{whole.V.shape[1] // heads}. {notes.heads_ask(whole)}Each head runs the "
         "whole of attention on its own slice — its own scores, its own softmax, its own weighted sum — and their "
         f"outputs are put side by side (concatenated) into one {len(whole.tokens)} × {whole.output.shape[1]} output. "
         "A trained transformer then mixes them with one more matrix, W_O, so that each output dimension can draw "

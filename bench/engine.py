@@ -7,6 +7,7 @@ seen; afterwards the app reuses the spec). The floor's one chart is timed as Str
 from __future__ import annotations
 
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -44,8 +45,44 @@ def page_figures(path: str) -> list[charts.Figure]:
     return drawn
 
 
+def import_ms(module: str, repeat: int = 7) -> float:
+    """The median time to import `module` in a fresh interpreter (python -X importtime's total for it), in ms."""
+    times = []
+    for _ in range(repeat):
+        result = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], cwd=ROOT,
+                                capture_output=True, text=True, check=True)
+        line = next(line for line in reversed(result.stderr.splitlines()) if line.rstrip().endswith(f"| {module}"))
+        times.append(int(line.split("|")[1]) / 1000)
+    return statistics.median(times)
+
+
+VOCABULARY_COST = """\
+import os, time, explainer
+def rss():  # resident memory now, in MB
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+before = rss()
+start = time.perf_counter()
+explainer.run_attention("jane visits africa")  # the first look-up reads the vocabulary's 22,000 lines
+first = time.perf_counter() - start
+print(first * 1000, rss() - before, len(explainer.VOCABULARY))
+"""
+
+
+def vocabulary_cost(repeat: int = 5) -> tuple[float, float, int]:
+    """In a fresh interpreter: the first run_attention (which reads the vocabulary) in ms, the resident memory it
+    adds in MB, and the number of word forms; medians."""
+    runs = [subprocess.run([sys.executable, "-c", VOCABULARY_COST], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.split() for _ in range(repeat)]
+    return (statistics.median(float(r[0]) for r in runs), statistics.median(float(r[1]) for r in runs),
+            int(runs[0][2]))
+
+
 def measure(repeat: int = 30) -> list[dict]:
-    rows = []
+    rows = [{"what": "import numpy, fresh interpreter (what any numpy code pays)", "median_ms": import_ms("numpy")},
+            {"what": "import explainer, fresh interpreter (numpy included)", "median_ms": import_ms("explainer")}]
+    first, memory, forms = vocabulary_cost()
+    rows += [{"what": f"first run_attention: reads the vocabulary ({forms:,} word forms; +{memory:.1f} MB "
+                      "of memory)", "median_ms": first}]
     for sentence in (explainer.DEFAULT_SENTENCE, explainer.EXAMPLES[-1]):
         times = timed(lambda s=sentence: explainer.run_attention(s), repeat)
         rows.append({"what": f"run_attention, {len(explainer.tokenize(sentence))} words",

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from explainer import CONTENTS, DIMENSIONS, Matrix, designed_weights, learning
+from explainer import CONTENTS, D_K, DIMENSIONS, Matrix, designed_weights, learning
 from explainer.trace import unique_labels
 
-MODEL = "one head, d_k = 4, positions on, scores divided by √d_k, temperature 1, no mask"
+MODEL = f"one head, d_k = {D_K}, positions on, scores divided by √d_k, temperature 1, no mask"
 """The model training uses, whatever the sidebar says (the sidebar's settings apply to the trained weights on the
 other pages)."""
 

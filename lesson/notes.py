@@ -263,3 +263,17 @@ def unknown_words(trace: Trace) -> str:
 def not_known(word: str) -> str:
     """What the toy does with one word it does not know, for the word look-up."""
     return f"The toy does not know {_bold(word)}: it would get no features (every number 0){_like(word)}."
+
+
+def heads_ask(trace: Trace) -> str:
+    """With several heads of the designed weights, what each head's questions are about ("" otherwise): one about
+    meaning, one about position, or both."""
+    if trace.settings.weight_set != "designed" or trace.settings.heads == 1:
+        return ""
+    about = []
+    for h in range(trace.settings.heads):
+        names = trace.head(h).qk_dims
+        kinds = [kind for kind, asked in (("meaning", set(names) & set(MEANING_QUESTIONS)),
+                                          ("position", set(names) - set(MEANING_QUESTIONS))) if asked]
+        about.append(f"head {h + 1} asks about {' and '.join(kinds)} ({', '.join(names)})")
+    return "With the designed weights, " + "; ".join(about) + ". "
