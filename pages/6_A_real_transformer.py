@@ -41,16 +41,16 @@ st.vega_lite_chart(real.grid(run, layer), spec=real.grid_spec(run, layer, head),
                    key=frame.model.GRID_KEY, on_select=frame.model.grid_clicked, selection_mode=real.GRID_PICK,
                    alt=real.grid_alt(run, layer))
 frame.numbers_table(lambda: real.grid_table(run, layer))
-st.markdown(f"What the heads of layer {layer + 1} do with this sentence, averaged over the rows of its words:\n\n"
-            + "\n".join(f"- {line}" for line in real.observations(run, layer)))
-frame.numbers_table(lambda: real.relations_table(run, layer))
 links = real.relation_heads(run, lesson.trace.tokens)
-frame.text("### What the heads find in your sentence's meaning",
+frame.text(f"What the heads of layer {layer + 1} do with this sentence, averaged over the rows of its words:",
+           "\n".join(f"- {line}" for line in real.observations(run, layer)),
+           "### What the heads find in your sentence's meaning",
            "Pairs of words a teacher would link, found with the toy's vocabulary, and for each the head of all 6 "
            "layers that links them most strongly:" if links else
            "The toy's vocabulary finds no describing word, pronoun or verb with a noun to link in this sentence. "
            "Try one with an adjective, *it* or *she*, or a verb and its object.",
            "\n".join(f"- {line}" for line in real.relation_lines(links)))
+frame.numbers_table(lambda: real.relations_table(run, layer))
 if links:
     frame.model.open_relation(links)
 
