@@ -27,9 +27,11 @@ from .vocabulary import (
     EXAMPLES,
     FEATURES,
     MEANINGS,
+    NOUN_KINDS,
     POSITION_DIMS,
     VOCABULARY,
     embed,
+    kind,
     known_form,
     word_vector,
 )
@@ -48,11 +50,11 @@ from .weights import (
 __all__ = [
     "MAX_CHARS", "experiments", "fit_sentence", "learning",
     "CONTENTS", "D_K", "D_MODEL", "DEFAULT_SENTENCE", "DIMENSIONS", "EXAMPLES", "FEATURES", "MEANINGS",
-    "MEANING_QUESTIONS", "POSITION_DIMS", "POSITION_QUESTIONS", "HEAD_COUNTS", "MAX_WORDS",
+    "MEANING_QUESTIONS", "NOUN_KINDS", "POSITION_DIMS", "POSITION_QUESTIONS", "HEAD_COUNTS", "MAX_WORDS",
     "QUESTIONS", "SIMILARITIES", "STEPS", "VOCABULARY", "WEIGHT_SETS",
     "InputError", "Matrix", "Projections", "Settings", "Trace",
     "apply_mask", "attend", "causal_mask", "cosine_scores", "designed_weights", "dot_scores", "embed",
     "exponentials", "find_words", "merge_heads", "model_input", "positional_encoding", "project", "random_weights",
     "run_attention", "scaled_dot_product_attention", "softmax", "split_heads", "tokenize",
-    "known_form", "word_positions", "word_vector",
+    "kind", "known_form", "word_positions", "word_vector",
 ]

@@ -34,7 +34,7 @@ import numpy as np
 from .attention import softmax
 from .positions import model_input, word_positions
 from .tokens import tokenize
-from .vocabulary import FEATURES, embed, word_vector
+from .vocabulary import embed, kind, word_vector
 from .weights import CONTENTS, D_K, Projections, designed_weights, random_weights
 
 DEFAULT_STEPS = 200
@@ -59,8 +59,7 @@ def role(word: str) -> str:
     """A word's role in the task, from its strongest feature: "subject" (a person or an animal), "action", "object"
     (a place or a thing), "grammar" (a word that points to or links a noun), or "other" (any other word, and a word
     outside the vocabulary: like a grammar word, it has nothing to fetch)."""
-    meaning = word_vector(word)[: len(FEATURES)]
-    return _ROLE_OF.get(FEATURES[int(meaning.argmax())], "other") if meaning.any() else "other"
+    return _ROLE_OF.get(kind(word_vector(word)), "other")
 
 
 def intended_words(tokens: tuple[str, ...] | list[str]) -> tuple[int | None, ...]:

@@ -37,6 +37,9 @@ MEANINGS = {
 }
 """What each feature means, in a student's words, with examples."""
 
+NOUN_KINDS = ("person", "animal", "place", "thing")
+"""The features that name something a word can be about: what a describing word, a pronoun or a verb looks for."""
+
 POSITION_DIMS = ("pos sin1", "pos cos1", "pos sin2", "pos cos2")
 """The dimensions that carry word order (positions.py): two clocks, each a sine and a cosine. A word's embedding is
 0 there, and the positional encoding is 0 on the named features, so adding the two keeps every name readable."""
@@ -74,6 +77,7 @@ class Vocabulary(Mapping):
     def __init__(self, path: Path) -> None:
         self._path = path
         self._lines: dict[str, tuple[str, str]] | None = None  # form -> (the word it reads as, its feature values)
+        self._alike: dict[tuple[str, int], list[str]] = {}  # nearest()'s answers: the same words come back each run
 
     @property
     def _rows(self) -> dict[str, tuple[str, str]]:
@@ -112,9 +116,13 @@ class Vocabulary(Mapping):
 
     def nearest(self, word: str, n: int = 3) -> list[str]:
         """Up to n known forms that look most like `word` (for a typo: "frend" -> ["friend", ...]), most alike first;
-        none when nothing is close."""
-        alike = [form for form in self._rows if abs(len(form) - len(word)) <= 2 and form[:1] == word[:1]]
-        return difflib.get_close_matches(word, alike, n=n, cutoff=0.75)
+        none when nothing is close. (About 10 ms a word, so kept: a page asks it again on every rerun.)"""
+        if (word, n) not in self._alike:
+            if len(self._alike) >= 4096:
+                self._alike.clear()
+            alike = [form for form in self._rows if abs(len(form) - len(word)) <= 2 and form[:1] == word[:1]]
+            self._alike[(word, n)] = difflib.get_close_matches(word, alike, n=n, cutoff=0.75)
+        return list(self._alike[(word, n)])
 
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.tsv")
@@ -145,6 +153,12 @@ def word_vector(token: str) -> np.ndarray:
     if form != token:
         vector[FEATURES.index("points")] = 1.0
     return vector
+
+
+def kind(vector: np.ndarray) -> str:
+    """A word's strongest named feature ("person", "action", ...), from its embedding; "" for a word with none."""
+    meaning = np.asarray(vector)[: len(FEATURES)]
+    return FEATURES[int(meaning.argmax())] if meaning.any() else ""
 
 
 def embed(tokens: list[str]) -> tuple[np.ndarray, list[bool]]:

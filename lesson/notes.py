@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from explainer import FEATURES, MEANING_QUESTIONS, VOCABULARY, Trace, designed_weights
+from explainer import FEATURES, MEANING_QUESTIONS, NOUN_KINDS, VOCABULARY, Trace, designed_weights, kind
 
 CLOSE = 0.8
 """A runner-up with at least this share of the favourite's weight is a close call: the toy can hardly tell them."""
@@ -88,16 +88,13 @@ def asks_nothing(trace: Trace, query: int) -> bool:
     return trace.settings.weight_set == "designed" and not np.any(trace.Q[query, meaning])
 
 
-NOUNS = ("person", "animal", "place", "thing")
-
-
 def stood_for(trace: Trace, query: int) -> list[int]:
     """For a pronoun of the designed weights (its strongest feature "stands for"), the earlier words whose strongest
     feature names something it could stand for (a person, an animal, a place, a thing); [] for any other word."""
     if trace.settings.weight_set != "designed":
         return []
-    kinds = [FEATURES[int(row.argmax())] if row.any() else "" for row in trace.embeddings[:, : len(FEATURES)]]
-    return [j for j in range(query) if kinds[j] in NOUNS] if kinds[query] == "stands for" else []
+    kinds = [kind(row) for row in trace.embeddings]
+    return [j for j in range(query) if kinds[j] in NOUN_KINDS] if kinds[query] == "stands for" else []
 
 
 def doubt(trace: Trace, query: int) -> tuple[str, str]:

@@ -21,7 +21,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from explainer import FEATURES, Matrix, word_vector
+from explainer import NOUN_KINDS, Matrix, kind, word_vector
 from explainer.pretrained import Run
 from explainer.trace import unique_labels
 
@@ -289,29 +289,21 @@ RELATION_KINDS = {
     "stands for": "a pronoun and a noun it could stand for",
     "action": "a verb and its object",
 }
-_NOUNS = ("person", "animal", "place", "thing")
-
-
-def _kind(word: str) -> str:
-    meaning = word_vector(word)[: len(FEATURES)]
-    return FEATURES[int(meaning.argmax())] if meaning.any() else ""
-
-
 def sentence_relations(toy_tokens) -> list[tuple[int, int, str]]:
     """Pairs of the lesson's words that a teacher would link, found with the toy's vocabulary: (word, the word it
     is about, which RELATION_KINDS). A describing or pointing word and the first noun within three words after it;
     a pronoun and each noun before it; a verb and the first noun after it, before the next verb."""
-    kinds = [_kind(token) for token in toy_tokens]
+    kinds = [kind(word_vector(token)) for token in toy_tokens]
     pairs = []
-    for i, kind in enumerate(kinds):
-        if kind in ("describes", "points"):
-            after = [j for j in range(i + 1, min(i + 4, len(kinds))) if kinds[j] in _NOUNS]
-            pairs += [(i, after[0], kind)] if after else []
-        elif kind == "stands for":
-            pairs += [(i, j, kind) for j in range(i) if kinds[j] in _NOUNS]
-        elif kind == "action":
-            after = next((j for j in range(i + 1, len(kinds)) if kinds[j] in (*_NOUNS, "action")), None)
-            pairs += [(i, after, kind)] if after is not None and kinds[after] in _NOUNS else []
+    for i, own in enumerate(kinds):
+        if own in ("describes", "points"):
+            after = [j for j in range(i + 1, min(i + 4, len(kinds))) if kinds[j] in NOUN_KINDS]
+            pairs += [(i, after[0], own)] if after else []
+        elif own == "stands for":
+            pairs += [(i, j, own) for j in range(i) if kinds[j] in NOUN_KINDS]
+        elif own == "action":
+            after = next((j for j in range(i + 1, len(kinds)) if kinds[j] in (*NOUN_KINDS, "action")), None)
+            pairs += [(i, after, own)] if after is not None and kinds[after] in NOUN_KINDS else []
     return pairs
 
 
@@ -321,14 +313,14 @@ def relation_heads(run: Run, toy_tokens) -> list[dict]:
     about, kind, layer and head (0-based), weight, and the median of every head's weight."""
     spelled = word_pieces(run, toy_tokens)
     labels = unique_labels(list(toy_tokens))
+    attention = np.asarray(run.attention, dtype=float)  # (layers, heads, n, n)
     found = []
-    for i, j, kind in sentence_relations(toy_tokens):
+    for i, j, kind_of in sentence_relations(toy_tokens):
         if not spelled[i] or not spelled[j]:
             continue
-        attention = np.asarray(run.attention, dtype=float)  # (layers, heads, n, n)
         weight = attention[:, :, spelled[i]][..., spelled[j]].sum(axis=-1).mean(axis=-1)  # (layers, heads)
         layer, head = np.unravel_index(int(weight.argmax()), weight.shape)
-        found.append({"word": labels[i], "about": labels[j], "kind": kind, "layer": int(layer), "head": int(head),
+        found.append({"word": labels[i], "about": labels[j], "kind": kind_of, "layer": int(layer), "head": int(head),
                       "weight": float(weight[layer, head]), "median": float(np.median(weight))})
     return found
 
