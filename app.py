@@ -63,7 +63,9 @@ stages = [
 frame.text("### The stages",
            "\n".join(f"- **{page.title}**: {text}" for page, text in zip(frame.PAGES[1:], stages, strict=True)),
            "Open any of them from the menu (in the sidebar; on a phone, behind the arrow at the top left), or start "
-           "with the first below. Each stage ends with questions about your sentence. Answered right so far: "
+           "with the first below. Each stage ends with questions about your sentence. The ticks last while this tab stays "
+           "open: a reload or a new tab starts them afresh (your sentence and settings stay, in the link). "
+           "Answered right so far: "
            + (", ".join(f"stage {stage} ✓" for stage in sorted(done)) if done else "none yet") + ".")
 
 frame.footer("app.py")

@@ -4,10 +4,15 @@ real learners: attention is symmetric, softmax runs down columns or lies in [−
 changes the winner, the output is one of the values, training changes the inputs or W_V, the loss is on the
 attention.
 
-`variant` asks again: variant 0 is about the word in focus, with the options in their natural order; each next
-variant asks about the next word of the sentence, with the options shuffled (the same way for the same variant)."""
+The right answer's place carries no information: every question's options are shuffled, the same way for the same
+view (a link reopens the same questions), and never so that one place (first, second, last…) holds the right answer
+of every question of a stage. No option stands out by its length either: the right one is never the longest or the
+shortest of every question of a stage (tests/test_quiz.py tries such rules on many views). `variant` asks again:
+variant 0 is about the word in focus, each next variant about the next word of the sentence."""
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,8 +45,8 @@ STAGES = (1, 2, 3, 4, 5)
 
 
 def questions(stage: int, trace: Trace, query: int, variant: int = 0) -> list[Question]:
-    """Two or three questions for a stage (1 to 5) of the lesson, about this view's numbers. A `variant` above 0
-    draws other ones: about another word (the next, counting from the focus word), with shuffled options."""
+    """Two or three questions for a stage (1 to 5) of the lesson, about this view's numbers, their options
+    shuffled. A `variant` above 0 draws other ones: about another word (the next, counting from the focus word)."""
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, got {stage!r}")
     if isinstance(variant, bool) or not isinstance(variant, (int, np.integer)) or variant < 0:
@@ -50,19 +55,54 @@ def questions(stage: int, trace: Trace, query: int, variant: int = 0) -> list[Qu
         raise ValueError(f"query must be a word of the sentence (0 to {len(trace.labels) - 1}), got {query}")
     asked = (query + int(variant)) % len(trace.labels)
     made = {1: _intuition, 2: _q_and_k, 3: _softmax, 4: _values, 5: _learning}[stage](trace, asked)
-    return made if not variant else [_shuffled(q, np.random.default_rng([stage, int(variant), n]), variant)
-                                     for n, q in enumerate(made)]
+    if variant:
+        made = [Question(f"{q.key}|variant {variant}", q.prompt, q.options, q.answer, q.why) for q in made]
+    return _shuffled(made)
 
 
-def _shuffled(question: Question, rng: np.random.Generator, variant: int) -> Question:
-    """The same question with its options in another order (never the same order, when there are two or more)."""
-    n = len(question.options)
-    order = list(range(n))
-    while n > 1 and order == list(range(n)):
-        order = [int(i) for i in rng.permutation(n)]
-    return Question(f"{question.key}|variant {variant}", question.prompt,
-                    tuple(question.options[i] for i in order), order.index(question.answer),
-                    tuple(question.why[i] for i in order))
+def _number(option: str) -> float | None:
+    found = _NUMBER.search(option)
+    return float(found.group().replace("−", "-")) if found else None
+
+
+_NUMBER = re.compile(r"[−-]?\d+(?:\.\d+)?")
+
+
+def _extreme(options: tuple[str, ...], sign: int) -> int:
+    """The option with the largest (sign 1) or smallest (sign −1) number; where none has one, the first."""
+    numbers = [_number(option) for option in options]
+    if all(number is None for number in numbers):
+        return 0
+    return max((i for i, n in enumerate(numbers) if n is not None), key=lambda i: sign * numbers[i])
+
+
+GUESSES = {
+    **{f"always option {place + 1}": (lambda o, p=place: min(p, len(o) - 1)) for place in range(4)},
+    "always the last option": lambda o: len(o) - 1,
+    "the longest": lambda o: max(range(len(o)), key=lambda i: len(o[i])),
+    "the shortest": lambda o: min(range(len(o)), key=lambda i: len(o[i])),
+    "the largest number, else option 1": lambda o: _extreme(o, 1),
+    "the smallest number, else option 1": lambda o: _extreme(o, -1),
+}
+"""Ways to answer without reading: none of them may answer every question of a stage right."""
+
+
+def _shuffled(found: list[Question]) -> list[Question]:
+    """The questions with their options in an order drawn from the questions themselves (the same view, the same
+    order), drawn again while one of the GUESSES would answer them all right. (Where the texts alone let a guess
+    through, whatever the order, the tests say so: the texts are written so that they do not.)"""
+    seed = hashlib.sha256("\n".join(q.key for q in found).encode()).digest()
+    rng = np.random.default_rng(list(seed[:16]))
+    for _ in range(100):
+        arranged = [_reordered(q, [int(i) for i in rng.permutation(len(q.options))]) for q in found]
+        if not any(all(guess(q.options) == q.answer for q in arranged) for guess in GUESSES.values()):
+            break
+    return arranged
+
+
+def _reordered(question: Question, order: list[int]) -> Question:
+    return Question(question.key, question.prompt, tuple(question.options[i] for i in order),
+                    order.index(question.answer), tuple(question.why[i] for i in order))
 
 
 def _intuition(trace: Trace, query: int) -> list[Question]:
@@ -79,12 +119,16 @@ def _intuition(trace: Trace, query: int) -> list[Question]:
             tuple(f"Right: {labels[j]} gets {_f(row[j])}, the largest share of {word}'s row." if j == best else
                   f"Not quite: {labels[j]} gets {_f(row[j])}, but {labels[best]} gets {_f(row[best])} "
                   "(the sentence strip at the top shows it)." for j in options)))
-    sums = [("Exactly 1", "Right: softmax shares out exactly 1 over the keys of each row (each query)."),
-            (f"{len(labels)}, one per word", "No: each weight is a share, not a count; the whole row shares out 1."),
-            ("It depends on the sentence", "No: whatever the sentence, softmax makes every row sum to 1."),
-            ("Between −1 and 1", "No: the weights are shares between 0 and 1, and the row adds up to exactly 1.")]
+    sums = [("1, whatever the sentence",
+             "Right: softmax shares out exactly 1 over the keys of each row (each query)."),
+            (f"{len(labels)}, one for each word",
+             "No: each weight is a share, not a count; the whole row shares out 1."),
+            ("It depends on the words and their weights",
+             "No: whatever the sentence, softmax makes every row sum to 1."),
+            ("Something between −1 and 1",
+             "No: the weights are shares between 0 and 1, and the row adds up to exactly 1.")]
     if len(labels) == 1:
-        del sums[1]  # "1, one per word" would also be right
+        sums[1] = ("2, the word and itself", "No: one word has one weight, a share of the whole 1: it is all of it.")
     found.append(Question(
         f"row-sum|{_view(trace, query)}", f"What does **{word}**'s row of attention add up to?",
         tuple(option for option, _ in sums), 0, tuple(why for _, why in sums)))
@@ -100,6 +144,20 @@ def _intuition(trace: Trace, query: int) -> list[Question]:
              + (" — equal by chance, not by rule" if same else "") + ". The table of favourites shows it.",
              f"Right: {labels[b]} gives {labels[a]} {_f(trace.weights[b, a])}. Queries and keys come from different "
              "matrices, and each row is shared out on its own.")))
+    if len(found) < 3:  # one word, or a tie: the database picture instead of the favourite
+        found.append(Question(
+            f"lookup|{_view(trace, query)}",
+            "Attention works like a database lookup (SELECT value WHERE key = query). What makes it *soft*?",
+            ("Every key matches a little, and the values are blended",
+             "Only a key equal to the query returns its value",
+             "The keys are sorted first, so the lookup is quick",
+             "The query and the keys are words typed by a person, who can make mistakes"), 0,
+            ("Right: each key matches the query to a degree (its weight), and the result is the weighted blend of all "
+             "the values (the soft SELECT on this page).",
+             "No: that is the hard lookup of a database; attention gives every key a share of the result.",
+             "No: nothing is sorted; every key is compared with the query, and all of them contribute.",
+             "No: soft means a degree of match, not a tolerance for typing mistakes: every key matches by some "
+             "share.")))
     return found
 
 
@@ -130,8 +188,8 @@ def _q_and_k(trace: Trace, query: int) -> list[Question]:
         options, unique.index(0), tuple(reasons[i] for i in unique))
     origin = Question(
         f"inputs|{_view(trace, query)}", "In self-attention, where do Q, K and V come from?",
-        ("From the same input X, through three different weight matrices", "From three different sentences",
-         "Q from X, K and V from the previous word"), 0,
+        ("The same X, through three different matrices", "Three different sentences, one for each",
+         "Q from the word itself, K and V from the word just before it"), 0,
         ("Right: Q = X·W_Qᵀ, K = X·W_Kᵀ, V = X·W_Vᵀ — one X, three matrices.",
          "No: in *self*-attention every word's query, key and value come from the same sentence's X.",
          "No: every word gets its own q, k and v, all made from X."))
@@ -145,8 +203,9 @@ def _softmax(trace: Trace, query: int) -> list[Question]:
     warmer = Question(
         f"temperature|{_view(trace, query)}",
         f"The temperature {change} from {now:g} to {5 if rises else 0.1:g}. What happens to **{word}**'s row?",
-        (f"It gets {right}, but the order of the keys stays", "Another key can become the largest",
-         f"It gets {opposite}", "Its sum moves away from 1"), 0,
+        (f"It gets {right}, but the order of the keys stays",
+         "Another key can take over as the largest weight of the row", f"It gets {opposite}",
+         "Its sum moves away from 1"), 0,
         (f"Right: dividing by a {'larger' if rises else 'smaller'} T {'shrinks' if rises else 'widens'} the gaps "
          "between scores, never their order (the temperature chart).",
          "No: dividing every score by the same positive T keeps their order, so the winner stays the winner.",
@@ -154,9 +213,9 @@ def _softmax(trace: Trace, query: int) -> list[Question]:
          "No: whatever T, softmax shares out exactly 1."))
     root = Question(
         f"root|{_view(trace, query)}", "Why are dot-product scores divided by √dₖ and not by dₖ?",
-        ("The spread (standard deviation) of q·k grows like √dₖ", "To make every score lie between −1 and 1",
-         "dₖ would also work: it is only a convention"), 0,
-        ("Right: a sum of dₖ unit-variance products has variance dₖ, so its standard deviation is √dₖ.",
+        ("The spread of q·k grows like √dₖ, not dₖ", "So that every score lies between −1 and 1",
+         "No reason: dₖ would work just as well"), 0,
+        ("Right: a sum of dₖ unit-variance products has variance dₖ, so its spread (standard deviation) is √dₖ.",
          "No: scores divided by √dₖ can still be any size; the division only brings their spread back to ~1.",
          "No: dividing by dₖ would shrink large-dₖ scores far too much and flatten every row."))
     columns = Question(
@@ -173,18 +232,28 @@ def _values(trace: Trace, query: int) -> list[Question]:
     word = trace.labels[query]
     output = Question(
         f"blend|{_view(trace, query)}", f"What is **{word}**'s output?",
-        (f"Every word's value, each weighted by {word}'s attention to it, added up",
-         f"The value of the one word {word} attends to most", f"{word}'s own value", "The keys, weighted"), 0,
+        (f"Every value, weighted by {word}'s attention, added up",
+         f"A copy of the value of the one word that {word} attends to most", f"{word}'s own value",
+         "The keys, weighted"), 0,
         ("Right: o = Σⱼ aⱼ vⱼ, a blend of all the values (the stacked bars on this page).",
          "No: that would be a hard lookup; attention blends every value (only a one-hot row picks just one).",
          f"No: {word}'s own value is only one part of the blend, weighted by the attention {word} gives itself.",
          "No: keys decide the weights; what gets added up are the values."))
+    mix = Question(
+        f"mix|{_view(trace, query)}", "In the second MatMul, O = A·V, what do the attention weights A decide?",
+        ("How much of each word's value goes into each output", "How many dimensions each value has",
+         "What the values themselves hold: each word's numbers in V, copied from its key and its query",
+         "The order of the words"), 0,
+        ("Right: row i of A gives the share of each word's value in output i (the bag of words on this page).",
+         "No: V's width is set by W_V; A only says how much of each row of V to take.",
+         "No: V = X·W_Vᵀ holds the values whatever the weights; A only mixes them.",
+         "No: the order of the words comes in through the positions added to X, not through the mixing."))
     top = int(np.abs(trace.output[query]).argmax())
     dim = trace.v_dims[top]
     share = trace.weights[query] * trace.V[:, top]
     source = int(np.abs(share).argmax())
     if len(trace.labels) == 1 or np.sum(np.isclose(np.abs(share), abs(share[source]), atol=0.005)) > 1:
-        return [output]  # one word, or a tie: no single answer
+        return [output, mix]  # one word, or a tie: no single word adds the most
     candidates = list(dict.fromkeys([source, *np.argsort(-np.abs(share), kind="stable")[:3]]))[:3]
     options = sorted(int(j) for j in candidates)
     labels = trace.labels
@@ -195,14 +264,15 @@ def _values(trace: Trace, query: int) -> list[Question]:
         tuple(f"Right: {labels[j]} adds a·v = {_f(share[j])}." if j == source else
               f"No: {labels[j]} adds {_f(share[j])}; {labels[source]} adds {_f(share[source])} "
               "(the stacked bars show each word's slice)." for j in options))
-    return [output, most]
+    return [output, mix, most]
 
 
 def _learning(trace: Trace, query: int) -> list[Question]:
     word, s = trace.labels[query], trace.settings
     changes = Question(
         f"changes|{_view(trace, query)}", "In this page's training, which matrices does a gradient step change?",
-        ("W_Q and W_K", "W_Q, W_K and W_V", "X, the words' vectors", "The attention matrix A, directly"), 0,
+        ("W_Q and W_K, nothing else", "W_Q, W_K and W_V", "X, the words' vectors", "The attention matrix A, directly"),
+        0,
         ("Right: W ← W − η·dW for W_Q and W_K only (the last charts of the gradient step: dW_Q and dW_K).",
          "No: W_V is the designed one, held fixed, so a target can only be reached by looking at the right word "
          "(the chain ends at dW_Q and dW_K).",
@@ -210,7 +280,7 @@ def _learning(trace: Trace, query: int) -> list[Question]:
          "No: A is computed from X, W_Q and W_K; it changes only because they do (the maps along training)."))
     loss = Question(
         f"loss|{_view(trace, query)}", "The loss that training lowers is computed on…",
-        ("The output O, against each word's target value", "The attention A, against the intended pattern",
+        ("The output O, against each word's target", "The attention A, against the intended pattern",
          "The scores Q·Kᵀ", "W_Q and W_K themselves"), 0,
         ("Right: L is the mean of (O − T)²; nothing tells the model where to look (the formula above the loss "
          "curve).",

@@ -1,5 +1,10 @@
 """Check yourself: for questions made from many views, the right answer is marked right and every other wrong,
-and the numbers in a question are the view's own."""
+the numbers in a question are the view's own, and nothing but understanding finds the right answers."""
+import re
+import subprocess
+import sys
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -61,7 +66,9 @@ def test_a_stage_answered_right_shows_as_done_on_home():
     at.run()
     assert not at.error and [s.value for s in at.success] == [q.why[q.answer] for q in questions]
     at.switch_page("app.py").run()
-    assert any("Answered right so far: stage 1 ✓." in text.value for text in at.markdown)
+    home = [text.value for text in at.markdown]
+    assert any("Answered right so far: stage 1 ✓." in text for text in home)
+    assert any("a reload or a new tab starts them afresh" in text for text in home)  # how long the ticks last
 
 
 @pytest.mark.parametrize("sentence, settings", VIEWS)
@@ -72,7 +79,7 @@ def test_stage_5_asks_what_training_changes_and_where_the_loss_is_with_the_train
     _, A = learning.attention_on(sentence, result.W_Q, result.W_K)
     for query in range(len(trace.tokens)):
         changes, loss, *after = quiz.questions(5, trace, query)
-        assert changes.options[changes.answer] == "W_Q and W_K"
+        assert changes.options[changes.answer] == "W_Q and W_K, nothing else"
         assert {"W_Q, W_K and W_V", "X, the words' vectors"} <= set(changes.options)  # the misconceptions
         assert loss.options[loss.answer].startswith("The output O")
         assert any("attention A" in option for option in loss.options)
@@ -132,3 +139,73 @@ def test_the_new_questions_button_asks_other_questions(page, stage):
     assert after and after != before
     at.button(key=f"quiz_new_{stage}").click().run()
     assert asked() not in (before, after)
+
+
+# Views for the guessing tests: the lesson's, a student's own sentences, every kind of setting.
+GUESSED = [*VIEWS, ("my little brother plays football with his friends after school", {}),
+           ("she ate the soup because it was hot", {"similarity": "cosine"}), ("we love our teacher", {"heads": 4}),
+           ("grandma bakes bread", {"temperature": 0.3}), ("the dog chased the ball", {"weight_set": "trained"}),
+           ("tom gave mia a book", {"positional": False, "scaled": False})]
+
+
+def _asked():
+    """Every stage's questions for every word and three variants of each view: (stage, view number, questions)."""
+    for number, (sentence, settings) in enumerate(GUESSED):
+        trace = run_attention(sentence, **settings).head(0)
+        for query in range(len(trace.tokens)):
+            for variant in range(3):
+                for stage in quiz.STAGES:
+                    yield stage, number, quiz.questions(stage, trace, query, variant)
+
+
+def test_the_right_answers_place_is_spread_evenly_over_the_options():
+    places = {}
+    for _, _, questions in _asked():
+        for question in questions:
+            places.setdefault(len(question.options), Counter())[question.answer] += 1
+    assert set(places) >= {2, 3, 4}
+    for n, counts in places.items():
+        total = sum(counts.values())
+        assert total >= 100 and len(counts) == n
+        assert max(counts.values()) / min(counts.values()) < 1.6, (n, counts)  # right first 3 times in 4 before
+
+
+def _number(option):
+    found = re.search(r"[−-]?[0-9]+(\.[0-9]+)?", option)
+    return float(found.group().replace("−", "-")) if found else None
+
+
+def _by_number(pick):
+    def guess(options):
+        numbers = [(_number(o), i) for i, o in enumerate(options) if _number(o) is not None]
+        return pick(numbers)[1] if numbers else 0
+    return guess
+
+
+RULES = {"first": lambda o: 0, "second": lambda o: 1, "third": lambda o: min(2, len(o) - 1),
+         "last": lambda o: len(o) - 1,
+         "longest": lambda o: max(range(len(o)), key=lambda i: len(o[i])),
+         "shortest": lambda o: min(range(len(o)), key=lambda i: len(o[i])),
+         "largest number": _by_number(max), "smallest number": _by_number(min)}
+
+
+def test_no_simple_rule_answers_every_question_of_a_stage():
+    passed = Counter()
+    for stage, number, questions in _asked():
+        assert len(questions) >= 2  # one question alone can always be guessed
+        for name, rule in RULES.items():
+            if all(rule(q.options) == q.answer for q in questions):
+                passed[name, stage, GUESSED[number][0]] += 1
+    assert not passed
+
+
+def test_the_same_view_asks_with_the_same_order_in_a_fresh_process():
+    """A link reopens the same questions: the order comes from the view, not from the process."""
+    code = ("from explainer import run_attention; from lesson import quiz; "
+            "t = run_attention('the cat sat on the mat'); "
+            "print([q.options for s in quiz.STAGES for v in (0, 1) for q in quiz.questions(s, t, 2, v)])")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+            for _ in range(2)]
+    trace = run_attention("the cat sat on the mat")
+    here = [q.options for s in quiz.STAGES for v in (0, 1) for q in quiz.questions(s, trace, 2, v)]
+    assert runs[0] == runs[1] == f"{here}\n"
