@@ -156,24 +156,41 @@ def repeats(trace: Trace) -> str:
     return ""
 
 
-def bag_of_words(trace: Trace, query: int) -> str:
-    """What the focus word's value says alone, and what its output says after attention, with the main source."""
+def output_sources(trace: Trace, query: int) -> str:
+    """What the focus word's value says alone, and what its output says after attention, with the word that adds
+    the most to that dimension (a·v: the stacked bars of its output)."""
     word, dims = trace.labels[query], trace.v_dims
     own, out = trace.V[query], trace.output[query]
     if not np.abs(out).max() > 0.005:
         return (f"After attention, {_bold(word)}'s output is 0 in every dimension: the words it looks at pass on "
-                "nothing here.")
+                "nothing here, whatever their weights.")
     top = int(np.abs(out).argmax())
     share = trace.weights[query] * trace.V[:, top]  # each word's part of that output dimension
     sources = np.flatnonzero(np.isclose(np.abs(share), np.abs(share).max(), rtol=0, atol=0.005))
     part = np.abs(share[sources]).sum() / max(np.abs(share).sum(), 1e-12)
     names = ", ".join(_bold(trace.labels[j]) for j in sources)
-    after = (f"after attention, its output is mostly “{dims[top]}” ({out[top]:.2f}), {part:.0%} of which comes from "
-             + (names if len(sources) == 1 else f"{names} in equal parts"))
+    after = (f"after attention, its output is mostly “{dims[top]}” ({out[top]:.2f}): {part:.0%} of that bar is "
+             + (f"{names}'s a·v" if len(sources) == 1 else f"{names}'s, in equal parts"))
     if not own.any():
         return f"On its own, {_bold(word)} passes on nothing: its value is 0 in every dimension. Yet {after}."
     alone = int(np.abs(own).argmax())
     return f"On its own, {_bold(word)}'s value is mostly “{dims[alone]}” ({own[alone]:.2f}); {after}."
+
+
+def bag_shares(trace: Trace, query: int) -> str:
+    """The proportions of the focus word's bag (its row of A: the bar of the bag-of-words chart), and where a large
+    share brings nothing in because that word's value is 0."""
+    word, row = trace.labels[query], trace.weights[query]
+    order = [int(j) for j in np.argsort(-row, kind="stable") if row[j] >= 0.005][:3]
+    parts = ", ".join(f"{row[j]:.0%} {_bold(trace.labels[j])}" for j in order)
+    rest = 1 - row[order].sum()
+    text = (f"{_bold(word)}'s bar is its row of A: {parts}"
+            + (f", and {rest:.0%} the other words" if rest >= 0.005 else "") + ".")
+    empty = [trace.labels[j] for j in order if not np.abs(trace.V[j]).max() > 0.005]
+    if empty:
+        text += (f" {' and '.join(map(_bold, empty))} {'has' if len(empty) == 1 else 'have'} a value of 0: "
+                 "a share of the bag, but nothing in it (a·v = 0 in the bars above).")
+    return text
 
 
 def positions(trace: Trace) -> str:

@@ -25,10 +25,11 @@ frame.chart(charts.grid([charts.heatmap(m) for m in values], columns=1, width=ch
 frame.text(
     f"### The output of “{word}”: a weighted sum of values",
     f"The output for **{word}** adds up every word's value, each multiplied by the attention {word} gives it. "
-    "Each bar below is one output dimension, built from one slice per word; the black tick is the total.",
+    "Each bar below is one output dimension, built from one slice a·v per word (its weight times its value); the "
+    "black tick is the total. " + notes.output_sources(trace, focus),
     frame.formula(views.weighted_sum_formula(trace, focus)))
 parts = views.contributions(trace, focus)
-frame.chart(charts.stacked_contributions(parts, title=f"o = Σⱼ aⱼ · vⱼ, by output dimension{lesson.of_head}"),
+frame.chart(charts.stacked_contributions(parts, title=f"what each word puts in: aⱼ·vⱼ, by output dimension{lesson.of_head}"),
             alt_text="Stacked bars: for each output dimension of the focus word, the share a·v each word adds.",
             numbers=parts)
 
@@ -49,13 +50,15 @@ frame.chart(charts.grid([charts.heatmap(product[0], probability=True, focus_row=
 
 frame.text(
     "### Each output is a bag of words",
-    "Read each output row as a bag holding a little of every word, in the proportions its attention row gives. "
-    "The word's own row of V (above) is what it meant alone; its row of O (above) is what it means *in this "
+    "Read each output row as a bag holding a little of every word, in the proportions its attention row gives: "
+    "the chart below shows those proportions, the weights A (what each word actually puts in, a·v, is the stacked "
+    "bars above). The word's own row of V is what it meant alone; its row of O is what it means *in this "
     "sentence*: it now carries the relations from it to every other word.",
-    notes.bag_of_words(trace, focus))
+    notes.bag_shares(trace, focus))
 weights = trace.matrix("weights")
-frame.chart(charts.bag_of_words(cells(weights), title=f"what each output is made of{lesson.of_head}"),
-            alt_text="For each word, a 100% bar split into the share of every word in its output.",
+frame.chart(charts.bag_of_words(cells(weights), title=f"the proportions of each bag: the weights A{lesson.of_head}"),
+            alt_text="For each word, a 100% bar split into the attention weight it gives every word: the "
+                     "proportions of its bag.",
             numbers=lambda: wide(weights))
 frame.text(
     "### What happens to the output next",

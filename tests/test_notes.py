@@ -23,13 +23,13 @@ def test_the_asymmetry_note_names_a_real_pair(sentence, settings):
         assert "only look at itself" in text
 
 
-def test_the_bag_of_words_note_quotes_the_output_it_describes():
+def test_the_output_note_quotes_the_output_it_describes():
     trace = run_attention("jane visits africa")
-    text = notes.bag_of_words(trace, 0)
+    text = notes.output_sources(trace, 0)
     top = int(np.abs(trace.output[0]).argmax())
     assert f"“{trace.v_dims[top]}” ({trace.output[0, top]:.2f})" in text
     assert "**visits**" in text  # the word that gives jane its action
-    causal = notes.bag_of_words(run_attention("jane visits africa", causal=True), 0)
+    causal = notes.output_sources(run_attention("jane visits africa", causal=True), 0)
     assert "action" not in causal  # jane sees only herself under the mask: she stays a "who"
 
 

@@ -308,3 +308,34 @@ def test_an_unknown_words_notice_offers_known_words_like_it():
     notice = " ".join(i.value for i in at.info)
     assert "**frend** (like it: **friend**" in notice and "**footbal** (like it: **football**" in notice
     assert "plays" not in notice
+
+
+@pytest.mark.parametrize("query", [{}, {"sentence": "the cat sat on the mat because it was tired"},
+                                   {"heads": "2", "head": "2"}, {"sentence": "a"}, {"causal": "on"},
+                                   {"similarity": "cosine", "heads": "4", "head": "3"},
+                                   {"sentence": "my frend likes pizza", "weights": "random"}])
+def test_page_4_sentences_describe_the_chart_beside_them(query):
+    """The output note quotes the stacked a·v bars, the bag note the bag chart's weights: the same numbers."""
+    import re
+
+    at = open_page("pages/4_V_and_the_second_MatMul.py", query)
+    assert not at.exception
+    text = " ".join(block.value for block in at.markdown)
+    shown = {spec.get("title", {}).get("text", ""): data for spec, data in charts(at)}
+    (stacked,) = [data for title, data in shown.items() if title.startswith("what each word puts in: aⱼ·vⱼ")]
+    (bag,) = [data for title, data in shown.items() if title.startswith("the proportions of each bag: the weights A")]
+    found = re.search(r"\*\*([^*]+)\*\*'s bar is its row of A: (.*?)\.", text)
+    word, parts = found.groups()
+    row = bag[bag.row == word]
+    assert abs(row.value.sum() - 1) < 1e-9
+    for share, key in re.findall(r"(\d+)% \*\*([^*]+)\*\*", parts):
+        assert f"{row[row.col == key].value.iloc[0]:.0%}" == f"{share}%"
+    mostly = re.search(r"mostly “([^”]+)” \((−?-?[\d.]+)\): (\d+)% of that bar is \*\*([^*]+)\*\*", text)
+    if stacked.contribution.abs().max() <= 0.005:
+        assert not mostly and f"**{word}**'s output is 0 in every dimension" in text
+        return
+    dim, total, percent, source = mostly.groups()
+    bar = stacked[stacked.dim == dim]
+    assert f"{bar.contribution.sum():.2f}" == total.replace("−", "-")
+    part = bar[bar.word == source].contribution.abs().iloc[0] / bar.contribution.abs().sum()
+    assert f"{part:.0%}" == f"{percent}%"
