@@ -17,30 +17,33 @@ frame.text(
     "It is the step that lets a transformer read a word in its context, and it is nothing more than two matrix "
     "products and a softmax — small enough here that you can check every number by hand.",
     frame.formula(r"\text{Attention}(Q, K, V) = \text{softmax}\!\left(\frac{Q\,K^\top}{\sqrt{d_k}}\right) V"),
-    "### The whole chain, for your sentence",
+    "## The whole chain, for your sentence",
     f"{len(whole.tokens)} word{'s' if len(whole.tokens) > 1 else ''}, each a vector of {whole.X.shape[1]} numbers; "
     f"queries and keys have d_k = {whole.Q.shape[1]} dimensions{split}.",
     frame.formula(views.chain_formula(lesson.trace)))
 st.table(views.chain(lesson.trace), hide_index=True)
 
-frame.text("### Where each word looks",
+frame.text("## Where each word looks",
            "Each row is one word's attention: how it shares out 1 over every word of the sentence. The darker the "
            "cell, the more that word looks there. Change the sentence or any setting in the sidebar and every number "
-           "here and on every stage follows.")
+           "here and on every stage follows.",
+           "**The colours, on every page:** purple is a share of attention, from pale (0) to dark (1); blue to "
+           "orange is a signed number, blue below 0 and orange above; a red outline marks the word in focus; and "
+           "in charts of words, each word keeps its own colour.")
 frame.matrix(trace.matrix("weights"), probability=True, focus_row=lesson.focus,
              subtitle=["row: the word asking", "column: the word it looks at"])
 
 if heads == 1:
     frame.text(
-        "### Several heads, side by side",
+        "## Several heads, side by side",
         f"Here one head does all the looking, with all d_k = {whole.Q.shape[1]} dimensions of Q and K. A transformer "
         "runs several heads at once, each with its own slice of Q, K and V, so that each can look for a different "
         "relation. Split this one into 2 or 4 heads under *More settings* in the sidebar to see them side by side.")
 else:
     frame.text(
-        "### Several heads, side by side",
-        f"Q and K are each cut into {heads} slices of {whole.Q.shape[1] // heads} columns, V into {heads} slices of "
-        f"{whole.V.shape[1] // heads}. {notes.heads_ask(whole)}Each head runs the "
+        "## Several heads, side by side",
+        f"Q and K are each cut into {heads} slices of {notes.columns(whole.Q.shape[1] // heads)}, V into {heads} "
+        f"slices of {notes.columns(whole.V.shape[1] // heads)}. {notes.heads_ask(whole)}Each head runs the "
         "whole of attention on its own slice — its own scores, its own softmax, its own weighted sum — and their "
         f"outputs are put side by side (concatenated) into one {len(whole.tokens)} × {whole.output.shape[1]} output. "
         "A trained transformer then mixes them with one more matrix, W_O, so that each output dimension can draw "
@@ -60,11 +63,11 @@ stages = [
 ]
 # The stages as one list, not a link each: a link's label never wraps, so on a phone each was cut off mid-sentence
 # (and every element costs a move). The menu and the link at the bottom of every page lead to them.
-frame.text("### The stages",
+frame.text("## The stages",
            "\n".join(f"- **{page.title}**: {text}" for page, text in zip(frame.PAGES[1:], stages, strict=True)),
            "Open any of them from the menu (in the sidebar; on a phone, behind the arrow at the top left), or start "
-           "with the first below. Each stage ends with questions about your sentence. The ticks last while this tab stays "
-           "open: a reload or a new tab starts them afresh (your sentence and settings stay, in the link). "
+           "with the first below. Each stage ends with questions about your sentence. The ticks last while this tab "
+           "stays open: a reload or a new tab starts them afresh (your sentence and settings stay, in the link). "
            "Answered right so far: "
            + (", ".join(f"stage {stage} ✓" for stage in sorted(done)) if done else "none yet") + ".")
 

@@ -52,7 +52,7 @@ def _drawing(figure: charts.Figure) -> dict:
 
 
 def text(*blocks: str | None) -> None:
-    """Consecutive blocks of a page's text as ONE element: headings ("### ..."), paragraphs, lists and formulas
+    """Consecutive blocks of a page's text as ONE element: headings ("## ..."), paragraphs, lists and formulas
     (formula(...)); empty blocks are left out. Every element costs the browser on every move, a heading more
     than a paragraph (bench/levers.py), so a section's heading, words and formula go together."""
     st.markdown("\n\n".join(block for block in blocks if block))

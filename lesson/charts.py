@@ -1,7 +1,8 @@
 """Altair chart builders: one per kind of picture, reused on every page (altair + pandas, no streamlit).
 
 Colours follow one rule per quantity, everywhere:
-- probabilities, and other values in 0..1 (`bars(unit=True)`), on a fixed 0..1 sequential scale;
+- probabilities (attention weights) on a fixed 0..1 sequential scale, and nothing else on it (other values in 0..1,
+  `bars(unit=True)`, get the 0..1 axis but the colour of any positive value);
 - signed values (X, W, Q, K, V, scores, outputs) in heatmaps on a diverging scale centred on 0 (several heatmaps
   may share one with `heatmap(reach=...)`); in bars, whose length already tells the size, only the sign is
   coloured: NEGATIVE_COLOUR or POSITIVE_COLOUR, the diverging scale's two ends;
@@ -32,27 +33,30 @@ from explainer import Matrix
 
 from .frames import Columns, cells
 
-PROBABILITY_SCHEME = "blues"
+# One meaning per colour: probabilities are purple, signed values blue (below 0) to orange (above 0), words their
+# own colours, which sentences of up to 7 words take from hues neither scale uses.
+PROBABILITY_SCHEME = "purples"
 SIGNED_SCHEME = "blueorange"
 # Word i of a sentence is WORD_COLOURS[i] in every chart. The colours are CARTO's "Safe" palette (Paul Tol's
 # "muted" and three more) without its grey, plus Okabe-Ito's orange: the pair of colours hardest to tell apart
-# still differs by ΔE ≥ 14.7 (CIELAB) under simulated protanopia and deuteranopia, against 0.9 for tableau10
-# (whose red and green collide). Ordered so that short sentences get the most distinct ones: any two of the first
-# six still differ by ΔE ≥ 20 with either colour-vision deficiency.
-WORD_COLOURS = ("#6699cc", "#e69f00", "#117733", "#882255", "#ddcc77", "#332288",
-                "#cc6677", "#44aa99", "#661100", "#88ccee", "#aa4499", "#999933")
+# still differs by ΔE ≥ 14.6 (CIE 1976 L*a*b*) under simulated protanopia and deuteranopia (Machado 2009), against
+# 0.9 for tableau10 (whose red and green collide). The first seven are neither blue, orange nor purple (the
+# scales' colours), and ordered so that short sentences get the most distinct ones: any two of the first four
+# differ by ΔE ≥ 27, of the first six by ΔE ≥ 19.5, with either colour-vision deficiency.
+WORD_COLOURS = ("#44aa99", "#661100", "#999933", "#882255", "#117733", "#ddcc77",
+                "#cc6677", "#e69f00", "#88ccee", "#6699cc", "#332288", "#aa4499")
 # Groups and series that are not words: greys (and, for lines, dashes), which no word uses.
 SERIES_COLOURS = ("#222222", "#8c8c8c", "#555555", "#b8b8b8")
 SERIES_DASHES = ((1, 0), (6, 4), (2, 2), (8, 3, 2, 3))
 NEGATIVE_COLOUR, POSITIVE_COLOUR = "#2f78b3", "#c5690d"  # SIGNED_SCHEME at -0.8 and +0.8 of its reach
 MASKED_COLOUR = "#767676"  # the darkest grey still light enough to read as "not there"; 4.5:1 on white
 CELL = 30  # px per heatmap row
-QUERY_COLOUR, KEY_COLOUR = "#d62728", "#1f77b4"  # red asks, blue answers, wherever both are drawn
+QUERY_COLOUR, KEY_COLOUR = "#d62728", "#555555"  # red asks, grey answers (blue is for values below 0)
 FOCUS_STROKE = QUERY_COLOUR  # the outline of the word in focus: the query
 # Where a cell gets dark enough for white numbers: where white text contrasts more than black by APCA (the
 # WCAG 3 draft's contrast, which, unlike WCAG 2's ratio, agrees with readers that black on mid-blue is poor).
-# For PROBABILITY_SCHEME ("blues") that is above 0.45; for SIGNED_SCHEME beyond -0.57 or +0.63 of its reach.
-STRONG = 0.45
+# For PROBABILITY_SCHEME ("purples") that is above 0.41; for SIGNED_SCHEME beyond -0.57 or +0.63 of its reach.
+STRONG = 0.41
 SIGNED_STRONG = (0.57, 0.63)  # (negative side, positive side), as fractions of the reach
 LABEL_ROOM = 40  # px left of bars with negative values, for their numbers written beyond the bars' ends
 LEGEND_RIGHT_FROM = 5  # lines with this many series or more list them on the right, one a row
@@ -304,7 +308,9 @@ def sentence_strip(words: Table, *, select: str | None = None) -> Figure:
                    upright=len(columns["word"]) > STRIP_ACROSS)
 
 
-TICKS = "~g"  # axis numbers without trailing zeros: an axis over all-zero values reads "0", not "0.000000"
+# Axis numbers without trailing zeros (an axis over all-zero values reads "0", not "0.000000"), and never in
+# exponent form: Vega rounds a "g" format to the ticks' step, so "~g" wrote the tick 30 as "3e+1".
+TICKS = "~f"
 
 STRIP_ACROSS = 6
 """Up to this many words, the strip writes each word across its tile; beyond, upright (turned a quarter), so that
@@ -340,13 +346,13 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
          words: bool = False) -> Figure:
     """Horizontal bars with their numbers written at the end: one bar per row of `data`, in its order.
 
-    Probabilities get the fixed 0..1 sequential colour scale and axis; so do other values in 0..1 with
-    `unit=True` (e.g. softmax's exp(scaled − max), whose largest is exactly 1). Other values are coloured by their
-    sign only, NEGATIVE_COLOUR or POSITIVE_COLOUR (the bar's length tells the size); their axis may be fixed with
-    `domain`. A field `color` colours the bars by group instead and sets the bars of one row side by side, one per
-    group: with `words=True` the groups are words of the sentence, in sentence order, coloured as words are on
-    every chart (WORD_COLOURS); otherwise they get SERIES_COLOURS. `rule_at` draws a vertical line at that value
-    (e.g. 0).
+    Probabilities get the fixed 0..1 sequential colour scale and axis. Other values in 0..1 get the axis with
+    `unit=True` (e.g. softmax's exp(scaled − max), whose largest is exactly 1), not the probabilities' colours: they
+    are not shares. Other values are coloured by their sign only, NEGATIVE_COLOUR or POSITIVE_COLOUR (the bar's
+    length tells the size); their axis may be fixed with `domain`. A field `color` colours the bars by group instead
+    and sets the bars of one row side by side, one per group: with `words=True` the groups are words of the
+    sentence, in sentence order, coloured as words are on every chart (WORD_COLOURS); otherwise they get
+    SERIES_COLOURS. `rule_at` draws a vertical line at that value (e.g. 0).
 
     Each number is written beyond its bar's end: right of it for values ≥ 0, left of it for negative values (the
     axis then starts LABEL_ROOM px in, leaving them room). A value that is not finite (a masked score) gets no bar and
@@ -363,7 +369,7 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
     if probability or unit:
         domain = (0, 1)
     groups = tuple(dict.fromkeys(data[color])) if color else None
-    return _figure("bars", columns, _draw_bars, x=x, y=y, title=title, probability=probability or unit,
+    return _figure("bars", columns, _draw_bars, x=x, y=y, title=title, probability=probability,
                    rule_at=rule_at, domain=domain, order=tuple(dict.fromkeys(data[y])), color=color, groups=groups,
                    words=bool(words and color), negative=bool(negative.any()))
 
@@ -394,7 +400,7 @@ def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color,
     left = label.mark_text(align="right", dx=-4, fontSize=12).transform_filter("datum._negative")
     layers = [bar, right, left]
     if rule_at is not None:
-        layers.append(alt.Chart().mark_rule(color="#555").encode(x=alt.XDatum(rule_at)))
+        layers.append(alt.Chart().mark_rule(color="#555", aria=False).encode(x=alt.XDatum(rule_at)))
     return alt.layer(*layers, data=data).properties(title=alt.Title(title, anchor="start"), height=alt.Step(24),
                                                     width="container")
 
@@ -431,7 +437,7 @@ def _draw_stacked_contributions(data, *, title, words, dims):
         x=x, y=alt.Y("output:Q"))
     tick = total.mark_tick(color="black", thickness=3, size=40)
     label = total.mark_text(dy=-10, fontSize=12, fontWeight="bold").encode(text=alt.Text("output:Q", format=".2f"))
-    zero = alt.Chart().mark_rule(color="#555").encode(y=alt.YDatum(0))
+    zero = alt.Chart().mark_rule(color="#555", aria=False).encode(y=alt.YDatum(0))
     return alt.layer(stack, zero, tick, label, data=data).properties(
         title=alt.Title(title, anchor="start"), height=PLOT_HEIGHT, width="container", autosize=FIT_WIDTH)
 
@@ -473,8 +479,27 @@ def vectors(points: Table, *, title: str, size: int = 360, bounds: tuple[float, 
     low, high = bounds or (float(xy.min()), float(xy.max()))
     low, high = min(0.0, low), max(0.0, high)
     pad = 0.15 * ((high - low) or 1.0)
-    return _figure("vectors", points, _draw_vectors, title=title, size=size,
-                   domain=(-_round_up(pad - low), _round_up(high + pad)))
+    domain = (-_round_up(pad - low), _round_up(high + pad))
+    columns = {**{column: points[column] for column in points},
+               "label": _joined_labels(points, px=(size - 60) / (domain[1] - domain[0]))}
+    return _figure("vectors", columns, _draw_vectors, title=title, size=size, domain=domain)
+
+
+def _joined_labels(points: Table, px: float) -> list[str]:
+    """Each arrow's label, except that arrows of one kind whose labels would print over each other (`px` pixels
+    a unit, 12 px text about 7 px a letter) share one label, written at the first of them: "jane, africa"."""
+    x, y = np.asarray(points["x"], dtype=float) * px, np.asarray(points["y"], dtype=float) * px
+    words, kinds = list(points["word"]), list(points["kind"])
+    labels, first = [str(word) for word in words], list(range(len(words)))
+    for j in range(len(words)):
+        for i in range(j):
+            wide = 7 * max(len(labels[i]), len(str(words[j])))
+            if first[i] == i and kinds[i] == kinds[j] and abs(y[i] - y[j]) < 14 and abs(x[i] - x[j]) < wide:
+                first[j] = i
+                labels[i] += f", {words[j]}"
+                labels[j] = ""
+                break
+    return labels
 
 
 def _round_up(x: float) -> float:
@@ -495,7 +520,7 @@ def _draw_vectors(data, *, title, size, domain):
     arrows = base.mark_rule().encode(x2=alt.X2Datum(0), y2=alt.Y2Datum(0),
                                      strokeWidth=_by_flag(alt.StrokeWidth, "focus", 4, 1.5))
     heads = base.mark_point(filled=True, size=60)
-    names = base.mark_text(align="left", dx=6, dy=-6, fontSize=12).encode(text=alt.Text("word:N"))
+    names = base.mark_text(align="left", dx=6, dy=-6, fontSize=12).encode(text=alt.Text("label:N"))
     return alt.layer(arrows, heads, names, data=data).properties(
         title=alt.Title(title, anchor="start"), height=size, width=size - 20)  # title above, axis beside
 
@@ -522,11 +547,25 @@ def lines(data: Table, *, x: str, y: list[str] | str, title: str, log_x: bool = 
         words = color is not None if words is None else words and color is not None
     if mark_x is not None:
         data["_mark"] = np.full(len(data[x]), mark_x)
+    if words:
+        data["_over"] = _over_an_earlier(np.asarray(data[color], dtype=object), np.asarray(data[y], dtype=float))
     x_range = (float(np.min(data[x])), float(np.max(data[x])))
     series = _in_order(data[color]) if color else ()
     return _figure("lines", data, _draw_lines, x=x, y=y, color=color, title=title, log_x=log_x,
                    y_title=y_title or y, marked=mark_x is not None, x_range=x_range, y_domain=y_domain,
                    series=series, words=words)
+
+
+def _over_an_earlier(names: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each row: does its line lie on an earlier line at every point (equal values, in the same order)? Such a
+    line is drawn dashed, so that the one under it shows through its gaps."""
+    lines = {name: values[names == name] for name in dict.fromkeys(names)}
+    over, seen = set(), []
+    for name, line in lines.items():
+        if any(len(line) == len(other) and np.allclose(line, other, rtol=0, atol=1e-6) for other in seen):
+            over.add(name)
+        seen.append(line)
+    return np.array([name in over for name in names])
 
 
 def _draw_lines(data, *, x, y, color, title, log_x, y_title, marked, x_range, y_domain, series, words):
@@ -547,15 +586,17 @@ def _draw_lines(data, *, x, y, color, title, log_x, y_title, marked, x_range, y_
         else:  # long names one a row, so that none is cut on a phone
             legend = alt.Legend(title=None, orient="bottom", columns=2 if max(len(str(s)) for s in series) <= 16 else 1,
                                 labelLimit=240, labelFontSize=12, **symbol)
-        if words:
-            line = line.encode(color=alt.Color(f"{color}:N", scale=word_scale(series), legend=legend))
+        if words:  # a line on an earlier one dashed (_over_an_earlier)
+            line = line.encode(color=alt.Color(f"{color}:N", scale=word_scale(series), legend=legend),
+                               strokeDash=_by_flag(alt.StrokeDash, "_over", [6, 4], [1, 0]))
         else:  # a dash for each as well as a grey, so that two lines never depend on telling greys apart
             line = line.encode(color=alt.Color(f"{color}:N", scale=series_scale(series), legend=legend),
                                strokeDash=alt.StrokeDash(f"{color}:N", scale=series_scale(series, SERIES_DASHES),
                                                          legend=legend))
     layers = [line]
     if marked:
-        layers.append(alt.Chart().mark_rule(strokeDash=[4, 4], color="#555").encode(x=alt.X("min(_mark):Q")))
+        layers.append(alt.Chart().mark_rule(strokeDash=[4, 4], color="#555", aria=False)
+                      .encode(x=alt.X("min(_mark):Q")))
     return alt.layer(*layers, data=data).properties(title=alt.Title(title, anchor="start"),
                                                     height=lines_height(len(series)), width="container",
                                                     autosize=FIT_WIDTH)

@@ -10,6 +10,11 @@ CLOSE = 0.8
 """A runner-up with at least this share of the favourite's weight is a close call: the toy can hardly tell them."""
 
 
+def columns(count: int) -> str:
+    """"1 column", "2 columns"."""
+    return f"{count} column{'' if count == 1 else 's'}"
+
+
 def _bold(word: str) -> str:
     return f"**{word}**"
 
@@ -130,6 +135,12 @@ def asymmetry(trace: Trace) -> str:
     best = [favourites(trace, i) for i in range(len(labels))]
     for a, (b, *tied) in enumerate(best):
         if not tied and b != a and len(best[b]) == 1 and best[b][0] != a:
+            if trace.settings.causal and b < a:  # b cannot see a: the mask decides, not b's question
+                only = (f"{_bold(labels[b])}, the first word, can only look at itself" if b == 0 else
+                        f"{_bold(labels[b])} looks most at {_bold(labels[best[b][0]])}, among the words up to it")
+                return (f"Notice the table is not symmetric: {_bold(labels[a])} looks most at {_bold(labels[b])}, "
+                        f"but {_bold(labels[b])} cannot look back: the causal mask hides every word after it, so "
+                        f"{only}.")
             return (f"Notice the table is not symmetric: {_bold(labels[a])} looks most at {_bold(labels[b])}, but "
                     f"{_bold(labels[b])} looks most at {_bold(labels[best[b][0]])}. Every word asks its own question.")
     if all(len(keys) == len(labels) for keys in best):
@@ -191,6 +202,22 @@ def bag_shares(trace: Trace, query: int) -> str:
         text += (f" {' and '.join(map(_bold, empty))} {'has' if len(empty) == 1 else 'have'} a value of 0: "
                  "a share of the bag, but nothing in it (a·v = 0 in the bars above).")
     return text
+
+
+def same_lines(trace: Trace, query: int) -> str:
+    """Which keys of the focus word's row have equal scores, so that their lines in the temperature sweep lie on
+    top of each other at every temperature ("" when none do)."""
+    row, said = trace.logits[query], []
+    groups = {}
+    for j, value in enumerate(row):
+        groups.setdefault(round(float(value), 9) if np.isfinite(value) else "masked", []).append(j)
+    for value, keys in groups.items():
+        if len(keys) > 1:
+            names = [_bold(trace.labels[j]) for j in keys]
+            names = ", ".join(names[:-1]) + " and " + names[-1]
+            said.append(f"{names} are masked: their weights stay 0 at every temperature" if value == "masked" else
+                        f"{names} get the same score, so their lines lie on top of each other at every temperature")
+    return "; ".join(said) + " (the later lines dashed, so that the first shows through)." if said else ""
 
 
 def positions(trace: Trace) -> str:

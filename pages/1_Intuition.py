@@ -14,14 +14,14 @@ frame.text(
     "sentence for the word that tells you what jane is about, and settles on **visits**. Reading on, **visits** "
     "makes you look for where, and you find **africa**. Self-attention does this for every word at once: "
     "each word (the *query*) asks a question of every word (the *keys*), and the answer is a probability for each.",
-    "### Pick a word and see where it looks")
+    "## Pick a word and see where it looks")
 frame.chart(charts.sentence_strip(views.attention_row(trace, focus), select="word"),
             alt_text="The sentence as word tiles, shaded by how much the focus word attends to each.",
             key="sentence_strip", on_select=frame.clicked("sentence_strip", "word", {"focus": "position"}))
 st.segmented_control("Word in focus", range(len(trace.labels)), format_func=trace.labels.__getitem__,
                      required=True, width="stretch", wrap=True, **frame.bound("focus", place="page"))
 frame.text(notes.favourite(trace, focus) + " Click a word in the sentence, or pick one above.",
-           "### For each word, the word it attends to most",
+           "## For each word, the word it attends to most",
            "This is the lesson's table, computed live for your sentence: *q* is the word asking, *k* the word "
            "it finds most related, and the probability how sure the answer is. Each row of attention sums to 1, "
            "so the probability is that word's share. The last column says where the toy's rules end: a word that "
@@ -33,7 +33,7 @@ st.table({**top, "probability": [f"{p:.2f}" for p in top["probability"]],
 frame.text(
     notes.asymmetry(trace),
     notes.repeats(trace),
-    "### Attention is a soft SELECT",
+    "## Attention is a soft SELECT",
     "Think of the sentence as a tiny database table with one row per word: a **key** (what the word offers "
     "to be found by) and a **value** (what it hands over when found). A database answers a query with an "
     "*exact match*: the one row whose key equals what you asked for. Attention never finds an exact match, "
@@ -44,7 +44,8 @@ found = views.exact_match(trace, focus)
 hard, soft = st.columns(2)
 with hard:
     st.markdown("**A database: exact match, one row back**")
-    st.code(f"SELECT value FROM sentence\nWHERE key = '{found['key'][0]}';", language="sql")
+    quoted = found["key"][0].replace("'", "''")  # SQL writes a quote inside a string twice: 'can''t'
+    st.code(f"SELECT value FROM sentence\nWHERE key = '{quoted}';", language="sql")
     st.table({"key": found["key"], **{column: [f"{found[column][0]:.4g}"] for column in value_columns}},
              hide_index=True, hide_header=False)  # a dict's header is hidden unless asked for
 with soft:

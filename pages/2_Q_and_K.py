@@ -31,7 +31,7 @@ frame.text(
     "The first matrix product answers, for every pair of words at once, the question *“for the word q I am "
     "reading, how related is the word k?”*. To ask it, each word needs two new forms: a **query** (what it is "
     "looking for) and a **key** (what it can be found by). Both are made from the same input X.",
-    "### Where X comes from",
+    "## Where X comes from",
     f"Each word starts as an **embedding** E: here {n_features} named features (is it a person? an action? a "
     f"word that points to a noun?) that you can read, where a trained model has hundreds of dimensions with no "
     f"names. The toy knows {len(explainer.VOCABULARY):,} word forms: the most common English words and their forms "
@@ -65,7 +65,7 @@ with st.expander("Look up a word: which words the toy knows, and their features"
         st.table(views.feature_meanings(), hide_index=True, hide_header=False)
 frame.text(
     notes.positions(trace),
-    "### W_Q and W_K: two ways of looking at a word",
+    "## W_Q and W_K: two ways of looking at a word",
     f"Two weight matrices, each {d_k} × {d_model}, move every word vector into a smaller space of d_k = {d_k} "
     "dimensions. Think of the designed weights as questions: a row of **W_Q** says which features *ask* a "
     "question, the same row of **W_K** which features *answer* it. Four questions are about meaning:",
@@ -93,7 +93,7 @@ with st.expander("The position questions: how much a key gains from where it sta
                     "*the* to point to.")
 
 frame.text(
-    "### Queries and keys",
+    "## Queries and keys",
     frame.formula(rf"\underset{{{n}\times{d_k}}}{{Q}} = \underset{{{n}\times{d_model}}}{{X}}\;"
                   rf"\underset{{{d_model}\times{d_k}}}{{W_Q^\top}} \qquad "
                   rf"\underset{{{n}\times{d_k}}}{{K}} = \underset{{{n}\times{d_model}}}{{X}}\;"
@@ -107,7 +107,7 @@ frame.chart(charts.grid([charts.heatmap(q_and_k[0], focus_row=focus), charts.hea
             numbers=lambda: side_by_side(q_and_k), stretch=False)
 
 frame.text(
-    "### The first MatMul: one score for every (query, key) pair",
+    "## The first MatMul: one score for every (query, key) pair",
     frame.formula(rf"\underset{{{n}\times{n}}}{{S}}_{{ij}} = \cos(q_i, k_j) = "
                   r"\frac{q_i \cdot k_j}{\lVert q_i\rVert\,\lVert k_j\rVert}") if cosine else
     frame.formula(rf"\underset{{{n}\times{n}}}{{S}} = Q\,K^\top, \qquad S_{{ij}} = q_i \cdot k_j"),
@@ -146,7 +146,7 @@ with st.expander("One score, term by term", key=TERMS, on_change="rerun") as sec
 
 plain = views.self_similarity(trace)
 frame.text(
-    "### Why two matrices, and not simply X·Xᵀ?",
+    "## Why two matrices, and not simply X·Xᵀ?",
     "Comparing the words as they are, X·Xᵀ, would be simpler. But it is symmetric — jane matches visits exactly as "
     "much as visits matches jane — and a word is usually most like itself. W_Q and W_K let a word *ask* for "
     "something different from what it *offers*: a person asks for an action, an action offers one.",
@@ -155,7 +155,7 @@ with st.expander("X·Xᵀ for your sentence, beside S", key=PLAIN, on_change="re
     if section.open:  # built only when opened: a comparison, like E and PE above
         frame.matrix(plain, focus_row=focus, subtitle="symmetric: no W_Q, no W_K; compare S = Q·Kᵀ above")
 frame.text(
-    "### Dot product or cosine similarity?",
+    "## Dot product or cosine similarity?",
     "There are several ways to measure how similar two vectors are. **Cosine similarity** looks only at the "
     "angle between them: it is the dot product of the two directions, between −1 and 1, whatever their lengths. "
     "The **dot product** is cosine × |q| × |k|: a longer key gets a larger score in the same direction. Transformers "
@@ -171,12 +171,12 @@ frame.chart(charts.grid([charts.bars(similar, x="dot", y="key", rule_at=0,
             alt_text=f"Bars of the dot product of the focus word's query with each key{lesson.of_head}, and of their "
                      "cosine similarity, between −1 and 1.", numbers=similar, stretch=False)
 
-frame.text(f"### The query of {trace.labels[focus]} and the keys as arrows",
+frame.text(f"## The query of {trace.labels[focus]} and the keys as arrows",
            "A query and a key pointing the same way have a large positive dot product; at right angles, zero; "
            "opposite, negative. Training arranges the arrows so that each query points toward the keys it needs.")
 points = views.fan(trace, focus)
 frame.chart(charts.vectors(points, bounds=views.fan_bounds(trace),
-                           title=f"q in red, every k in blue{lesson.of_head}"),
+                           title=f"q in red, every k in grey{lesson.of_head}"),
             alt_text="Arrows from the origin: the focus word's query along the horizontal axis, each key at its true "
                      "angle to it and with its true length.",
             numbers=points, stretch=False)

@@ -18,7 +18,7 @@ frame.text(
     "order of the scores never changes.",
     frame.formula(rf"a_{{ij}} = \text{{softmax}}_j\!\left(\frac{{s_{{ij}}}}{{{divisor}}}\right) = "
                   rf"\frac{{e^{{\,s_{{ij}}/({divisor})}}}}{{\sum_l e^{{\,s_{{il}}/({divisor})}}}}"),
-    f"### The row of “{word}”, step by step",
+    f"## The row of “{word}”, step by step",
     "1. **Raw scores** q·k, one per key.\n"
     f"2. **Scaled**: {notes.scaling(trace)}, and by the temperature T = {state.temperature:g}.\n"
     "3. **Exponentials**, after subtracting the row's largest scaled score: that changes nothing in the end "
@@ -35,12 +35,12 @@ total = trace.weights[focus].sum()
 st.metric(f"Sum of the row of “{word}”", f"{total:.3f}", help="Every row of the attention matrix sums to 1.")
 if state.causal:
     st.caption("The causal mask is on: keys after the focus word get −∞ before softmax, so their share is 0.")
-frame.text(notes.cosine_spread(trace), "### All the rows: the attention matrix")
+frame.text(notes.cosine_spread(trace), "## All the rows: the attention matrix")
 frame.matrix(trace.matrix("weights"), probability=True, focus_row=focus,
              subtitle="each row sums to 1; the columns need not")
 
 frame.text(
-    "### Why divide by √dₖ?",
+    "## Why divide by √dₖ?",
     "A dot product adds up d_k products. If the entries of q and k are random with variance 1, each product has "
     "variance 1 and the sum has variance d_k: its **standard deviation grows like √dₖ**. With 512 dimensions, "
     "typical scores are around ±22, and softmax of such numbers puts almost all the weight on one key — "
@@ -59,7 +59,7 @@ frame.chart(charts.grid([spread, largest], columns=1, width=charts.FULL_PANEL, o
 frame.text(
     "It is √dₖ and not dₖ because it is the standard deviation, not the variance, that sets how far apart the "
     "scores are.",
-    "### Temperature: how sharp, not which",
+    "## Temperature: how sharp, not which",
     f"Dividing the scores by a temperature T before softmax changes how sharply the weights pick a winner — "
     f"T below 1 sharpens the row toward one key, T above 1 flattens it toward uniform — but never the order of "
     f"the keys. Below, the row of **{word}**; the dashed line is the current temperature ({state.temperature:g}).")
@@ -71,6 +71,7 @@ frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=
             alt_text=f"Each key's weight in the focus word's row for temperatures from {sweep['temperature'].min():g} "
                      f"to {sweep['temperature'].max():g}.",
             numbers=lambda: views.sweep_table(sweep))
+frame.text(notes.same_lines(trace, focus))
 
 frame.check_yourself(3, trace, focus)
 frame.footer(PAGE)

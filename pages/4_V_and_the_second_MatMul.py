@@ -14,7 +14,7 @@ st.title("4 · V and the second MatMul")
 frame.text(
     "Queries and keys decided *where* each word looks. The **values** decide *what* it picks up there. "
     "A third weight matrix, W_V, turns each word into its value: what it hands over to any word that attends to it.",
-    "### Values",
+    "## Values",
     frame.formula(rf"\underset{{{n}\times{d_v}}}{{V}} = \underset{{{n}\times{d_model}}}{{X}}\;"
                   rf"\underset{{{d_model}\times{d_v}}}{{W_V^\top}}"))
 values = [trace.matrix("W_V"), trace.matrix("V")]
@@ -23,17 +23,18 @@ frame.chart(charts.grid([charts.heatmap(m) for m in values], columns=1, width=ch
             numbers=lambda: side_by_side(values), stretch=False)
 
 frame.text(
-    f"### The output of “{word}”: a weighted sum of values",
+    f"## The output of “{word}”: a weighted sum of values",
     f"The output for **{word}** adds up every word's value, each multiplied by the attention {word} gives it. "
     "Each bar below is one output dimension, built from one slice a·v per word (its weight times its value); the "
     "black tick is the total. " + notes.output_sources(trace, focus),
     frame.formula(views.weighted_sum_formula(trace, focus)))
 parts = views.contributions(trace, focus)
-frame.chart(charts.stacked_contributions(parts, title=f"what each word puts in: aⱼ·vⱼ, by output dimension{lesson.of_head}"),
+frame.chart(charts.stacked_contributions(parts,
+                                         title=f"what each word puts in: aⱼ·vⱼ, by output dimension{lesson.of_head}"),
             alt_text="Stacked bars: for each output dimension of the focus word, the share a·v each word adds.",
             numbers=parts)
 
-frame.text("### All the outputs at once: A · V",
+frame.text("## All the outputs at once: A · V",
            frame.formula(rf"\underset{{{n}\times{d_v}}}{{O}} = \underset{{{n}\times{n}}}{{A}}\;"
                          rf"\underset{{{n}\times{d_v}}}{{V}}"))
 # A, V and O one under the other (side by side they would not fit a phone). V unmarked: every row of it goes into
@@ -49,7 +50,7 @@ frame.chart(charts.grid([charts.heatmap(product[0], probability=True, focus_row=
             numbers=lambda: side_by_side(product), stretch=False)
 
 frame.text(
-    "### Each output is a bag of words",
+    "## Each output is a bag of words",
     "Read each output row as a bag holding a little of every word, in the proportions its attention row gives: "
     "the chart below shows those proportions, the weights A (what each word actually puts in, a·v, is the stacked "
     "bars above). The word's own row of V is what it meant alone; its row of O is what it means *in this "
@@ -61,7 +62,7 @@ frame.chart(charts.bag_of_words(cells(weights), title=f"the proportions of each 
                      "proportions of its bag.",
             numbers=lambda: wide(weights))
 frame.text(
-    "### What happens to the output next",
+    "## What happens to the output next",
     "- **W_O**: the heads' outputs, side by side, are multiplied by one more learned matrix, which mixes them.\n"
     "- **Residual and layer norm**: the result is *added* to the word's input X (so nothing the word was is lost) "
     "and rescaled to a steady size.\n"

@@ -105,14 +105,35 @@ def test_positive_bars_get_a_solid_colour_not_a_pale_end_of_a_scale(trace):
     assert "scheme" not in color.get("scale", {}) and color["scale"]["range"][1] == charts.POSITIVE_COLOUR
 
 
-def test_values_in_zero_one_may_be_drawn_on_the_probability_scale(trace):
+def test_values_in_zero_one_get_the_axis_but_not_the_colours_of_probabilities(trace):
+    """exp(scaled − max) lies in 0..1 with a largest of exactly 1: a 0..1 axis, but the colour of any positive value
+    (on the probability scale its 1.00 read as 'all the attention')."""
     exps = views.softmax_steps(trace, 0)["3 exp(scaled − max)"]
     figure = charts.bars(exps, x="value", y="key", unit=True, title="3 exp(scaled − max)")
     (color,) = encodings(figure, "color")
-    assert color["field"] == "value" and color["scale"] == {"domain": [0, 1], "scheme": charts.PROBABILITY_SCHEME}
+    assert color["field"] == "_negative" and charts.PROBABILITY_SCHEME not in str(color)
     assert encodings(figure, "x")[0]["scale"]["domain"] == [0, 1]
-    default = charts.bars(exps, x="value", y="key", title="3 exp(scaled − max)")
-    assert encodings(default, "color")[0]["field"] == "_negative"  # without it: a value like any other
+    weights = charts.bars(views.softmax_steps(trace, 0)["4 probability"], x="value", y="key", probability=True,
+                          title="4")
+    assert encodings(weights, "color")[0]["scale"] == {"domain": [0, 1], "scheme": charts.PROBABILITY_SCHEME}
+
+
+def test_probabilities_signed_values_and_words_take_colours_apart():
+    """Purple is a probability, blue to orange a signed value: no word of a sentence of up to 7 words is blue,
+    orange or purple, and the answering keys are not blue either."""
+    import colorsys
+
+    def hue(colour):
+        r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        h, _, s = colorsys.rgb_to_hls(r, g, b)
+        return h * 360, s
+
+    assert (charts.PROBABILITY_SCHEME, charts.SIGNED_SCHEME) == ("purples", "blueorange")
+    for colour in charts.WORD_COLOURS[:7]:
+        h, s = hue(colour)
+        assert not (190 <= h <= 300 or 25 <= h <= 45), colour  # blue, purple; orange
+    h, s = hue(charts.KEY_COLOUR)
+    assert s < 0.1  # a grey
 
 
 def test_heatmaps_given_one_reach_share_one_signed_scale(trace):
@@ -128,8 +149,8 @@ def test_heatmaps_given_one_reach_share_one_signed_scale(trace):
     assert charts.heatmap(embeddings).data[lambda d: d.value == 1.0].strong.all()  # dark on its own
 
 
-def test_dark_blue_cells_get_white_numbers():
-    """Blues at 0.5 is a mid blue, on which black text reads worse than white: anything above 0.45 is white."""
+def test_dark_probability_cells_get_white_numbers():
+    """Purples at 0.5 is a mid purple, on which black text reads worse than white: anything above 0.41 is white."""
     values = np.array([[0.40, 0.46, 0.50, 0.55, 0.6]])
     weights = Matrix("A", "weights", values, ("q",), tuple("abcde"))
     figure = charts.heatmap(weights, probability=True)
@@ -148,3 +169,21 @@ def test_dark_signed_cells_get_white_numbers_and_masked_cells_black():
     figure = charts.heatmap(Matrix("S", "scores", values, ("q",), tuple("abcde")), reach=1.0)
     assert list(figure.data.strong) == [True, False, False, True, False]
     assert list(figure.data.label) == ["−0.60", "−0.50", "0.60", "0.70", "−∞"]
+
+
+def test_lines_that_coincide_stay_visible_and_the_page_says_so():
+    """Two copies of a word without positions get equal scores: the later line is dashed over the earlier one."""
+    from lesson import notes
+
+    trace = run_attention("the cat likes the fish", positional=False)
+    sweep = views.temperature_sweep(trace, 1)
+    figure = charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, title="s")
+    over = figure.data.groupby("key", sort=False)["_over"].all()
+    row = trace.logits[1]
+    later = [trace.labels[j] for j in range(len(row)) if any(abs(row[i] - row[j]) < 1e-9 for i in range(j))]
+    assert trace.labels[3] in later and list(over[over].index) == later  # the second "the", and any equal score
+    (dash,) = encodings(figure, "strokeDash")
+    assert dash["field"] == "_over" and dash["scale"]["range"] == [[6, 4], [1, 0]]
+    said = notes.same_lines(trace, 1)
+    assert f"**{trace.labels[3]}**" in said and "get the same score" in said
+    assert notes.same_lines(run_attention("the cat likes the fish"), 1) == ""  # positions tell them apart

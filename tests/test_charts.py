@@ -288,10 +288,12 @@ def test_the_sentence_strip_turns_words_upright_when_there_are_many():
     assert any(mark["mark"].get("angle") == 270 for mark in word_mark(many))
 
 
-def test_value_axes_drop_trailing_zeros_so_an_all_zero_chart_reads_0():
+def test_value_axes_drop_trailing_zeros_and_never_write_exponents():
+    """"~": an all-zero chart reads 0; "f": Vega rounds a "g" format to the ticks' step, and 30 read "3e+1" (the
+    browser test reads the ticks themselves)."""
     zeros = pd.DataFrame({"dim": ["a", "b"], "product": [0.0, 0.0]})
     _, marks = layers(charts.bars(zeros, x="product", y="dim", title="t"))
-    assert marks["bar"]["encoding"]["x"]["axis"]["format"] == "~g"
+    assert marks["bar"]["encoding"]["x"]["axis"]["format"] == "~f"
 
 
 def test_a_grid_is_one_chart_whose_panels_each_draw_their_own_figure(trace):
@@ -312,3 +314,16 @@ def test_a_grid_refuses_figures_of_different_columns(trace):
     with pytest.raises(ValueError, match="same columns"):
         charts.grid([charts.heatmap(trace.matrix("Q")), charts.bars(views.similarities(trace, 0), x="dot", y="key",
                                                                     title="dot")], columns=2, width=100)
+
+
+def test_arrow_labels_that_would_print_over_each_other_are_joined():
+    """jane's and africa's keys end side by side: one label "jane, africa", not two on top of each other."""
+    trace = run_attention("jane visits africa")
+    figure = charts.vectors(views.fan(trace, 0), bounds=views.fan_bounds(trace), title="t")
+    keys = figure.data[figure.data.kind == "key"]
+    assert list(keys.label) == ["jane, africa", "visits", ""]
+    spec = figure.chart().to_dict()
+    assert any(layer["encoding"].get("text", {}).get("field") == "label" for layer in spec["layer"])
+    far = charts.vectors({"word": ["a", "b"], "kind": ["key", "key"], "x": [1.0, -1.0], "y": [1.0, -1.0],
+                          "focus": [False, False]}, title="t")
+    assert list(far.data.label) == ["a", "b"]

@@ -58,3 +58,11 @@ def test_the_self_similarity_note_admits_a_tie_under_attention():
     assert np.allclose(head.weights, 1 / 3)
     text = notes.self_similarity(views.self_similarity(head).values, head, 0)
     assert "no single favourite" in text and "looks most at" not in text.split("With W_Q and W_K")[1]
+
+
+def test_under_the_causal_mask_the_asymmetry_note_blames_the_mask_not_the_question():
+    for sentence in ("jane visits africa", "my sister reads a book at school"):
+        text = notes.asymmetry(run_attention(sentence, causal=True))
+        assert "cannot look back: the causal mask hides every word after it" in text
+        assert "Every word asks its own question" not in text
+    assert "Every word asks its own question" in notes.asymmetry(run_attention("jane visits africa"))
