@@ -11,8 +11,9 @@ TABLE = {"step": list("XQKVSAO"), "what": ["a matrix"] * 7, "shape": ["3 × 4"] 
 
 LEVERS = {
     "floor": "the floor alone",
-    "page links": "7 page links in the sidebar (the menu as it was)",
-    "radio": "1 radio of 7 options in the sidebar (the menu now)",
+    "page links": "7 page links in the sidebar that do not change",
+    "radio": "1 radio of 7 options in the sidebar (the menu before)",
+    "moving links": "7 page links in the sidebar whose addresses change every move (the menu now)",
     "paragraphs": "20 paragraphs, one st.markdown each",
     "one block": "the same 20 paragraphs in one st.markdown",
     "headings apart": "10 st.subheader + 10 st.markdown",
@@ -28,6 +29,10 @@ def draw(lever: str) -> None:
     if lever == "page links":
         for title in TITLES:
             st.sidebar.page_link("https://example.org/" + title.split()[0], label=title)
+    elif lever == "moving links":  # each link carries the view, as the menu's links carry the lesson's settings
+        for title in TITLES:
+            st.sidebar.page_link(f"https://example.org/{title.split()[0]}?t={st.session_state.get('temperature', 1.0)}",
+                                 label=title)
     elif lever == "radio":
         st.sidebar.radio("Pages", TITLES, key="menu", label_visibility="collapsed")
     elif lever == "paragraphs":

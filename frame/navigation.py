@@ -34,23 +34,16 @@ def page(path: str) -> Page:
     raise ValueError(f"no page {path!r}; pages are {[p.path for p in PAGES]}")
 
 
-MENU = "sidebar_menu"  # the menu's radio
-_PICKED = "sidebar_menu_picked"  # the page picked in the menu, switched to at the start of the next run
-
-
-def menu(this: Page) -> None:
-    """Every page, in order, as one radio showing the page being read: picking another switches to it with the
-    current view. One element where a link per page was seven: every element costs the browser on every move, and
-    seven page links cost about as much as the rest of the sidebar (bench/levers.py)."""
-    picked = st.session_state.pop(_PICKED, None)
-    if picked is not None and picked != this.title:
-        st.switch_page(next(other for other in PAGES if other.title == picked).path, query_params=query())
-    st.session_state[MENU] = this.title
-    st.radio("Pages", [other.title for other in PAGES], key=MENU, on_change=_picked, label_visibility="collapsed")
-
-
-def _picked() -> None:
-    st.session_state[_PICKED] = st.session_state[MENU]
+def menu() -> None:
+    """Every page, in order, as links a browser knows: each carries the current view in its address, so that it
+    opens in a new tab or is copied as it is; a click switches page within the session (answers and trainings
+    kept); the page being read is marked as the current one. Streamlit's own navigation (st.navigation) would draw
+    the menu outside the script's run, but beside pages/ a deep link opened first on a fresh server skips app.py's
+    router (../shared/DESIGN.md, checked again on 1.67). Seven links whose addresses change on every move cost
+    about as much as the radio they replace (bench/levers.py)."""
+    links = query()
+    for other in PAGES:
+        st.page_link(other.path, label=other.title, query_params=links)
 
 
 def link_to_view(page: Page, params: dict[str, str]) -> str:

@@ -18,8 +18,8 @@ SIMILARITY_NAMES = {"dot": "dot product", "cosine": "cosine"}
 def sidebar(this: Page) -> None:
     state = current()
     with st.sidebar:
-        st.markdown("### Self-attention, step by step")
-        menu(this)
+        st.markdown("**Self-attention, step by step**")
+        menu()
         st.divider()
         st.text_input("Sentence", max_chars=explainer.MAX_CHARS,
                       help=f"Any sentence of up to {explainer.MAX_WORDS} words.", **bound("sentence"))

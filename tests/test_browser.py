@@ -95,7 +95,7 @@ def chart_words(tab) -> set[str]:
 
 def pick_in_menu(tab, title: str) -> None:
     """Go to a page by the sidebar's menu, as a student does."""
-    tab.locator("[data-testid=stSidebar] [data-testid=stRadio]").first.get_by_text(title, exact=True).click()
+    tab.locator("[data-testid=stSidebar]").get_by_role("link", name=title, exact=True).click()
 
 
 def no_exception(tab) -> None:
@@ -263,3 +263,42 @@ def test_the_python_download_is_a_script_for_this_very_view(page, server):
     compile(text, "attention.py", "exec")  # a script that Python reads
     assert "tokens = ['the', 'cat', 'sat']" in text and "/ 0.5" in text
     no_exception(page)
+
+
+def test_the_menu_is_links_that_open_a_stage_with_the_view_in_a_new_tab(page, server, browser):
+    open_view(page, f"{server}/?temperature=0.5&focus=visits")
+    link = page.locator("[data-testid=stSidebar]").get_by_role("link", name="3 Softmax", exact=True)
+    from urllib.parse import urljoin
+
+    href = urljoin(page.url, link.get_attribute("href"))  # as the browser resolves it
+    assert urlsplit(href).path == "/Softmax"
+    assert {k: v[-1] for k, v in parse_qs(urlsplit(href).query).items()} == {"temperature": "0.5", "focus": "visits"}
+    other = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()  # "open in a new tab"
+    open_view(other, href)
+    assert other.locator("h1").first.inner_text().startswith("3 ·")
+    assert sidebar_value(other, "Temperature") == "0.5"
+    assert sidebar_value(other, "Word in focus (the query)") == "visits"
+    other.context.close()
+
+
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(tab) -> list[dict]:
+    """What axe-core (tests/axe, `npm ci --prefix tests/axe`) finds wrong on the page as drawn: id, impact, nodes."""
+    if not AXE.exists():
+        _unavailable(f"axe-core is not installed at {AXE} (npm ci --prefix tests/axe)")
+    tab.add_script_tag(path=str(AXE))
+    found = tab.evaluate("async () => (await axe.run(document)).violations.map(v => "
+                         "({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))")
+    return found
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("target", frame.PAGES, ids=[p.title for p in frame.PAGES])
+def test_axe_finds_no_serious_accessibility_violation(browser, server, target, width):
+    tab = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    open_view(tab, f"{server}/{target.url_path}")
+    serious = [v for v in axe_violations(tab) if v["impact"] in ("serious", "critical")]
+    tab.context.close()
+    assert not serious, serious

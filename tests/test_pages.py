@@ -148,13 +148,12 @@ def test_home_shows_the_chain_with_the_sentences_shapes():
     assert dict(zip(chain.step, chain["shape"], strict=True)) == {
         "X": "6 × 16", "Q": "6 × 8", "K": "6 × 8", "V": "6 × 4", "S = Q·Kᵀ": "6 × 6", "A": "6 × 6", "O = A·V": "6 × 4"}
     assert any(r"\underset{6\times6}{A}" in formula for formula in formulas(at))
-    menu = at.sidebar.radio(key="sidebar_menu")
-    assert menu.options == [p.title for p in __import__("frame").PAGES] and menu.value == "Home"
+    assert [link.proto.label for link in menu_links(at)] == [p.title for p in __import__("frame").PAGES]
 
 
 def test_home_lists_every_stage_and_leads_to_the_first():
     at = open_page("app.py")
-    stages = next(text.value for text in at.markdown if text.value.startswith("### The stages"))
+    stages = next(text.value for text in at.markdown if text.value.startswith("## The stages"))
     pages = __import__("frame").PAGES
     assert [line.split("**")[1] for line in stages.splitlines() if line.startswith("- ")] == [
         page.title for page in pages[1:]]
@@ -232,15 +231,27 @@ def test_state_survives_a_page_change():
     assert at.query_params["temperature"] == "2.5"
 
 
-def test_the_menu_goes_to_the_page_picked_and_keeps_the_view():
+def menu_links(at):
+    """The sidebar menu's links, in order (the footer's links sit in the page, not the sidebar)."""
+    return [element for element in at.sidebar.get("page_link")]
+
+
+def test_the_menu_is_a_link_to_every_page_carrying_the_view():
+    """Links a browser can open in a new tab or copy: each address holds the view, and follows it as it changes."""
+    from urllib.parse import parse_qs
+
     at = open_page("pages/1_Intuition.py", {"temperature": "2.5", "focus": "visits"})
-    assert at.sidebar.radio(key="sidebar_menu").value == "1 Intuition"
-    at.sidebar.radio(key="sidebar_menu").set_value("3 Softmax").run()
+    links = menu_links(at)
+    assert [link.proto.page for link in links] == [p.url_path for p in __import__("frame").PAGES]
+    for link in links:
+        assert parse_qs(link.proto.query_string) == {"temperature": ["2.5"], "focus": ["visits"]}
+    at.sidebar.selectbox(key="sidebar_focus").set_value(2).run()
+    assert all(parse_qs(link.proto.query_string)["focus"] == ["africa"] for link in menu_links(at))
+    at.switch_page("pages/3_Softmax.py").run()  # what a click on a link does: the same session, another page
     no_exception(at)
     assert at.title[0].value.startswith("3 · Softmax")
-    assert at.sidebar.radio(key="sidebar_menu").value == "3 Softmax"
     assert at.session_state["lesson"].temperature == pytest.approx(2.5)
-    assert dict(at.query_params) == {"temperature": "2.5", "focus": "visits"}
+    assert dict(at.query_params) == {"temperature": "2.5", "focus": "africa"}
 
 
 def test_a_link_opens_the_exact_view_it_describes():
@@ -339,3 +350,20 @@ def test_page_4_sentences_describe_the_chart_beside_them(query):
     assert f"{bar.contribution.sum():.2f}" == total.replace("−", "-")
     part = bar[bar.word == source].contribution.abs().iloc[0] / bar.contribution.abs().sum()
     assert f"{part:.0%}" == f"{percent}%"
+
+
+def test_the_select_box_quotes_a_quote_as_sql_does():
+    from explainer import run_attention
+    from lesson import views
+
+    sentence = "it's my mum's car"
+    assert views.exact_match(run_attention(sentence), 0)["key"][0] == "mum's"  # the key the box must quote
+    at = open_page("pages/1_Intuition.py", {"sentence": sentence, "focus": "0"})
+    assert not at.exception
+    (code,) = [c.value for c in at.code if c.value.startswith("SELECT")]
+    assert code.endswith("WHERE key = 'mum''s';")
+
+
+def test_home_counts_the_columns_of_each_head_in_good_english():
+    text = " ".join(m.value for m in open_page("app.py", {"heads": "4"}).markdown)
+    assert "4 slices of 2 columns, V into 4 slices of 1 column." in text
