@@ -208,14 +208,17 @@ def strong(values: np.ndarray, *, probability: bool = False, reach: float = 1.0)
     return dark & np.isfinite(values)
 
 
-def _number(value: float, digits: int = 2, *, leading_zero: bool = True) -> str:
+def _number(value: float, digits: int = 2, *, leading_zero: bool = True, plain_zero: bool = False) -> str:
     """`digits` decimals with a real minus sign; exact zeros as a plain 0, so that the non-zero cells stand out.
-    Without `leading_zero`, 0.05 is written .05."""
+    Without `leading_zero`, 0.05 is written .05. With `plain_zero`, a negative number that rounds to zero is
+    written without its minus sign (−0.04 to one decimal: 0.0, not −0.0)."""
     if not np.isfinite(value):
         return "−∞" if value < 0 else "∞"
     if value == 0:
         return "0"
     text = f"{value:.{digits}f}"
+    if plain_zero and float(text) == 0:
+        text = text.lstrip("-")
     if not leading_zero and abs(value) < 1:
         text = text.replace("0.", ".", 1)
     return text.replace("-", "−")
@@ -224,14 +227,17 @@ def _number(value: float, digits: int = 2, *, leading_zero: bool = True) -> str:
 CROWDED = 8  # a heatmap with more columns than this writes shorter numbers, in smaller type
 
 
-def cell_label(value: float, *, probability: bool = False, crowded: bool = False) -> str:
+def cell_label(value: float, *, probability: bool = False, crowded: bool = False, plain_zero: bool = False
+               ) -> str:
     """A heatmap cell's number. Two decimals (0.31, −1.20); in a crowded heatmap (more than CROWDED columns: 12
     columns on a phone leave about 25 px a cell), signed values get one decimal (−1.2) and probabilities keep two
     decimals without the leading zero (.05, .31): one decimal would write 0.05 as 0.1, twice its size, and show
-    nothing of the small weights that make up most of a row. Exact zeros stay 0, and masked scores −∞."""
+    nothing of the small weights that make up most of a row. Exact zeros stay 0, and masked scores −∞.
+    `plain_zero`: as in _number."""
     if not crowded:
-        return _number(value)
-    return _number(value, 2, leading_zero=False) if probability else _number(value, 1)
+        return _number(value, plain_zero=plain_zero)
+    return (_number(value, 2, leading_zero=False, plain_zero=plain_zero) if probability else
+            _number(value, 1, plain_zero=plain_zero))
 
 
 def cell_font_size(n_cols: int) -> int:
@@ -242,7 +248,7 @@ def cell_font_size(n_cols: int) -> int:
 def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None = None,
             focus_cell: tuple[int, int] | None = None, select: str | None = None,
             select_fields: tuple[str, ...] = ("row_index",), subtitle: str | list[str] | None = None,
-            reach: float | None = None) -> Figure:
+            reach: float | None = None, plain_zero: bool = False, numbers_if_room: bool = False) -> Figure:
     """A matrix as coloured cells with its numbers written in, titled with its name and shape.
 
     focus_row / focus_cell outline the cells in focus. `select` names a click selection on `select_fields`
@@ -250,6 +256,10 @@ def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None 
     `reach` fixes the signed scale's half width (default: signed_reach of this matrix): give several heatmaps one
     reach, e.g. signed_reach of all their values, so that the same number has the same colour in each. It has no
     effect on probabilities, always on 0..1.
+    `plain_zero` writes a number that rounds to zero without a minus sign (see _number). `numbers_if_room` writes
+    the numbers only when the browser gives each cell the room its number takes (NUMBER_ROOM, WEIGHT_ROOM; 32
+    columns on a phone do not have it), and turns the column labels upright, dropping those that would run into
+    each other.
     """
     values = np.asarray(matrix.values, dtype=float)
     if probability:
@@ -263,22 +273,29 @@ def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None 
     if focus_cell is not None:
         focus = (rows == focus_cell[0]) & (cols == focus_cell[1])
     crowded = len(matrix.cols) > CROWDED
-    label = [cell_label(v, probability=probability, crowded=crowded) for v in values.ravel()]
+    label = [cell_label(v, probability=probability, crowded=crowded, plain_zero=plain_zero) for v in values.ravel()]
     data = cells(matrix) | {"label": label, "strong": strong(values, probability=probability, reach=reach).ravel(),
                             "focus": focus.ravel()}
     return _figure("heatmap", data, _draw_heatmap, title=matrix.title, subtitle=subtitle or matrix.caption,
                    symbol=matrix.symbol, rows=matrix.rows, cols=matrix.cols, probability=probability,
                    reach=float(reach), select=select, select_fields=select_fields,
-                   font_size=cell_font_size(len(matrix.cols)))
+                   font_size=cell_font_size(len(matrix.cols)), numbers_if_room=numbers_if_room)
+
+
+# type sizes across that a cell's number needs (numbers_if_room): "−0.6" takes 1.75, a weight's ".05" 1.25
+NUMBER_ROOM, WEIGHT_ROOM = 1.8, 1.4
 
 
 def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, reach, select, select_fields,
-                  font_size):
+                  font_size, numbers_if_room):
     # slant the column labels so that none is dropped or runs into the next for lack of room: when there are many,
     # or when together they are long (four value dimensions in a third of a page)
     slanted = len(cols) > 4 or sum(map(len, cols)) > 12
+    # with numbers_if_room, labels that would run into each other are dropped, upright ones (Vega tests the
+    # overlap of labels' upright boxes: a slanted label's box is wider than the label)
+    angle = (-90 if numbers_if_room else -45) if slanted else 0
     x = alt.X("col:N", sort=list(cols), title=None,
-              axis=alt.Axis(orient="top", labelAngle=-45 if slanted else 0, labelOverlap=False, labelLimit=90,
+              axis=alt.Axis(orient="top", labelAngle=angle, labelOverlap=numbers_if_room, labelLimit=90,
                             labelFontSize=12))
     y = alt.Y("row:N", sort=list(rows), title=None, axis=alt.Axis(labelLimit=90, labelFontSize=12))
     base = alt.Chart().encode(x=x, y=y)
@@ -291,7 +308,10 @@ def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, rea
     )
     if select:
         cells = cells.add_params(alt.selection_point(name=select, fields=list(select_fields), on="click"))
-    text = base.mark_text(fontSize=font_size).encode(text=alt.Text("label:N"), fill=_ink())
+    # the plot's width is only known in the browser: there, the numbers show when every cell has room for them
+    needed = round(len(cols) * (WEIGHT_ROOM if probability else NUMBER_ROOM) * font_size)  # px of plot
+    room = {"opacity": alt.ExprRef(f"width >= {needed} ? 1 : 0")} if numbers_if_room else {}
+    text = base.mark_text(fontSize=font_size, **room).encode(text=alt.Text("label:N"), fill=_ink())
     return alt.layer(cells, text, data=data).properties(
         title=alt.Title(title, subtitle=list(subtitle) if isinstance(subtitle, tuple) else subtitle,
                         anchor="start"),

@@ -148,6 +148,8 @@ def grid(run: Run, layer: int) -> pd.DataFrame:
 
 GRID_COLUMNS = 3  # maps a row: three fit a 390 px phone
 GRID_SIZE = 100  # px a map
+GRID_OPEN = 240  # px: the open head's map under the grid, its tokens beside it, as wide as the grid on a phone
+GRID_NAME_TYPE, GRID_NAME_ROOM = 11, 13  # px: the type of the tokens' names, and the row height a name needs
 GRID_PICK = "pick"  # the click selection on the grid: the head clicked
 
 
@@ -157,28 +159,43 @@ def grid_title(run: Run, layer: int) -> str:
 
 
 def grid_spec(run: Run, layer: int, head: int) -> dict:
-    """The Vega-Lite spec of `grid(run, layer)` (the data goes beside it): one map per head, as one faceted chart.
-    The open head's name is marked; a click on a map selects its head (selection GRID_PICK on field head)."""
+    """The Vega-Lite spec of `grid(run, layer)` (the data goes beside it): one small map per head, with no room for
+    the tokens' names, and below them the open head's map large, its rows and columns named by their tokens (where
+    they fit: a name that would run into the one before is left out). One chart: the open head's name is marked; a
+    click on a small map selects its head (selection GRID_PICK on field head)."""
     return json.loads(_grid_spec(labels(run), grid_title(run, layer), head + 1))
 
 
 @lru_cache(maxsize=256)
 def _grid_spec(names: tuple[str, ...], title: str, opened: int) -> str:
     empty = pd.DataFrame(columns=["head", "row", "col", "row_index", "col_index", "value"])  # the data goes beside
-    cells = alt.Chart(empty).mark_rect().encode(
-        x=alt.X("col:N", sort=list(names), axis=None),  # no token names: they would not fit a phone; the tooltip
-        y=alt.Y("row:N", sort=list(names), axis=None),  # tells, and every map has the same order
+    base = alt.Chart(empty).mark_rect().encode(
         color=alt.Color("value:Q", scale=alt.Scale(scheme=PROBABILITY_SCHEME, domain=[0, 1]), legend=None),
         tooltip=[alt.Tooltip("head:O"), alt.Tooltip("row:N", title="query"), alt.Tooltip("col:N", title="key"),
                  alt.Tooltip("value:Q", title="weight", format=".3f")],
-    ).add_params(alt.selection_point(name=GRID_PICK, fields=["head"], on="click")).properties(width=GRID_SIZE,
-                                                                                           height=GRID_SIZE)
+    )
+    small = base.encode(x=alt.X("col:N", sort=list(names), axis=None), y=alt.Y("row:N", sort=list(names), axis=None)
+                        ).add_params(alt.selection_point(name=GRID_PICK, fields=["head"], on="click")
+                                     ).properties(width=GRID_SIZE, height=GRID_SIZE)
     header = alt.Header(labelExpr=f"datum.value == {opened} ? '▶ head ' + datum.value + ' (open)' : "
                                   "'head ' + datum.value",
                         labelFontSize=12, labelFontWeight="bold", labelPadding=2, title=None)
-    chart = cells.facet(facet=alt.Facet("head:O", header=header), columns=GRID_COLUMNS, spacing=8).properties(
-        title=alt.Title(title, subtitle=["rows: queries, [CLS] first · columns: keys, [CLS] first",
-                                         "darker = more weight · click a map to open its head"], anchor="start"))
+    # every name where the rows leave it room; else Vega drops every other name until the rest fit
+    column = GRID_OPEN / len(names)  # px
+    crowded = column < GRID_NAME_ROOM
+    across = max(map(len, names)) * 0.6 * GRID_NAME_TYPE < column  # the names fit written across their columns
+    names_axis = dict(labelFontSize=GRID_NAME_TYPE, labelLimit=70, labelOverlap=crowded, ticks=False, domain=False)
+    large = base.encode(
+        x=alt.X("col:N", sort=list(names), title=None, axis=alt.Axis(orient="top", labelAngle=0 if across else -90,
+                                                                    **names_axis)),
+        y=alt.Y("row:N", sort=list(names), title=None, axis=alt.Axis(orient="right", **names_axis)),
+    ).transform_filter(alt.datum.head == opened).properties(
+        width=GRID_OPEN, height=GRID_OPEN,
+        title=alt.Title(f"▶ head {opened} (open), with its tokens", fontSize=12, anchor="start"))
+    chart = alt.vconcat(small.facet(facet=alt.Facet("head:O", header=header), columns=GRID_COLUMNS, spacing=8),
+                        large, spacing=20).properties(
+        title=alt.Title(title, subtitle=["rows: queries · columns: keys · darker = more weight",
+                                         "click a map to open its head: it is drawn large below"], anchor="start"))
     spec = chart.to_dict(validate=False)
     spec.pop("data", None)
     spec.pop("datasets", None)
@@ -192,10 +209,16 @@ def grid_alt(run: Run, layer: int) -> str:
     favourite = attention.mean(axis=1).argmax(axis=1)  # per head: the key with the most weight, averaged over rows
     return (f"Twelve heatmaps, the attention of layer {layer + 1}'s heads over {len(names)} tokens "
             f"({', '.join(names)}). The key each head weighs most, on average: "
-            + "; ".join(f"head {h + 1}: {names[k]}" for h, k in enumerate(favourite)) + ".")
+            + "; ".join(f"head {h + 1}: {names[k]}" for h, k in enumerate(favourite))
+            + ". Below them, the open head's map again, larger, its rows and columns named by their tokens.")
 
 
 # --- one head, step by step ----------------------------------------------------------------------------------------
+
+# page 6's heatmaps (charts.heatmap's options): 32 columns leave a phone no room for numbers, and −0.04 to one
+# decimal is 0.0, not "−0.0"
+HEATMAP = {"plain_zero": True, "numbers_if_room": True}
+
 
 def head_matrices(run: Run, layer: int, head: int, focus: int) -> dict[str, Matrix]:
     """One head broken into the lesson's steps, as named matrices: Q, K, V (n × 32), S = Q·Kᵀ/√32, A = softmax(S)
@@ -382,13 +405,17 @@ def layer_contrast(run: Run) -> str:
     profile = layer_profile(run)
     first, last = ({name: values[i] for name, values in profile.items()} for i in (0, -1))
     layers, n = len(profile["layer"]), len(run.tokens)
-    spread = "more spread out" if last["entropy (bits)"] > first["entropy (bits)"] else "more focused"
-    return (f"Layer 1's rows have an entropy of **{first['entropy (bits)']:.2f}** bits on average and layer "
-            f"{layers}'s **{last['entropy (bits)']:.2f}** (all {n} tokens alike would be "
-            f"{math.log2(n):.2f}): the last layer looks {spread}. Weight on [SEP]: **{first['on [SEP]']:.2f}** in "
-            f"layer 1, **{last['on [SEP]']:.2f}** in layer {layers}; on [CLS]: **{first['on [CLS]']:.2f}** "
-            f"and **{last['on [CLS]']:.2f}**; on the token itself: **{first['on itself']:.2f}** and "
-            f"**{last['on itself']:.2f}**.")
+    bits = (first["entropy (bits)"], last["entropy (bits)"])
+    spread = "more spread out" if bits[1] > bits[0] else "more focused"
+    return ("A row's **entropy**, in bits (−Σⱼ aⱼ·log₂ aⱼ), tells how spread out its weight is: 0 bits when all of "
+            "it is on one token, 1 bit when it is split evenly between two tokens, 2 bits among four: k bits are as "
+            "spread out as 2ᵏ tokens weighed alike. "
+            f"Layer 1's rows have an entropy of **{bits[0]:.2f}** bits on average (as spread out as about "
+            f"{2 ** bits[0]:.0f} tokens alike) and layer {layers}'s **{bits[1]:.2f}** (about {2 ** bits[1]:.0f}); "
+            f"all {n} tokens alike would be {math.log2(n):.2f} bits: the last layer looks {spread}. Weight on [SEP]: "
+            f"**{first['on [SEP]']:.2f}** in layer 1, **{last['on [SEP]']:.2f}** in layer {layers}; on [CLS]: "
+            f"**{first['on [CLS]']:.2f}** and **{last['on [CLS]']:.2f}**; on the token itself: "
+            f"**{first['on itself']:.2f}** and **{last['on itself']:.2f}**.")
 
 
 LEAVES_OUT = (
@@ -398,7 +425,10 @@ LEAVES_OUT = (
     "(384) and multiplied by a learnt W_O (384 × 384), so every head's finding reaches every dimension.",
     "**Residual connections and layer norm.** Each layer adds what attention found to its input (x + attention(x)) "
     "and rescales every token's vector to mean 0, variance 1: nothing is replaced, only added to.",
-    "**A feed-forward network after attention**, for each token on its own: 384 → 1536 numbers, GELU, → 384.",
+    "**A feed-forward network after attention**, for each token on its own: 384 → 1536 numbers, GELU, → 384. "
+    "GELU bends each of the 1536 numbers: a large positive one passes almost as it is, a negative one is "
+    "squeezed towards 0, smoothly (x becomes x times the chance that a bell-curve random number, mean 0 and "
+    "spread 1, is below x). Without a bend, the two matrix products in a row would be just one matrix product.",
     "**6 layers stacked.** Layer 2's attention reads layer 1's output, and so on: a head of layer 6 mixes tokens "
     "that have already mixed five times.",
     "**WordPiece tokens.** A fixed vocabulary of 30,522 words and pieces of words, so no word is ever unknown.",

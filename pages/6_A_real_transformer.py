@@ -16,7 +16,8 @@ st.markdown(
     "trained model, **all-MiniLM-L6-v2** (a small BERT, 22 million weights learnt from a billion sentence pairs). "
     "Each of its 6 layers has 12 heads, and every head computes exactly the lesson's "
     "softmax(Q·Kᵀ/√dₖ)·V, with dₖ = 32. Only the sentence and the word in focus carry over from the sidebar: "
-    "the model has its own weights, positions and scaling, learnt."
+    "the model's weights and the vectors of its positions were learnt in training, and its scaling is fixed, "
+    "1/√32, as the lesson's 1/√dₖ."
 )
 
 model = frame.model.loaded()
@@ -66,26 +67,27 @@ if found is None:
 if st.toggle(f"Show this head's Q, K and V ({n} × {real.D_K} each)", key="real_qkv",
              help="Each head has 32 of the 384 query, key and value columns: X·W_Qᵀ + b cut into 12 slices."):
     reach = charts.signed_reach([m["Q"].values, m["K"].values])
-    frame.matrix(m["Q"], focus_row=focus, reach=reach)
-    frame.matrix(m["K"], reach=reach)
-    frame.matrix(m["V"], focus_row=None)
-frame.chart(charts.grid([charts.heatmap(m["S"], focus_row=focus),
-                         charts.heatmap(m["A"], probability=True, focus_row=focus)],
+    frame.matrix(m["Q"], focus_row=focus, reach=reach, **real.HEATMAP)
+    frame.matrix(m["K"], reach=reach, **real.HEATMAP)
+    frame.matrix(m["V"], **real.HEATMAP)
+frame.chart(charts.grid([charts.heatmap(m["S"], focus_row=focus, **real.HEATMAP),
+                         charts.heatmap(m["A"], probability=True, focus_row=focus, **real.HEATMAP)],
                         columns=1, width=charts.FULL_PANEL, own_colours=True),
             alt_text=f"{charts.describe(m['S'])} {charts.describe(m['A'], probability=True)}",
             numbers=lambda: side_by_side([m["S"], m["A"]]),
             stretch=False)
-frame.matrix(m["o"])
+frame.matrix(m["o"], **real.HEATMAP)
 
 frame.text("### Beside the toy")
 frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=lesson.focus,
-             subtitle="the toy's attention on the same sentence, with the sidebar's settings")
+             subtitle=["the toy's attention on the same sentence,", "with the sidebar's settings"])
 frame.text("The toy's rows share their weight among the words only; the real model's also among [CLS], [SEP] and "
            "pieces of words, and no single head of it is the whole story.",
-           f"### From layer 1 to layer {model.n_layers}")
+           f"### From layer 1 to layer {model.n_layers}",
+           "Where the rows of the sentence's words put their weight, in each layer on average over its 12 heads:")
 contrast = real.layer_contrast(run)
 frame.chart(charts.bars(real.layer_bars(run), x="weight", y="layer", color="where", unit=True,
-                        title="Where the rows' weight goes, layer by layer (average over heads and words)"),
+                        title="Where the weight goes, layer by layer"),
             alt_text="Bars: the average weight on [CLS], on [SEP] and on the token itself in each layer. "
                      + contrast.replace("**", ""),
             numbers=lambda: real.profile_table(run))

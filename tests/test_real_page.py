@@ -9,19 +9,22 @@ browser test (a click on a map) needs Chromium, as tests/test_browser.py does, a
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
 import socket
 import time
 
+import altair as alt
 import numpy as np
+import pandas as pd
 import pytest
 
 import frame.model
 from explainer import pretrained
 from lesson import real
-from tests.support import charts, open_page
+from tests.support import SCRIPT_DONE, charts, open_page
 from tests.test_browser import browser, page, server  # noqa: F401 (fixtures of the browser test below)
 
 PAGE = "pages/6_A_real_transformer.py"
@@ -92,7 +95,7 @@ def test_the_page_runs_and_its_grid_is_the_runs_attention(model, name):
     assert [f"`{token}`" for token in run.tokens] in paragraphs
     spec, data = _chart(at, "Layer 3")
     assert len(data) == 12 * n * n and sorted(data["head"].unique()) == list(range(1, 13))
-    assert spec["facet"]["field"] == "head" and spec["params"][0]["name"] == real.GRID_PICK
+    assert spec["vconcat"][0]["facet"]["field"] == "head" and spec["params"][0]["name"] == real.GRID_PICK
     grid = _grid(at, run)
     np.testing.assert_allclose(grid.sum(axis=-1), 1, atol=1e-5)
     np.testing.assert_allclose(grid, run.attention[2], atol=1e-7)
@@ -159,7 +162,7 @@ def test_the_observations_quote_the_runs_numbers(model, name, layer):
         means = expected[relation].mean(axis=1)
         assert head == int(means.argmax()) + 1
         assert share == f"{means.max():.2f}" and median == f"{np.median(means):.2f}"
-    contrast = next(m.value for m in at.markdown if m.value.startswith("Layer 1's rows have an entropy"))
+    contrast = next(p for m in at.markdown for p in m.value.split("\n\n") if "Layer 1's rows have an entropy" in p)
     rows = a[:, :, words, :]
     entropy = np.where(rows > 0, -rows * np.log2(np.where(rows > 0, rows, 1)), 0).sum(-1).mean(axis=(1, 2))
     on_sep = rows[..., n - 1].mean(axis=(1, 2))
@@ -309,3 +312,172 @@ def test_the_heads_that_link_a_pronoun_to_its_noun_are_found_and_open(model):
     assert dict(at.query_params).get("layer") == str(layer + 1) and dict(at.query_params).get("rhead") == str(head + 1)
     spec, _ = _chart(at, "Aₕ")
     assert _title(spec).endswith(f"layer {layer + 1} · head {head + 1} of 12")
+
+
+# --- every view true: the tokens named, numbers that fit, words explained -------------------------------------------
+
+def _unit_with_axes(spec: dict) -> dict:
+    """The one map of the grid whose rows and columns are named (the others draw no axes)."""
+    named = [view for view in spec["vconcat"] if view.get("encoding", {}).get("y", {}).get("axis")]
+    assert len(named) == 1, spec["vconcat"]
+    return named[0]
+
+
+def test_the_grid_draws_the_open_head_large_with_every_token_named(model):
+    sentence = SENTENCES["twelve words"]
+    at = open_page(PAGE, {"sentence": sentence, "layer": "2", "rhead": "5"})
+    _ok(at)
+    run = model.run(sentence)
+    spec, data = _chart(at, "Layer 2")
+    alt.VConcatChart.from_dict(spec, validate=True)  # a Vega-Lite spec
+    large = _unit_with_axes(spec)
+    names = list(data.sort_values("row_index").row.unique())  # the data's own tokens, in the sentence's order
+    assert len(names) == len(run.tokens) == 16
+    for channel, field in (("x", "col"), ("y", "row")):
+        encoding = large["encoding"][channel]
+        assert encoding["field"] == field and encoding["sort"] == names
+        assert encoding["axis"]["labelOverlap"] is False  # 16 tokens have room: none is left out
+        assert encoding["axis"]["labelFontSize"] >= 10
+    assert large["transform"] == [{"filter": "(datum.head === 5)"}]  # the open head's weights only
+    assert "head 5" in large["title"]["text"]
+    assert large["width"] / len(names) >= large["encoding"]["y"]["axis"]["labelFontSize"]  # a row a name high
+    long = model.run(" ".join(["the animal didn't cross the street because it was too tired"] * 3))
+    crowded = _unit_with_axes(real.grid_spec(long, 0, 0))  # 40 tokens: names where they fit, the rest dropped
+    assert len(long.tokens) > 40 and crowded["encoding"]["y"]["axis"]["labelOverlap"] is True
+
+
+def _opacity_rule(spec: dict) -> tuple[int, dict]:
+    """A heatmap's text layer, and the plot width from which its numbers are shown (`width >= N ? 1 : 0`)."""
+    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    rule = re.fullmatch(r"width >= (\d+) \? 1 : 0", text["mark"]["opacity"]["expr"])
+    assert rule, text["mark"]
+    return int(rule[1]), text
+
+
+PHONE_PLOT = 390 - 2 * 16  # px: a phone's page less its margins, more than any chart's plot gets there
+
+
+def _width(label: str, font_size: float) -> float:
+    """About how wide a number is written, in px: a digit or a minus sign half the type size, a point a quarter."""
+    return sum(0.25 if c == "." else 0.5 for c in label) * font_size
+
+
+@pytest.mark.parametrize("symbol", ["oₕ", "Qₕ", "Sₕ", "Aₕ"])
+def test_a_heatmaps_numbers_show_only_where_its_cells_are_as_wide_as_they_are(model, symbol):
+    at = open_page(PAGE, {"sentence": SENTENCES["twelve words"], "focus": "it"})
+    _ok(at)
+    at.toggle(key="real_qkv").set_value(True).run()
+    spec, data = _chart(at, symbol)
+    alt.LayerChart.from_dict(spec, validate=True)  # a Vega-Lite spec
+    from_width, text = _opacity_rule(spec)
+    widest = max(_width(label, text["mark"]["fontSize"]) for label in data.label)
+    assert from_width / data.col.nunique() >= widest
+    if symbol in ("oₕ", "Qₕ"):  # 32 columns: no room on a phone, room on a desktop's page (about 770 px of plot)
+        assert PHONE_PLOT < from_width <= 700
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
+    assert axis["labelOverlap"] is True and axis["labelAngle"] == -90  # upright, names that would touch dropped
+
+
+MINUS_ZERO = re.compile(r"[−-](0?\.0+|0)(?![\d.])")  # −0, −0.0, −.00, -0.00: a sign a zero does not have
+
+
+@pytest.mark.parametrize("layer, head", [(1, 1), (3, 7)])
+def test_no_number_on_the_page_is_a_minus_zero(model, layer, head):
+    at = open_page(PAGE, {"sentence": SENTENCES["twelve words"], "focus": "it", "layer": str(layer),
+                          "rhead": str(head)})
+    _ok(at)
+    at.toggle(key="real_qkv").set_value(True).run()
+    _ok(at)
+    shown = [block.value for block in (*at.markdown, *at.caption)]
+    for _, data in charts(at):
+        for column in ("label", "_label"):
+            if column in data:
+                shown += list(data[column])
+    assert not [text for text in shown if MINUS_ZERO.search(text)]
+    labels = pd.concat([data for spec, data in charts(at) if _title(spec).startswith(("Qₕ", "Sₕ", "oₕ"))])
+    near_zero = labels[(labels.value < 0) & (labels.value > -0.05)]
+    assert len(near_zero) and set(near_zero.label) == {"0.0"}  # there are such numbers, written 0.0
+
+
+def test_entropy_gelu_and_the_fixed_scaling_are_explained_where_they_are_first_used(model):
+    sentence = SENTENCES["twelve words"]
+    at = open_page(PAGE, {"sentence": sentence})
+    _ok(at)
+    paragraphs = [p for block in at.markdown for p in block.value.split("\n")]
+    first = next(p for p in paragraphs if "entropy" in p)
+    assert re.search(r"\b0 bits? when all of it is on one token", first)  # what 0 bits means, before any figure
+    assert first.index("0 bits") < re.search(r"\*\*\d", first).start()  # the meaning before the figures
+    rows = model.run(sentence).attention.astype(float)[0, :, 1:-1, :]
+    bits = np.where(rows > 0, -rows * np.log2(np.where(rows > 0, rows, 1)), 0).sum(-1).mean()
+    assert f"**{bits:.2f}** bits on average (as spread out as about {2 ** bits:.0f} tokens alike)" in first
+    gelu = next(p for p in paragraphs if "GELU" in p)
+    assert "negative" in gelu and "positive" in gelu and "towards 0" in gelu  # what it does to a number
+    intro = at.markdown[0].value
+    assert "scaling, learnt" not in intro and "fixed" in intro and f"1/√{real.D_K}" in intro
+
+
+def _texts_on(chromium, url: str, width: int) -> list[list[dict]]:
+    """The visible texts of every chart drawn in SVG (with their boxes on the screen) on the page at `url`, this many
+    px wide, with the head's Q, K and V shown. (Streamlit draws a chart of more than 2,000 marks on a canvas, the
+    grid of a long sentence's 12 heads among them: its texts are not in the page.)"""
+    tab = chromium.new_page(viewport={"width": width, "height": 12_000})  # the whole page: every chart drawn
+    tab.goto(url)
+    _settled(tab)
+    tab.get_by_text("Show this head's Q, K and V").click()
+    _settled(tab)
+    charts = tab.evaluate(VISIBLE_TEXTS)
+    tab.close()
+    return charts
+
+
+def _settled(tab) -> None:
+    """As tests.test_browser.settle, for charts drawn in SVG or on a canvas."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    with contextlib.suppress(Timeout):
+        tab.wait_for_selector("[data-testid='stApp'][data-test-script-state='running']", timeout=700)
+    tab.wait_for_selector(SCRIPT_DONE, timeout=30_000)
+    tab.wait_for_function("""() => { const charts = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')];
+        return charts.length > 0 && charts.every(chart => chart.querySelector('svg, canvas')); }""", timeout=30_000)
+    time.sleep(0.4)
+
+
+def _title_of(texts: list[dict]) -> str:
+    """A chart's title ("Qₕ (16 × 32) · layer 1 · head 1 of 12"), its spaces as one."""
+    title = next((t["text"] for t in texts if re.match(r"\S+\s+\(\d+ × \d+", t["text"])), texts[0]["text"])
+    return " ".join(title.split())
+
+
+def test_on_a_phone_no_chart_runs_its_text_together_or_is_cut(model, browser, server):  # noqa: F811
+    url = f"{server}/A_real_transformer?sentence={SENTENCES['twelve words'].replace(' ', '+')}"
+    charts = _texts_on(browser, url, 390)
+    assert {"Qₕ (16 × 32) · layer 1 · head 1 of 12", "oₕ (1 × 32) · layer 1 · head 1 of 12"} <= {
+        _title_of(texts) for texts in charts}
+    for texts in charts:
+        assert not [t["text"] for t in texts if t["text"].endswith("…")], "a text cut short"
+        assert max(t["right"] for t in texts) <= 390, "a text beyond the screen's edge"
+        level = [t for t in texts if t["angle"] % 90 == 0]  # a slanted name's upright box is wider than it is
+        # two texts run together when they share more than 1 px across and half their height (a text's box is
+        # taller than its letters: a title's and its subtitle's boxes share a few px)
+        touching = [(a["text"], b["text"]) for i, a in enumerate(level) for b in level[i + 1:]
+                    if min(a["right"], b["right"]) - max(a["left"], b["left"]) > 1
+                    and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 0.5 * min(
+                        a["bottom"] - a["top"], b["bottom"] - b["top"])]
+        assert not touching, (_title_of(texts), touching[:5])
+    output = next(texts for texts in _texts_on(browser, url, 1280) if _title_of(texts).startswith("oₕ"))
+    numbers = [t for t in output if re.fullmatch(r"−?\d+\.\d|0", t["text"])]
+    assert len(numbers) == real.D_K  # a desktop has room for the output's 32 numbers
+
+
+VISIBLE_TEXTS = r"""() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] svg')].map(svg => {
+    const shown = el => { for (let e = el; e && e !== svg; e = e.parentElement) {
+        const style = getComputedStyle(e);
+        if (style.display === 'none' || style.visibility === 'hidden' || +style.opacity === 0
+            || e.getAttribute('opacity') === '0') return false; }
+        return true; };
+    return [...svg.querySelectorAll('text')].filter(el => el.textContent.trim() && shown(el)).map(el => {
+        const box = el.getBoundingClientRect(), turn = /rotate\((-?[\d.]+)/.exec(el.getAttribute('transform') || '');
+        return {text: el.textContent, angle: turn ? +turn[1] : 0,
+                left: box.left, right: box.right, top: box.top, bottom: box.bottom};
+    }).filter(t => t.right > t.left);
+})"""
