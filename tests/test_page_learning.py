@@ -62,9 +62,11 @@ def _decimals(text: str) -> int:
     return len(text.partition(".")[2])
 
 
-def assert_written(text: str, true: float) -> None:
+def assert_written(text: str, true: float, significant: int = 3) -> None:
+    """The number written is the true one, to the digits written, and those are at least `significant` significant
+    ones (never 0.0000 for 2.4 × 10⁻⁶)."""
     value, slack = written(text)
-    assert abs(value - true) <= slack, (text, true)
+    assert abs(value - true) <= slack <= 5 * 10.0 ** -significant * abs(true), (text, true)
 
 
 def open_step(query: dict, snapshot: int | None = None):
@@ -96,6 +98,8 @@ def test_the_page_runs_before_and_after_training_and_with_the_gradient_step(name
     shown = titles(at)
     for name in ("dO", "dA", "dS", "dQ", "dK", "dW_Q", "dW_K"):
         assert any(TIMES.match(t) and TIMES.match(t)[1] == name for t in shown), (name, shown)
+    for sentence in re.split(r"(?<=\.) ", said(at)):  # its sentences read as sentences
+        assert not re.search(r"\bat after\b|: [A-Z][a-z]", sentence), sentence
 
 
 def test_bad_training_values_in_a_link_are_replaced_and_said_so():
@@ -264,7 +268,7 @@ def test_the_step_says_the_sentences_loss_before_and_after_it(name):
     assert change[1] != change[2]  # written with the digits it takes to tell them apart
     by = re.search(r"(down|up) (\S+) %", text[change.end():])
     assert by[1] == ("down" if after < grads.loss else "up")
-    assert_written(by[2], abs(after / grads.loss - 1) * 100)
+    assert_written(by[2], abs(after / grads.loss - 1) * 100, significant=2)
 
 
 @pytest.mark.parametrize("seed, steps, rate", [(0, 10, 0.1), (0, 200, 5.0), (0, 1000, 100.0)])
@@ -276,11 +280,11 @@ def test_the_training_note_reads_right_for_a_tiny_fall_and_a_tiny_loss(seed, ste
     assert_written(started[1], first)
     if last > first / 2:  # a small fall, as a percentage: never "1 times lower"
         fell = re.search(rf"after {steps} steps fell by (\S+) %, to (.+)\.$", note)
-        assert_written(fell[1], (1 - last / first) * 100)
+        assert_written(fell[1], (1 - last / first) * 100, significant=2)
         assert float(fell[1]) > 0
     else:  # a large fall, times smaller: never "fell to 0.0000"
         fell = re.search(rf"after {steps} steps fell to (.+), (\S+) times smaller\.$", note)
-        assert_written(fell[2], first / last)
+        assert_written(fell[2], first / last, significant=2)
         assert_written(fell[1], last)
     assert_written(fell[2 if last > first / 2 else 1], last)
     assert written(fell[2 if last > first / 2 else 1])[0] > 0
