@@ -64,13 +64,13 @@ if result is None:
     st.info("Press **Train** to watch W_Q and W_K being learned with these settings.")
 else:
     st.markdown(views.loss_note(result) + " " + views.held_out(result))
-    curve = views.loss_curve(result)
-    frame.chart(charts.lines(curve, x="step", y="loss", title="Training loss, step by step",
-                             y_title="loss (mean squared error)"),
-                alt_text=views.loss_note(result), numbers=curve)
     steps = [int(step) for step in result.snapshot_steps]
     if st.session_state.get(SNAPSHOT) not in steps:
         st.session_state[SNAPSHOT] = steps[0]
+    curve = views.loss_curve(result)
+    frame.chart(charts.lines(curve, x="step", y="loss", title="Training loss, step by step",
+                             y_title="loss (mean squared error)", mark_x=st.session_state[SNAPSHOT]),
+                alt_text=views.loss_note(result), numbers=curve)  # the dashed line: the snapshot scrubbed to
     shown = st.select_slider("Scrub through training: the attention after this many steps", steps, key=SNAPSHOT)
     index = steps.index(shown)
     W_Q, W_K = result.W_Q_snapshots[index], result.W_K_snapshots[index]
@@ -97,30 +97,36 @@ else:
 st.subheader("One gradient step, in numbers")
 if st.toggle("Show one gradient step for your sentence, backwards through the chain", key="learning_gradient"):
     step = views.gradient_step(sentence, W_Q, W_K, state.train_rate)
-    where = "the random start" if result is None else views.step_name(shown)
-    st.markdown(
-        f"From the weights at {where}, one step for *{sentence}* alone (training averages this over its 64 "
-        f"sentences). The target of each word follows the task's rule: {step.note(focus)} "
-        f"The row of **{lesson.focus_word}** is outlined. Small gradients are shown times a power of ten, "
-        "said in each title.")
-    st.latex(views.STEPS["dO"])
+    start_step = 0 if result is None else shown  # the step the weights W_Q, W_K are the snapshot of
+    frame.text(
+        f"{views.step_from(start_step)}, one step for *{sentence}* alone (training averages "
+        f"this over its 64 sentences). Each word's target is the one the task's rule gives it. {step.note(focus)} "
+        f"The row of **{lesson.focus_word}** is outlined. Small gradients are shown times a power of ten, said in "
+        "each title.",
+        frame.formula(views.STEPS["dO"]))
     for column, name in zip(st.columns(2), ("dO", "dA"), strict=True):
         with column:
             frame.matrix(step.matrix(name), focus_row=focus)
     key, worked = step.worked_softmax(focus)
-    st.markdown(
+    frame.text(
+        step.through_values(),
         "**Through softmax.** A row's weights always add up to 1, so raising one score takes weight from every "
-        "other key. The Jacobian of a row, ∂Aᵢⱼ/∂Zᵢₗ = Aᵢⱼ(δⱼₗ − Aᵢₗ), applied to the row's gradient gives: each "
-        "score's gradient is its weight times how much its dA beats the row's weighted average — a key with "
-        f"weight near 0 gets almost no gradient. For **{lesson.focus_word}** and **{step.labels[key]}**:")
-    st.latex(views.STEPS["dS"])
-    st.latex(worked)
-    frame.matrix(step.matrix("dS"), focus_row=focus)
+        "other key. The Jacobian of a row, ∂Aᵢⱼ/∂Sᵢₗ = Aᵢⱼ(δⱼₗ − Aᵢₗ)/√d_k (δⱼₗ is 1 when j = l and 0 otherwise: "
+        "raising a score raises its own weight and lowers the others), applied to the row's gradient gives: each "
+        "score's gradient is its weight times how much its dA beats the row's weighted average — a key with weight "
+        f"near 0, or near 1, gets almost no gradient. For **{lesson.focus_word}** and "
+        + ("itself" if key == focus else f"**{step.labels[key]}**") + ", in the powers of ten of the matrices:",
+        frame.formula(views.STEPS["dS"]), frame.formula(worked))
+    weights_column, gradient_column = st.columns(2)
+    with weights_column:
+        frame.matrix(step.weights(start_step), probability=True, focus_row=focus)
+    with gradient_column:
+        frame.matrix(step.matrix("dS"), focus_row=focus)
     st.latex(views.STEPS["dQK"])
     for column, name in zip(st.columns(2), ("dQ", "dK"), strict=True):
         with column:
             frame.matrix(step.matrix(name), focus_row=focus)
-    st.latex(views.STEPS["dW"].replace(r"\end{aligned}", rf",\quad \eta = {step.learning_rate:g} \end{{aligned}}"))
+    frame.text(frame.formula(views.update(step.learning_rate)), step.loss_change())
     frame.matrix(step.matrix("dW_Q"))
     frame.matrix(step.matrix("dW_K"))
 
