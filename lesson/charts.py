@@ -48,6 +48,7 @@ WORD_COLOURS = ("#44aa99", "#661100", "#999933", "#882255", "#117733", "#ddcc77"
 # Groups and series that are not words: greys (and, for lines, dashes), which no word uses.
 SERIES_COLOURS = ("#222222", "#8c8c8c", "#555555", "#b8b8b8")
 SERIES_DASHES = ((1, 0), (6, 4), (2, 2), (8, 3, 2, 3))
+PROBABILITY_COLOUR = "#684ea2"  # PROBABILITY_SCHEME at 0.8: one colour for a share drawn as a bar outside a chart
 NEGATIVE_COLOUR, POSITIVE_COLOUR = "#2f78b3", "#c5690d"  # SIGNED_SCHEME at -0.8 and +0.8 of its reach
 MASKED_COLOUR = "#767676"  # the darkest grey still light enough to read as "not there"; 4.5:1 on white
 CELL = 30  # px per heatmap row
@@ -208,16 +209,16 @@ def strong(values: np.ndarray, *, probability: bool = False, reach: float = 1.0)
     return dark & np.isfinite(values)
 
 
-def _number(value: float, digits: int = 2, *, leading_zero: bool = True, plain_zero: bool = False) -> str:
-    """`digits` decimals with a real minus sign; exact zeros as a plain 0, so that the non-zero cells stand out.
-    Without `leading_zero`, 0.05 is written .05. With `plain_zero`, a negative number that rounds to zero is
-    written without its minus sign (−0.04 to one decimal: 0.0, not −0.0)."""
+def _number(value: float, digits: int = 2, *, leading_zero: bool = True) -> str:
+    """`digits` decimals with a real minus sign; exact zeros as a plain 0, so that the non-zero cells stand out; a
+    negative number that rounds to zero without its minus sign (−0.04 to one decimal: 0.0, not −0.0). Without
+    `leading_zero`, 0.05 is written .05."""
     if not np.isfinite(value):
         return "−∞" if value < 0 else "∞"
     if value == 0:
         return "0"
     text = f"{value:.{digits}f}"
-    if plain_zero and float(text) == 0:
+    if float(text) == 0:
         text = text.lstrip("-")
     if not leading_zero and abs(value) < 1:
         text = text.replace("0.", ".", 1)
@@ -227,17 +228,14 @@ def _number(value: float, digits: int = 2, *, leading_zero: bool = True, plain_z
 CROWDED = 8  # a heatmap with more columns than this writes shorter numbers, in smaller type
 
 
-def cell_label(value: float, *, probability: bool = False, crowded: bool = False, plain_zero: bool = False
-               ) -> str:
+def cell_label(value: float, *, probability: bool = False, crowded: bool = False) -> str:
     """A heatmap cell's number. Two decimals (0.31, −1.20); in a crowded heatmap (more than CROWDED columns: 12
     columns on a phone leave about 25 px a cell), signed values get one decimal (−1.2) and probabilities keep two
     decimals without the leading zero (.05, .31): one decimal would write 0.05 as 0.1, twice its size, and show
-    nothing of the small weights that make up most of a row. Exact zeros stay 0, and masked scores −∞.
-    `plain_zero`: as in _number."""
+    nothing of the small weights that make up most of a row. Exact zeros stay 0, and masked scores −∞."""
     if not crowded:
-        return _number(value, plain_zero=plain_zero)
-    return (_number(value, 2, leading_zero=False, plain_zero=plain_zero) if probability else
-            _number(value, 1, plain_zero=plain_zero))
+        return _number(value)
+    return _number(value, 2, leading_zero=False) if probability else _number(value, 1)
 
 
 def cell_font_size(n_cols: int) -> int:
@@ -248,7 +246,7 @@ def cell_font_size(n_cols: int) -> int:
 def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None = None,
             focus_cell: tuple[int, int] | None = None, select: str | None = None,
             select_fields: tuple[str, ...] = ("row_index",), subtitle: str | list[str] | None = None,
-            reach: float | None = None, plain_zero: bool = False, numbers_if_room: bool = False) -> Figure:
+            reach: float | None = None, numbers_if_room: bool = False) -> Figure:
     """A matrix as coloured cells with its numbers written in, titled with its name and shape.
 
     focus_row / focus_cell outline the cells in focus. `select` names a click selection on `select_fields`
@@ -256,7 +254,7 @@ def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None 
     `reach` fixes the signed scale's half width (default: signed_reach of this matrix): give several heatmaps one
     reach, e.g. signed_reach of all their values, so that the same number has the same colour in each. It has no
     effect on probabilities, always on 0..1.
-    `plain_zero` writes a number that rounds to zero without a minus sign (see _number). `numbers_if_room` writes
+    `numbers_if_room` writes
     the numbers only when the browser gives each cell the room its number takes (NUMBER_ROOM, WEIGHT_ROOM; 32
     columns on a phone do not have it), and turns the column labels upright, dropping those that would run into
     each other.
@@ -273,7 +271,7 @@ def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None 
     if focus_cell is not None:
         focus = (rows == focus_cell[0]) & (cols == focus_cell[1])
     crowded = len(matrix.cols) > CROWDED
-    label = [cell_label(v, probability=probability, crowded=crowded, plain_zero=plain_zero) for v in values.ravel()]
+    label = [cell_label(v, probability=probability, crowded=crowded) for v in values.ravel()]
     data = cells(matrix) | {"label": label, "strong": strong(values, probability=probability, reach=reach).ravel(),
                             "focus": focus.ravel()}
     return _figure("heatmap", data, _draw_heatmap, title=matrix.title, subtitle=subtitle or matrix.caption,
@@ -590,7 +588,8 @@ def _over_an_earlier(names: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def _draw_lines(data, *, x, y, color, title, log_x, y_title, marked, x_range, y_domain, series, words):
     x_scale = alt.Scale(type="log", domain=list(x_range), nice=False) if log_x else alt.Scale(domain=list(x_range))
-    line = alt.Chart().mark_line(point=True).encode(
+    # one line alone (a loss curve) in the first series grey: the theme's blue would read as a negative value
+    line = alt.Chart().mark_line(point=True, color=SERIES_COLOURS[0]).encode(
         x=alt.X(f"{x}:Q", scale=x_scale, title=x),
         y=alt.Y(f"{y}:Q", scale=alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined, title=y_title),
         tooltip=[alt.Tooltip(f"{x}:Q", format=".3~g"), *([alt.Tooltip(f"{color}:N")] if color else []),

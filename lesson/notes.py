@@ -107,6 +107,9 @@ def doubt(trace: Trace, query: int) -> tuple[str, str]:
     "" when nothing is in doubt. It asks nothing about meaning, it is a pronoun with several nouns before it, or a
     second word comes close behind the first."""
     labels, word = trace.labels, _bold(trace.labels[query])
+    if trace.settings.causal and query == 0 and len(labels) > 1:
+        return "by the mask", (f"Nothing else to choose: the causal mask hides every word after {word}, the first "
+                               "word, so it can only look at itself.")
     if asks_nothing(trace, query):
         why = ("this head asks about position only" if not set(trace.qk_dims) & set(MEANING_QUESTIONS) else
                f"the toy does not know {word}, so it asks nothing about meaning" if trace.unknown[query] else
@@ -207,17 +210,22 @@ def bag_shares(trace: Trace, query: int) -> str:
 def same_lines(trace: Trace, query: int) -> str:
     """Which keys of the focus word's row have equal scores, so that their lines in the temperature sweep lie on
     top of each other at every temperature ("" when none do)."""
-    row, said = trace.logits[query], []
     groups = {}
-    for j, value in enumerate(row):
+    for j, value in enumerate(trace.logits[query]):
         groups.setdefault(round(float(value), 9) if np.isfinite(value) else "masked", []).append(j)
-    for value, keys in groups.items():
-        if len(keys) > 1:
-            names = [_bold(trace.labels[j]) for j in keys]
-            names = ", ".join(names[:-1]) + " and " + names[-1]
-            said.append(f"{names} are masked: their weights stay 0 at every temperature" if value == "masked" else
-                        f"{names} get the same score, so their lines lie on top of each other at every temperature")
+    named = {value: _listed([_bold(trace.labels[j]) for j in keys]) for value, keys in groups.items() if len(keys) > 1}
+    said = []
+    equal = [names for value, names in named.items() if value != "masked"]
+    if equal:
+        said.append(f"{equal[0]} get the same score" + "".join(f", and so do {names}" for names in equal[1:])
+                    + ", so their lines lie on top of each other at every temperature")
+    if "masked" in named:
+        said.append(f"{named['masked']} are masked: their weights stay 0 at every temperature")
     return "; ".join(said) + " (the later lines dashed, so that the first shows through)." if said else ""
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def positions(trace: Trace) -> str:

@@ -215,9 +215,8 @@ def grid_alt(run: Run, layer: int) -> str:
 
 # --- one head, step by step ----------------------------------------------------------------------------------------
 
-# page 6's heatmaps (charts.heatmap's options): 32 columns leave a phone no room for numbers, and −0.04 to one
-# decimal is 0.0, not "−0.0"
-HEATMAP = {"plain_zero": True, "numbers_if_room": True}
+# page 6's heatmaps (charts.heatmap's options): 32 columns leave a phone no room for numbers
+HEATMAP = {"numbers_if_room": True}
 
 
 def head_matrices(run: Run, layer: int, head: int, focus: int) -> dict[str, Matrix]:

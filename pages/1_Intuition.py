@@ -51,8 +51,11 @@ with hard:
 with soft:
     st.markdown(f"**Attention: query = “{lesson.focus_word}”, every row back, weighted**")
     st.dataframe(views.lookup(trace, focus), hide_index=True, width="stretch",
-                 column_config={"weight": st.column_config.ProgressColumn("weight", format="%.3f",
-                                                                         min_value=0.0, max_value=1.0)})
+                 # widths that fit a phone (390 px): at their own widths the last value column was off screen
+                 column_config={"weight": st.column_config.ProgressColumn(
+                     "weight", format="%.3f", min_value=0.0, max_value=1.0, color=charts.PROBABILITY_COLOUR, width=96),
+                     "key": st.column_config.TextColumn(width=64),
+                     **{column: st.column_config.NumberColumn(width=48) for column in value_columns}})
 st.caption(f"The value columns ({', '.join(value_columns)}) are what each word hands over when it is found.")
 frame.temperature_slider("From soft to hard: the temperature", place="page")
 frame.text(

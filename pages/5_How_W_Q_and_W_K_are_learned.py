@@ -31,7 +31,7 @@ frame.text(
     f"The model is the lesson's chain with {views.MODEL}, whatever the sidebar says. W_V is the designed one and "
     "stays fixed; W_Q and W_K start from the random weights of the seed and move by plain gradient descent on all "
     "64 training sentences at once: W ← W − η·dW.",
-    "### Train it")
+    "## Train it")
 rate_input, steps_input, seed_input = st.columns(3)
 rate_input.number_input("Learning rate η", *lesson_state.TRAIN_RATE_RANGE, step=0.5, format="%.2f",
                         help="How far each step moves: too small learns slowly, far too large overshoots.",
@@ -80,7 +80,7 @@ else:
             frame.matrix(matrix, probability=True, focus_row=focus)
     comparison = views.comparison(sentence, learned, hand)
 
-frame.text(comparison, "### Use these weights on every page")
+frame.text(comparison, "## Use these weights on every page")
 in_use = WEIGHT_NAMES[state.weight_set]
 frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=focus,
              subtitle=f"as the other pages show it: {in_use} weights")
@@ -94,7 +94,7 @@ elif result is not None:
 else:
     st.caption("Train first: then a button here puts the trained weights on every page.")
 
-st.subheader("One gradient step, in numbers")
+frame.text("## One gradient step, in numbers")
 if st.toggle("Show one gradient step for your sentence, backwards through the chain", key="learning_gradient"):
     step = views.gradient_step(sentence, W_Q, W_K, state.train_rate)
     start_step = 0 if result is None else shown  # the step the weights W_Q, W_K are the snapshot of

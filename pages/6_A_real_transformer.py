@@ -35,8 +35,8 @@ n = len(names)
 found = real.focus_token(run, lesson.trace.tokens, lesson.focus)
 focus = 0 if found is None else found
 
-frame.text("### Your sentence, as the model reads it", real.tokens_text(run), real.tokens_note(run),
-           "### One layer, all 12 heads")
+frame.text("## Your sentence, as the model reads it", real.tokens_text(run), real.tokens_note(run),
+           "## One layer, all 12 heads")
 layer, head = frame.model.choice(model)
 st.vega_lite_chart(real.grid(run, layer), spec=real.grid_spec(run, layer, head), width="content",
                    key=frame.model.GRID_KEY, on_select=frame.model.grid_clicked, selection_mode=real.GRID_PICK,
@@ -45,7 +45,7 @@ frame.numbers_table(lambda: real.grid_table(run, layer))
 links = real.relation_heads(run, lesson.trace.tokens)
 frame.text(f"What the heads of layer {layer + 1} do with this sentence, averaged over the rows of its words:",
            "\n".join(f"- {line}" for line in real.observations(run, layer)),
-           "### What the heads find in your sentence's meaning",
+           "## What the heads find in your sentence's meaning",
            "Pairs of words a teacher would link, found with the toy's vocabulary, and for each the head of all 6 "
            "layers that links them most strongly:" if links else
            "The toy's vocabulary finds no describing word, pronoun or verb with a noun to link in this sentence. "
@@ -57,7 +57,7 @@ if links:
 
 m = real.head_matrices(run, layer, head, focus)
 frame.text(
-    f"### Head {head + 1} of layer {layer + 1}, step by step",
+    f"## Head {head + 1} of layer {layer + 1}, step by step",
     frame.formula(rf"\begin{{aligned}} \underset{{{n}\times{n}}}{{S_h}} &= \frac{{"
                   rf"\underset{{{n}\times{real.D_K}}}{{Q_h}}\,\underset{{{real.D_K}\times{n}}}{{K_h^\top}}}}"
                   rf"{{\sqrt{{{real.D_K}}}}} \\ A_h &= \mathrm{{softmax}}(S_h) \\ o_h &= \textstyle\sum_j a_{{j}}\, v_j"
@@ -78,12 +78,12 @@ frame.chart(charts.grid([charts.heatmap(m["S"], focus_row=focus, **real.HEATMAP)
             stretch=False)
 frame.matrix(m["o"], **real.HEATMAP)
 
-frame.text("### Beside the toy")
+frame.text("## Beside the toy")
 frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=lesson.focus,
              subtitle=["the toy's attention on the same sentence,", "with the sidebar's settings"])
 frame.text("The toy's rows share their weight among the words only; the real model's also among [CLS], [SEP] and "
            "pieces of words, and no single head of it is the whole story.",
-           f"### From layer 1 to layer {model.n_layers}",
+           f"## From layer 1 to layer {model.n_layers}",
            "Where the rows of the sentence's words put their weight, in each layer on average over its 12 heads:")
 contrast = real.layer_contrast(run)
 frame.chart(charts.bars(real.layer_bars(run), x="weight", y="layer", color="where", unit=True,
@@ -91,6 +91,6 @@ frame.chart(charts.bars(real.layer_bars(run), x="weight", y="layer", color="wher
             alt_text="Bars: the average weight on [CLS], on [SEP] and on the token itself in each layer. "
                      + contrast.replace("**", ""),
             numbers=lambda: real.profile_table(run))
-frame.text(contrast, "### What the toy leaves out", "\n".join(f"- {line}" for line in real.LEAVES_OUT))
+frame.text(contrast, "## What the toy leaves out", "\n".join(f"- {line}" for line in real.LEAVES_OUT))
 
 frame.footer(PAGE)

@@ -246,7 +246,7 @@ def test_crowded_heatmaps_write_shorter_numbers():
 
 @pytest.mark.parametrize("value, probability, crowded, label", [
     (0.05, True, True, ".05"), (0.31, True, True, ".31"), (1.0, True, True, "1.00"), (0.0, True, True, "0"),
-    (0.05, True, False, "0.05"), (-0.04, False, True, "−0.0"), (-1.26, False, True, "−1.3"),
+    (0.05, True, False, "0.05"), (-0.04, False, True, "0.0"), (-1.26, False, True, "−1.3"),
     (12.34, False, True, "12.3"), (-np.inf, False, True, "−∞"), (-1.256, False, False, "−1.26")])
 def test_cell_labels(value, probability, crowded, label):
     assert charts.cell_label(value, probability=probability, crowded=crowded) == label

@@ -116,7 +116,9 @@ def test_the_intuition_page_says_where_the_rules_end_as_the_numbers_do(name):
     for i, doubt in enumerate(table["in doubt?"]):
         row = np.sort(view.weights[i])[::-1]
         asks = [d for d, q in enumerate(view.qk_dims) if q in MEANING_QUESTIONS]
-        if designed and not view.Q[i, asks].any():
+        if state.causal and i == 0 and len(row) > 1:
+            assert doubt == "by the mask" and row[1] == 0, (view.labels[i], doubt)  # it sees only itself
+        elif designed and not view.Q[i, asks].any():
             assert doubt == "by position only", (view.labels[i], doubt)  # no question about meaning asked
         elif doubt.startswith("close: "):
             assert len(row) > 1 and row[1] >= 0.8 * row[0], (view.labels[i], doubt)
@@ -127,5 +129,7 @@ def test_the_intuition_page_says_where_the_rules_end_as_the_numbers_do(name):
         else:
             assert doubt == "" and (len(row) == 1 or row[1] < 0.8 * row[0] or np.isclose(row[1], row[0])), \
                 (view.labels[i], doubt)
-    if state.heads > 1 and not set(view.qk_dims) & set(MEANING_QUESTIONS):
+    if state.causal and state.focus == 0 and len(view.labels) > 1:
+        assert "the causal mask hides every word after" in said  # the first word: the mask decides, nothing else
+    elif state.heads > 1 and not set(view.qk_dims) & set(MEANING_QUESTIONS):
         assert "this head asks about position only" in said

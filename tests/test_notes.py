@@ -66,3 +66,11 @@ def test_under_the_causal_mask_the_asymmetry_note_blames_the_mask_not_the_questi
         assert "cannot look back: the causal mask hides every word after it" in text
         assert "Every word asks its own question" not in text
     assert "Every word asks its own question" in notes.asymmetry(run_attention("jane visits africa"))
+
+
+def test_the_first_word_under_the_causal_mask_is_said_to_have_no_choice():
+    trace = run_attention("jane visits africa", causal=True)
+    tag, sentence = notes.doubt(trace, 0)
+    assert tag == "by the mask" and "can only look at itself" in sentence
+    assert "causal mask" in notes.favourite(trace, 0)
+    assert notes.doubt(trace, 1)[0] != "by the mask" and notes.doubt(run_attention("jane visits africa"), 0)[0] == ""
