@@ -28,8 +28,8 @@ frame.text("## Where each word looks",
            "cell, the more that word looks there. Change the sentence or any setting in the sidebar and every number "
            "here and on every stage follows.",
            "**The colours, on every page:** purple is a share of attention, from pale (0) to dark (1); blue to "
-           "orange is a signed number, blue below 0 and orange above; a red outline marks the word in focus; and "
-           "in charts of words, each word keeps its own colour.")
+           "orange is a signed number, blue below 0 and orange above; a red outline marks the word in focus (on K, "
+           "the key in focus); and in charts of words, each word keeps its own colour.")
 frame.matrix(trace.matrix("weights"), probability=True, focus_row=lesson.focus,
              subtitle=["row: the word asking", "column: the word it looks at"])
 
@@ -48,9 +48,10 @@ else:
         f"outputs are put side by side (concatenated) into one {len(whole.tokens)} × {whole.output.shape[1]} output. "
         "A trained transformer then mixes them with one more matrix, W_O, so that each output dimension can draw "
         "on every head. Here are the heads' attention matrices; the sidebar picks the one the stages show.")
-    for index, column in enumerate(st.columns(heads)):
-        with column:
-            frame.matrix(whole.head(index).matrix("weights"), probability=True, focus_row=lesson.focus)
+    for first in range(0, heads, 2):  # two a row: four side by side ran their numbers together
+        for index, column in enumerate(st.columns(2), start=first):
+            with column:
+                frame.matrix(whole.head(index).matrix("weights"), probability=True, focus_row=lesson.focus)
 
 done = frame.passed()
 stages = [
@@ -66,7 +67,7 @@ stages = [
 frame.text("## The stages",
            "\n".join(f"- **{page.title}**: {text}" for page, text in zip(frame.PAGES[1:], stages, strict=True)),
            "Open any of them from the menu (in the sidebar; on a phone, behind the arrow at the top left), or start "
-           "with the first below. Each stage ends with questions about your sentence. The ticks last while this tab "
+           "with the first below. Stages 1 to 5 end with questions about your sentence. The ticks last while this tab "
            "stays open: a reload or a new tab starts them afresh (your sentence and settings stay, in the link). "
            "Answered right so far: "
            + (", ".join(f"stage {stage} ✓" for stage in sorted(done)) if done else "none yet") + ".")

@@ -59,7 +59,6 @@ FOCUS_STROKE = QUERY_COLOUR  # the outline of the word in focus: the query
 # For PROBABILITY_SCHEME ("purples") that is above 0.41; for SIGNED_SCHEME beyond -0.57 or +0.63 of its reach.
 STRONG = 0.41
 SIGNED_STRONG = (0.57, 0.63)  # (negative side, positive side), as fractions of the reach
-LABEL_ROOM = 40  # px left of bars with negative values, for their numbers written beyond the bars' ends
 LEGEND_RIGHT_FROM = 5  # lines with this many series or more list them on the right, one a row
 LEGEND_ROW = 22  # px a line of such a legend takes
 PLOT_HEIGHT = 240  # px of plot in lines and stacked bars, whatever their legend takes
@@ -372,8 +371,9 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
     sentence, in sentence order, coloured as words are on every chart (WORD_COLOURS); otherwise they get
     SERIES_COLOURS. `rule_at` draws a vertical line at that value (e.g. 0).
 
-    Each number is written beyond its bar's end: right of it for values ≥ 0, left of it for negative values (the
-    axis then starts LABEL_ROOM px in, leaving them room). A value that is not finite (a masked score) gets no bar and
+    Each number is written right of its bar's end for values ≥ 0, and right of the zero line for negative values
+    (a bar going left has its number beside its start: no room to keep free left of the plot, which a panel of a
+    grid, 92 px wide, does not have). A value that is not finite (a masked score) gets no bar and
     a grey "masked (−∞)" at 0.
     """
     values = np.asarray(data[x], dtype=float)
@@ -382,21 +382,19 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
     columns = {**{column: data[column] for column in data},
                x: np.where(finite, values, np.nan),  # NaN, null in the chart's data: no bar
                "_label": [_number(v) if ok else MASKED_LABEL for v, ok in zip(values, finite, strict=True)],
-               "_at": np.where(finite, values, 0.0),  # where the label goes: a masked row's at 0
+               "_at": np.where(finite & ~negative, values, 0.0),  # where the label goes (negative or masked: at 0)
                "_negative": negative, "_masked": ~finite}
     if probability or unit:
         domain = (0, 1)
     groups = tuple(dict.fromkeys(data[color])) if color else None
     return _figure("bars", columns, _draw_bars, x=x, y=y, title=title, probability=probability,
                    rule_at=rule_at, domain=domain, order=tuple(dict.fromkeys(data[y])), color=color, groups=groups,
-                   words=bool(words and color), negative=bool(negative.any()))
+                   words=bool(words and color))
 
 
-def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color, groups, words, negative):
-    # Negative numbers are written left of their bars: the axis starts LABEL_ROOM px in, leaving them room there.
+def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color, groups, words):
     # (Numbers right of the bars may run past the plot's right end: the chart's width takes them in.)
-    room = {"range": [LABEL_ROOM, alt.ExprRef("width")]} if negative else {}
-    scale = alt.Scale(domain=list(domain), **room) if domain else alt.Scale(**room) if room else alt.Undefined
+    scale = alt.Scale(domain=list(domain)) if domain else alt.Undefined
     base = alt.Chart().encode(
         y=alt.Y(f"{y}:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=100)),
         x=alt.X(f"{x}:Q", title=None, scale=scale, axis=alt.Axis(format=TICKS)),
@@ -414,9 +412,7 @@ def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color,
     bar = base.mark_bar().encode(color=fill, tooltip=tooltip)
     label = base.encode(x=alt.X("_at:Q", title=None), text=alt.Text("_label:N"),
                         fill=_by_flag(alt.Fill, "_masked", MASKED_COLOUR, "black"))
-    right = label.mark_text(align="left", dx=4, fontSize=12).transform_filter("!datum._negative")
-    left = label.mark_text(align="right", dx=-4, fontSize=12).transform_filter("datum._negative")
-    layers = [bar, right, left]
+    layers = [bar, label.mark_text(align="left", dx=4, fontSize=12)]
     if rule_at is not None:
         layers.append(alt.Chart().mark_rule(color="#555", aria=False).encode(x=alt.XDatum(rule_at)))
     return alt.layer(*layers, data=data).properties(title=alt.Title(title, anchor="start"), height=alt.Step(24),
@@ -505,19 +501,19 @@ def vectors(points: Table, *, title: str, size: int = 360, bounds: tuple[float, 
 
 def _joined_labels(points: Table, px: float) -> list[str]:
     """Each arrow's label, except that arrows of one kind whose labels would print over each other (`px` pixels
-    a unit, 12 px text about 7 px a letter) share one label, written at the first of them: "jane, africa"."""
+    a unit, 12 px text about 7 px a letter) share one label, written at the first of them: "jane, africa", or with
+    more than two "my, little and 5 more" (the tooltips name each)."""
     x, y = np.asarray(points["x"], dtype=float) * px, np.asarray(points["y"], dtype=float) * px
-    words, kinds = list(points["word"]), list(points["kind"])
-    labels, first = [str(word) for word in words], list(range(len(words)))
+    words, kinds = [str(word) for word in points["word"]], list(points["kind"])
+    joined = {i: [word] for i, word in enumerate(words)}
     for j in range(len(words)):
         for i in range(j):
-            wide = 7 * max(len(labels[i]), len(str(words[j])))
-            if first[i] == i and kinds[i] == kinds[j] and abs(y[i] - y[j]) < 14 and abs(x[i] - x[j]) < wide:
-                first[j] = i
-                labels[i] += f", {words[j]}"
-                labels[j] = ""
+            wide = 7 * max(len(words[i]), len(words[j])) + 6
+            if i in joined and kinds[i] == kinds[j] and abs(y[i] - y[j]) < 14 and abs(x[i] - x[j]) < wide:
+                joined[i] += joined.pop(j)
                 break
-    return labels
+    return [("" if i not in joined else ", ".join(joined[i]) if len(joined[i]) <= 2 else
+             f"{joined[i][0]}, {joined[i][1]} and {len(joined[i]) - 2} more") for i in range(len(words))]
 
 
 def _round_up(x: float) -> float:

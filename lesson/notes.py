@@ -183,8 +183,8 @@ def output_sources(trace: Trace, query: int) -> str:
     sources = np.flatnonzero(np.isclose(np.abs(share), np.abs(share).max(), rtol=0, atol=0.005))
     part = np.abs(share[sources]).sum() / max(np.abs(share).sum(), 1e-12)
     names = ", ".join(_bold(trace.labels[j]) for j in sources)
-    after = (f"after attention, its output is mostly “{dims[top]}” ({out[top]:.2f}): {part:.0%} of that bar is "
-             + (f"{names}'s a·v" if len(sources) == 1 else f"{names}'s, in equal parts"))
+    after = (f"after attention, its output is mostly “{dims[top]}” ({out[top]:.2f}): {part:.0%} of that bar is a·v "
+             f"from {names}" + ("" if len(sources) == 1 else ", in equal parts"))
     if not own.any():
         return f"On its own, {_bold(word)} passes on nothing: its value is 0 in every dimension. Yet {after}."
     alone = int(np.abs(own).argmax())

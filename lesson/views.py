@@ -245,9 +245,10 @@ def chain_formula(trace: Trace) -> str:
         return rf"\underset{{{shape}}}{{{symbol}}}"
 
     qkv = r"Q,\ K,\ V"
+    scores = r"\cos(Q,K)" if trace.settings.similarity == "cosine" else r"QK^\top"
     # two lines, so that the chain fits a phone's width
     return (rf"\begin{{aligned}} {shaped('X', trace.X)} &\xrightarrow{{W_Q^\top,\,W_K^\top,\,W_V^\top}} "
-            rf"{shaped(qkv, trace.Q)} \xrightarrow{{\;QK^\top\;}} {shaped('S', trace.scores)} \\ "
+            rf"{shaped(qkv, trace.Q)} \xrightarrow{{\;{scores}\;}} {shaped('S', trace.scores)} \\ "
             rf"&\xrightarrow{{\text{{softmax}}}} {shaped('A', trace.weights)} \xrightarrow{{\;A\,V\;}} "
             rf"{shaped('O', trace.output)} \end{{aligned}}")
 

@@ -56,10 +56,13 @@ with soft:
                      "weight", format="%.3f", min_value=0.0, max_value=1.0, color=charts.PROBABILITY_COLOUR, width=96),
                      "key": st.column_config.TextColumn(width=64),
                      **{column: st.column_config.NumberColumn(width=48) for column in value_columns}})
-st.caption(f"The value columns ({', '.join(value_columns)}) are what each word hands over when it is found.")
+st.caption(f"The value columns ({', '.join(value_columns)}) are what each word hands over when it is found: "
+           f"the rows of V ({len(trace.labels)} × {len(value_columns)}, stage 4), beside the query's row of A.")
 frame.temperature_slider("From soft to hard: the temperature", place="page")
 frame.text(
-    "Slide the temperature toward 0: the weights pile up on the best-matching key until one row has weight 1 and "
+    ("With one word there is one row: its weight is 1 at every temperature, so soft and hard give the same answer. "
+     "With more words: slide" if len(trace.labels) == 1 else "Slide")
+    + " the temperature toward 0: the weights pile up on the best-matching key until one row has weight 1 and "
     "the rest 0 — attention has become the exact lookup on the left. Raise it and the answer spreads over every "
     "row. A transformer keeps the soft version because it can be learned: a small change in a query gives a small "
     "change in the answer, so training can nudge it in the right direction.",

@@ -67,14 +67,21 @@ frame.text(
     notes.positions(trace),
     "## W_Q and W_K: two ways of looking at a word",
     f"Two weight matrices, each {d_k} × {d_model}, move every word vector into a smaller space of d_k = {d_k} "
-    "dimensions. Think of the designed weights as questions: a row of **W_Q** says which features *ask* a "
-    "question, the same row of **W_K** which features *answer* it. Four questions are about meaning:",
-    notes.questions(),
+    "dimensions. " + (
+        "Think of the designed weights as questions: a row of **W_Q** says which features *ask* a question, the "
+        "same row of **W_K** which features *answer* it. Four questions are about meaning:"
+        if lesson.state.weight_set == "designed" else
+        f"These are the **{lesson.state.weight_set}** weights: their rows ask no question anyone designed, so their "
+        "dimensions are numbered, d1 to d8. Switch to the designed weights in the sidebar to see each row as a "
+        "question about meaning or position."),
+    notes.questions() if lesson.state.weight_set == "designed" else None,
     "Four more, **near?**, are about position: W_Q turns each query's clocks forward, W_K reads each key's clocks "
     "as they are, so that the words just after a word match it best (open *The position questions* below). "
     "In a real transformer nobody designs them: W_Q and W_K start random and are learned by **backpropagation**, "
     "nudged a little after each training example toward queries and keys that make the model's predictions "
-    "better. Switch the weights to *random* in the sidebar to see an untrained model.")
+    "better. Switch the weights to *random* in the sidebar to see an untrained model."
+    if lesson.state.weight_set == "designed" else
+    "A real transformer starts from random W_Q and W_K and learns them by **backpropagation** (page 5 shows how).")
 weights = [trace.matrix("W_Q"), trace.matrix("W_K")]
 frame.chart(charts.grid([charts.heatmap(m) for m in weights], columns=1, width=charts.FULL_PANEL),
             alt_text=" ".join(charts.describe(m) for m in weights),

@@ -30,7 +30,7 @@ frame.text(
     frame.formula(views.weighted_sum_formula(trace, focus)))
 parts = views.contributions(trace, focus)
 frame.chart(charts.stacked_contributions(parts,
-                                         title=f"what each word puts in: aⱼ·vⱼ, by output dimension{lesson.of_head}"),
+                                         title=f"aⱼ·vⱼ: what each word puts in{lesson.of_head}"),
             alt_text="Stacked bars: for each output dimension of the focus word, the share a·v each word adds.",
             numbers=parts)
 
