@@ -47,8 +47,9 @@ frame.text(
     "the row **saturates**, and the gradients that training needs through the other keys vanish. Dividing by √dₖ "
     "brings the spread back to about 1 whatever d_k is. The experiment below drew thousands of random vectors "
     "(once, the same for everyone) to show it:",
-    frame.formula(r"\operatorname{Var}(q\cdot k) = \sum_{i=1}^{d_k} \operatorname{Var}(q_i k_i) = d_k"
-                  r"\quad\Rightarrow\quad \operatorname{std}\!\left(\frac{q\cdot k}{\sqrt{d_k}}\right) = 1"))
+    frame.formula(r"\begin{aligned} \operatorname{Var}(q\cdot k) &= "
+                  r"\textstyle\sum_{i=1}^{d_k} \operatorname{Var}(q_i k_i) = d_k \\ "
+                  r"\operatorname{std}(q\cdot k / \sqrt{d_k}) &= 1 \end{aligned}"))
 experiment = frame.scaling_experiment()
 spread = charts.lines(experiment, x="d_k", y=["std of q·k", "√d_k"], log_x=True,
                       title="Spread of q·k for random vectors", y_title="standard deviation")
@@ -64,8 +65,9 @@ frame.text(
     "## Temperature: how sharp, not which",
     f"Dividing the scores by a temperature T before softmax changes how sharply the weights pick a winner — "
     f"T below 1 sharpens the row toward one key, T above 1 flattens it toward uniform — but never the order of "
-    f"the keys. Below, the row of **{word}**; the dashed line is the current temperature ({state.temperature:g}).",
-    frame.formula(r"a_j(T) = \frac{e^{s_j / T}}{\sum_l e^{s_l / T}},\qquad s_j = \text{the scaled score of key } j"))
+    f"the keys. Below, the row of **{word}**, each key j's weight with its scaled score sⱼ; the dashed line is the "
+    f"current temperature ({state.temperature:g}).",
+    frame.formula(r"a_j(T) = \frac{e^{s_j / T}}{\sum_l e^{s_l / T}}"))
 frame.temperature_slider("Temperature", place="page")
 sweep = views.temperature_sweep(trace, focus)
 frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),
