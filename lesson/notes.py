@@ -192,17 +192,17 @@ def output_sources(trace: Trace, query: int) -> str:
 
 
 def bag_shares(trace: Trace, query: int) -> str:
-    """The proportions of the focus word's bag (its row of A: the bar of the bag-of-words chart), and where a large
-    share brings nothing in because that word's value is 0."""
+    """The proportions of the focus word's bag (its row of A: the bar of the bag-of-words chart), and where a share
+    of 5 % or more brings nothing in because that word's value is 0."""
     word, row = trace.labels[query], trace.weights[query]
     order = [int(j) for j in np.argsort(-row, kind="stable") if row[j] >= 0.005][:3]
     parts = ", ".join(f"{row[j]:.0%} {_bold(trace.labels[j])}" for j in order)
     rest = 1 - row[order].sum()
     text = (f"{_bold(word)}'s bar is its row of A: {parts}"
             + (f", and {rest:.0%} the other words" if rest >= 0.005 else "") + ".")
-    empty = [trace.labels[j] for j in order if not np.abs(trace.V[j]).max() > 0.005]
+    empty = [trace.labels[j] for j in order if row[j] >= 0.05 and not np.abs(trace.V[j]).max() > 0.005]
     if empty:
-        text += (f" {' and '.join(map(_bold, empty))} {'has' if len(empty) == 1 else 'have'} a value of 0: "
+        text += (f" {_listed(list(map(_bold, empty)))} {'has' if len(empty) == 1 else 'have'} a value of 0: "
                  "a share of the bag, but nothing in it (a·v = 0 in the bars above).")
     return text
 
@@ -225,7 +225,8 @@ def same_lines(trace: Trace, query: int) -> str:
 
 
 def _listed(names: list[str]) -> str:
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    """"a", "a and b", "a, b and c"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def positions(trace: Trace) -> str:

@@ -74,3 +74,12 @@ def test_the_first_word_under_the_causal_mask_is_said_to_have_no_choice():
     assert tag == "by the mask" and "can only look at itself" in sentence
     assert "causal mask" in notes.favourite(trace, 0)
     assert notes.doubt(trace, 1)[0] != "by the mask" and notes.doubt(run_attention("jane visits africa"), 0)[0] == ""
+
+
+def test_the_bag_note_says_when_a_real_share_brings_nothing_in():
+    one = run_attention("a")
+    assert not one.V.any() and "**a** has a value of 0" in notes.bag_shares(one, 0)  # all of the bag, nothing in it
+    trace = run_attention("she gave her little brother a red apple")
+    row = trace.weights[0]
+    small = [trace.labels[j] for j in range(len(row)) if 0.005 <= row[j] < 0.05 and not trace.V[j].any()]
+    assert small and not any(f"**{word}** has a value of 0" in notes.bag_shares(trace, 0) for word in small)
