@@ -34,14 +34,14 @@ def timed(function, repeat: int = 30) -> list[float]:
 
 
 def page_figures(path: str) -> list[charts.Figure]:
-    """The figures a page draws for the default lesson state (every figure shown passes through show._drawing)."""
+    """The figures a page draws for the default lesson state (every figure shown asks for its spec)."""
     drawn = []
-    original = frame.show._drawing
-    frame.show._drawing = lambda figure: (drawn.append(figure), original(figure))[1]
+    original = charts.Figure.spec
+    charts.Figure.spec = lambda figure: (drawn.append(figure), original(figure))[1]
     try:
         open_page(path)
     finally:
-        frame.show._drawing = original
+        charts.Figure.spec = original
     return drawn
 
 

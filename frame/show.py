@@ -1,17 +1,8 @@
 """How the lesson's figures (lesson.charts) are shown: with their text alternative and, on request, their numbers.
-
-Asking Altair for a chart's spec costs 10-20 ms, most of a page's run. Figures that differ only in their data
-share one spec (see lesson/charts.py), made once per look for every session of the server and handed to
-st.vega_lite_chart with the figure's data beside it.
-
-The data goes as an Arrow table (pyarrow: Streamlit's own dependency, and a type its charts document taking), made
-straight from the figure's columns: Streamlit sends charts' data as Arrow anyway, and converting a pandas frame
-cost ~1.7 ms a chart (pandas' string columns, index checks, metadata) against ~0.1 ms from the columns.
-"""
+A figure gives Streamlit its drawing (a Vega-Lite spec made once per look) and its data beside it."""
 from __future__ import annotations
 
 import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
 import explainer
@@ -24,31 +15,10 @@ def chart(figure: charts.Figure, *, alt_text: str, numbers=None, key: str | None
           stretch: bool = True) -> None:
     """Draw a figure (full width unless `stretch` is off), with its text alternative, and, when the student asked
     for the numbers, its numbers (a DataFrame, or a function making one) below it."""
-    st.vega_lite_chart(pa.table(figure.columns), spec=_drawing(figure), width="stretch" if stretch else "content",
+    st.vega_lite_chart(figure.arrow(), spec=figure.spec(), width="stretch" if stretch else "content",
                        alt=alt_text, key=key, on_select=on_select or "ignore")
     if numbers is not None:
         numbers_table(numbers)
-
-
-_SPECS: dict[tuple, dict] = {}  # a figure's look -> its spec; shared by every session of the server
-_MAX_SPECS = 500  # about 10 kB each; a class's views need a few dozen
-
-
-def _drawing(figure: charts.Figure) -> dict:
-    """A figure's Vega-Lite spec without its data: made once per look (shared, so never changed by callers).
-
-    A plain dict keyed by the look: st.cache_resource hashed the look with Streamlit's own hasher on every call,
-    ~6 % of a page's run. Two sessions asking for a new look at once may both make it; either result is the same.
-    The specs are checked against the Vega-Lite schema in the tests, not here.
-    """
-    spec = _SPECS.get(figure.look)
-    if spec is None:
-        spec = figure.chart().to_dict(validate=False)
-        del spec["data"], spec["datasets"]  # the data goes beside the spec, as st.vega_lite_chart's `data`
-        if len(_SPECS) >= _MAX_SPECS:
-            _SPECS.clear()
-        _SPECS[figure.look] = spec
-    return spec
 
 
 def text(*blocks: str | None) -> None:

@@ -178,6 +178,17 @@ def test_figures_with_the_same_look_differ_only_in_their_data(changed):
     assert same_look >= 5  # a new temperature redraws most charts without a new drawing
 
 
+def test_a_figures_spec_is_its_chart_without_the_data_made_once_per_look():
+    """What the browser gets: the drawing as a spec, asked of Altair once for figures of one look (the data goes
+    beside it), and the data as a table of the figure's own columns."""
+    for before, after in zip(page_figures(), page_figures(temperature=0.93), strict=True):
+        chart = after.chart().to_dict()
+        del chart["data"], chart["datasets"]
+        assert after.spec() == chart
+        assert (after.spec() is before.spec()) == (after.look == before.look)
+        assert after.arrow().to_pandas().equals(after.data)
+
+
 LONG = "the quick brown fox jumps over the lazy dog near the river"  # 12 words
 
 
