@@ -337,6 +337,55 @@ def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, rea
         height=alt.Step(CELL), width="container")
 
 
+HEADS_A_ROW = 3  # small maps a row: three fit a 390 px phone
+HEAD_MAP = 100  # px a small map
+OPEN_MAP = 240  # px: the open head's map under the small ones, its tokens beside it, as wide as them on a phone
+NAME_TYPE, NAME_ROOM = 11, 13  # px: the type of the tokens' names, and the row height a name needs
+
+
+def head_maps(data: Table, *, title: str, opened: int, select: str) -> Figure:
+    """Every head's attention map of one layer, small and with no room for the tokens' names, HEADS_A_ROW a row;
+    below them the open head's map large, its rows and columns named by their tokens (where they fit: a name that
+    would run into the one before is left out). The open head's name is marked; a click on a small map selects its
+    head (a click selection named `select` on field head).
+
+    `data` has one row per (head, query, key), in that order: columns head (counted from 1, as `opened`), row,
+    col, row_index, col_index and value, the weight.
+    """
+    return _figure("head_maps", data, _draw_head_maps, title=title, opened=opened, select=select,
+                   names=_in_order(data["row"]))
+
+
+def _draw_head_maps(data, *, title, opened, select, names):
+    base = alt.Chart(data).mark_rect().encode(
+        color=alt.Color("value:Q", scale=probability_scale(), legend=None),
+        tooltip=[alt.Tooltip("head:O"), alt.Tooltip("row:N", title="query"), alt.Tooltip("col:N", title="key"),
+                 alt.Tooltip("value:Q", title="weight", format=".3f")],
+    )
+    small = base.encode(x=alt.X("col:N", sort=list(names), axis=None), y=alt.Y("row:N", sort=list(names), axis=None)
+                        ).add_params(alt.selection_point(name=select, fields=["head"], on="click")
+                                     ).properties(width=HEAD_MAP, height=HEAD_MAP)
+    header = alt.Header(labelExpr=f"datum.value == {opened} ? '▶ head ' + datum.value + ' (open)' : "
+                                  "'head ' + datum.value",
+                        labelFontSize=12, labelFontWeight="bold", labelPadding=2, title=None)
+    # every name where the rows leave it room; else Vega drops every other name until the rest fit
+    column = OPEN_MAP / len(names)  # px
+    across = max(map(len, names)) * 0.6 * NAME_TYPE < column  # the names fit written across their columns
+    names_axis = dict(labelFontSize=NAME_TYPE, labelLimit=70, labelOverlap=column < NAME_ROOM, ticks=False,
+                      domain=False)
+    large = base.encode(
+        x=alt.X("col:N", sort=list(names), title=None, axis=alt.Axis(orient="top", labelAngle=0 if across else -90,
+                                                                    **names_axis)),
+        y=alt.Y("row:N", sort=list(names), title=None, axis=alt.Axis(orient="right", **names_axis)),
+    ).transform_filter(alt.datum.head == opened).properties(
+        width=OPEN_MAP, height=OPEN_MAP,
+        title=alt.Title(f"▶ head {opened} (open), with its tokens", fontSize=12, anchor="start"))
+    return alt.vconcat(small.facet(facet=alt.Facet("head:O", header=header), columns=HEADS_A_ROW, spacing=8),
+                       large, spacing=20).properties(
+        title=alt.Title(title, subtitle=["rows: queries · columns: keys · darker = more weight",
+                                         "click a map to open its head: it is drawn large below"], anchor="start"))
+
+
 def sentence_strip(words: Table, *, select: str | None = None) -> Figure:
     """The sentence as a row of word tiles, each coloured by how much the focus word attends to it.
 

@@ -1,7 +1,7 @@
 """Page 6, a real trained transformer (all-MiniLM-L6-v2), as tables and named matrices: no streamlit.
 
 Everything here reads one `explainer.pretrained.Run` (the student's sentence through the model) and arranges its
-numbers: the WordPiece tokens, one layer's 12 attention maps as one tidy table (the small multiples), one head broken
+numbers: the WordPiece tokens, one layer's 12 attention maps as one figure (the small multiples), one head broken
 down into the lesson's steps as `explainer.Matrix` objects, and sentences stated from the numbers (which head looks
 at the previous token, at [SEP], ...; how layer 1 differs from layer 6). Nothing is written for one sentence.
 
@@ -11,13 +11,10 @@ with a notice that never quotes what was typed.
 """
 from __future__ import annotations
 
-import json
 import math
 import unicodedata
 from collections.abc import Mapping
-from functools import lru_cache
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -25,7 +22,7 @@ from explainer import NOUN_KINDS, Matrix, kind, word_vector
 from explainer.pretrained import Run
 from explainer.trace import unique_labels
 
-from .charts import PROBABILITY_SCHEME
+from .charts import Figure, head_maps
 
 LAYERS, HEADS, D_K = 6, 12, 32  # all-MiniLM-L6-v2: 6 layers of 12 heads, each with 32 query/key/value dimensions
 LAYER, HEAD = "layer", "rhead"  # the page's link parameters ("head" is the toy's)
@@ -134,72 +131,20 @@ def focus_token(run: Run, toy_tokens, focus: int) -> int | None:
 
 # --- one layer's 12 maps -------------------------------------------------------------------------------------------
 
-def grid(run: Run, layer: int) -> pd.DataFrame:
-    """One layer's attention, every head: one row per (head, query, key), head counted from 1.
-
-    Columns head, row, col, row_index, col_index, value: each (head, row) sums to 1 over its cols.
-    """
-    attention = np.asarray(run.attention[layer], dtype=float)
-    head, row, col = np.indices(attention.shape)
-    names = np.asarray(labels(run), dtype=object)
-    return pd.DataFrame({"head": head.ravel() + 1, "row": names[row.ravel()], "col": names[col.ravel()],
-                         "row_index": row.ravel(), "col_index": col.ravel(), "value": attention.ravel()})
-
-
-GRID_COLUMNS = 3  # maps a row: three fit a 390 px phone
-GRID_SIZE = 100  # px a map
-GRID_OPEN = 240  # px: the open head's map under the grid, its tokens beside it, as wide as the grid on a phone
-GRID_NAME_TYPE, GRID_NAME_ROOM = 11, 13  # px: the type of the tokens' names, and the row height a name needs
 GRID_PICK = "pick"  # the click selection on the grid: the head clicked
 
 
-def grid_title(run: Run, layer: int) -> str:
-    n = len(run.tokens)
-    return f"Layer {layer + 1}: its {run.attention.shape[1]} heads' attention  ({n} × {n} each)"
-
-
-def grid_spec(run: Run, layer: int, head: int) -> dict:
-    """The Vega-Lite spec of `grid(run, layer)` (the data goes beside it): one small map per head, with no room for
-    the tokens' names, and below them the open head's map large, its rows and columns named by their tokens (where
-    they fit: a name that would run into the one before is left out). One chart: the open head's name is marked; a
-    click on a small map selects its head (selection GRID_PICK on field head)."""
-    return json.loads(_grid_spec(labels(run), grid_title(run, layer), head + 1))
-
-
-@lru_cache(maxsize=256)
-def _grid_spec(names: tuple[str, ...], title: str, opened: int) -> str:
-    empty = pd.DataFrame(columns=["head", "row", "col", "row_index", "col_index", "value"])  # the data goes beside
-    base = alt.Chart(empty).mark_rect().encode(
-        color=alt.Color("value:Q", scale=alt.Scale(scheme=PROBABILITY_SCHEME, domain=[0, 1]), legend=None),
-        tooltip=[alt.Tooltip("head:O"), alt.Tooltip("row:N", title="query"), alt.Tooltip("col:N", title="key"),
-                 alt.Tooltip("value:Q", title="weight", format=".3f")],
-    )
-    small = base.encode(x=alt.X("col:N", sort=list(names), axis=None), y=alt.Y("row:N", sort=list(names), axis=None)
-                        ).add_params(alt.selection_point(name=GRID_PICK, fields=["head"], on="click")
-                                     ).properties(width=GRID_SIZE, height=GRID_SIZE)
-    header = alt.Header(labelExpr=f"datum.value == {opened} ? '▶ head ' + datum.value + ' (open)' : "
-                                  "'head ' + datum.value",
-                        labelFontSize=12, labelFontWeight="bold", labelPadding=2, title=None)
-    # every name where the rows leave it room; else Vega drops every other name until the rest fit
-    column = GRID_OPEN / len(names)  # px
-    crowded = column < GRID_NAME_ROOM
-    across = max(map(len, names)) * 0.6 * GRID_NAME_TYPE < column  # the names fit written across their columns
-    names_axis = dict(labelFontSize=GRID_NAME_TYPE, labelLimit=70, labelOverlap=crowded, ticks=False, domain=False)
-    large = base.encode(
-        x=alt.X("col:N", sort=list(names), title=None, axis=alt.Axis(orient="top", labelAngle=0 if across else -90,
-                                                                    **names_axis)),
-        y=alt.Y("row:N", sort=list(names), title=None, axis=alt.Axis(orient="right", **names_axis)),
-    ).transform_filter(alt.datum.head == opened).properties(
-        width=GRID_OPEN, height=GRID_OPEN,
-        title=alt.Title(f"▶ head {opened} (open), with its tokens", fontSize=12, anchor="start"))
-    chart = alt.vconcat(small.facet(facet=alt.Facet("head:O", header=header), columns=GRID_COLUMNS, spacing=8),
-                        large, spacing=20).properties(
-        title=alt.Title(title, subtitle=["rows: queries · columns: keys · darker = more weight",
-                                         "click a map to open its head: it is drawn large below"], anchor="start"))
-    spec = chart.to_dict(validate=False)
-    spec.pop("data", None)
-    spec.pop("datasets", None)
-    return json.dumps(spec)
+def grid(run: Run, layer: int, head: int) -> Figure:
+    """One layer's attention, every head's map, head `head` (0-based) open: charts.head_maps of one row per (head,
+    query, key), head counted from 1; each (head, row) sums to 1 over its cols."""
+    attention = np.asarray(run.attention[layer], dtype=float)
+    of_head, row, col = np.indices(attention.shape)
+    names = np.asarray(labels(run), dtype=object)
+    n = len(names)
+    return head_maps({"head": of_head.ravel() + 1, "row": names[row.ravel()], "col": names[col.ravel()],
+                      "row_index": row.ravel(), "col_index": col.ravel(), "value": attention.ravel()},
+                     title=f"Layer {layer + 1}: its {attention.shape[0]} heads' attention  ({n} × {n} each)",
+                     opened=head + 1, select=GRID_PICK)
 
 
 def grid_alt(run: Run, layer: int) -> str:

@@ -38,10 +38,9 @@ focus = 0 if found is None else found
 frame.text("## Your sentence, as the model reads it", real.tokens_text(run), real.tokens_note(run),
            "## One layer, all 12 heads")
 layer, head = frame.model.choice(model)
-st.vega_lite_chart(real.grid(run, layer), spec=real.grid_spec(run, layer, head), width="content",
-                   key=frame.model.GRID_KEY, on_select=frame.model.grid_clicked, selection_mode=real.GRID_PICK,
-                   alt=real.grid_alt(run, layer))
-frame.numbers_table(lambda: real.grid_table(run, layer))
+frame.chart(real.grid(run, layer, head), alt_text=real.grid_alt(run, layer),
+            numbers=lambda: real.grid_table(run, layer), key=frame.model.GRID_KEY, on_select=frame.model.grid_clicked,
+            stretch=False)
 links = real.relation_heads(run, lesson.trace.tokens)
 frame.text(f"What the heads of layer {layer + 1} do with this sentence, averaged over the rows of its words:",
            "\n".join(f"- {line}" for line in real.observations(run, layer)),

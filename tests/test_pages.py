@@ -1,11 +1,12 @@
 """Every page in AppTest: runs cleanly for every sentence and every control, and draws what the lesson needs."""
+import ast
 import json
 
 import pytest
 
 from explainer import EXAMPLES
 from lesson import state
-from tests.support import PAGES, charts, formulas, open_page, titles
+from tests.support import PAGES, ROOT, charts, formulas, open_page, titles
 
 UNKNOWN = "zorblat glows brightly tonight"  # one made-up word, three real ones the toy knows
 
@@ -26,6 +27,16 @@ def test_every_page_runs_for_every_example_and_for_unknown_words(page, sentence)
         assert "no features at all (every number 0)" in notes
     else:
         assert "Not in the toy's vocabulary" not in notes
+
+
+def test_no_page_calls_a_streamlit_chart_function_itself():
+    """Every chart goes through frame.chart, the one way a figure is shown: its spec made once per look, its data
+    beside it, its text alternative and its numbers. A page calling st.vega_lite_chart (or any st.*_chart) skips it."""
+    for script in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        calls = [node.func.attr for node in ast.walk(ast.parse(script.read_text()))
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                 and node.func.attr.endswith("_chart")]
+        assert not calls, f"{script.name} calls {calls}"
 
 
 def drawn(at) -> list[str]:

@@ -342,7 +342,7 @@ def test_the_grid_draws_the_open_head_large_with_every_token_named(model):
     assert "head 5" in large["title"]["text"]
     assert large["width"] / len(names) >= large["encoding"]["y"]["axis"]["labelFontSize"]  # a row a name high
     long = model.run(" ".join(["the animal didn't cross the street because it was too tired"] * 3))
-    crowded = _unit_with_axes(real.grid_spec(long, 0, 0))  # 40 tokens: names where they fit, the rest dropped
+    crowded = _unit_with_axes(real.grid(long, 0, 0).spec())  # 40 tokens: names where they fit, the rest dropped
     assert len(long.tokens) > 40 and crowded["encoding"]["y"]["axis"]["labelOverlap"] is True
 
 
