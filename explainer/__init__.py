@@ -4,6 +4,14 @@
 >>> trace.tokens[int(trace.weights[0].argmax())]
 'visits'
 """
+import os
+
+# One BLAS thread, set before numpy loads (OpenBLAS reads it then, once): a Streamlit server runs every session's
+# script in one process, and the real model's forward pass (page 6) took 65 ms with OpenBLAS's default threads beside
+# other work on 2 cores against 30 ms on one. Here, because the server itself does not load numpy, and every page
+# imports explainer (first, in ruff's order) or frame (which imports explainer) before anything that does.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from . import experiments, learning
 from .attention import (
     apply_mask,

@@ -6,7 +6,7 @@ lesson's own `scaled_dot_product_attention`. numpy does all the arithmetic; the 
 the text is cut into WordPiece tokens with Hugging Face's tokenizers, both imported only when a model is loaded
 (`import explainer` and `import explainer.pretrained` need numpy alone).
 
-    model = load()                       # files from EXPLAINER_MODEL_DIR, else from the Hugging Face hub
+    model = load()                       # files from EXPLAINER_MODEL_DIR, else from the Hugging Face hub (locate)
     run = model.run("jane visits africa")
     run.tokens                           # ['[CLS]', 'jane', 'visits', 'africa', '[SEP]']
     run.attention                        # (6 layers, 12 heads, n, n): each row sums to 1
@@ -23,10 +23,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -36,6 +38,7 @@ from .tokens import InputError
 REPO = "sentence-transformers/all-MiniLM-L6-v2"
 FILES = ("model.safetensors", "tokenizer.json", "config.json")
 ENV_FOLDER = "EXPLAINER_MODEL_DIR"
+PROBE_TIMEOUT = 3.0  # s to connect to the hub before calling it unreachable
 
 MAX_TOKENS = 64
 """The most tokens a run reads, [CLS] and [SEP] included (the model could take 512): a 64 × 64 attention matrix
@@ -150,23 +153,35 @@ class Model:
                    attention=_frozen(attention), hidden=_frozen(h), embedding=_frozen(embedding), truncated=truncated)
 
 
-def load(folder: str | os.PathLike | None = None, *, max_tokens: int = MAX_TOKENS) -> Model:
-    """Read all-MiniLM-L6-v2 from `folder`, which holds model.safetensors, tokenizer.json and config.json.
-
-    With no folder: the one named by the environment variable EXPLAINER_MODEL_DIR, else the three files are fetched
-    from the Hugging Face hub into its cache (needs network once, and the huggingface_hub package).
-    Raises ModelUnavailable, saying what is missing, when the files or the packages that read them cannot be had.
-    Takes a few tenths of a second and ~115 MB of memory: load once, and share the model.
+def locate(folder: str | os.PathLike | None = None) -> Path:
+    """The folder that holds the model's three files (FILES): `folder`; else the one named by the environment
+    variable EXPLAINER_MODEL_DIR; else the Hugging Face hub's cache on this machine; else the hub itself, downloaded
+    into that cache once (needs the package huggingface_hub). Without a network it fails within seconds, not after a
+    download's timeouts: HF_HUB_OFFLINE=1 (huggingface_hub's own switch) skips the hub, and otherwise one short
+    connection attempt (PROBE_TIMEOUT) tells first whether the hub can be reached.
+    Raises ModelUnavailable, saying why and what to do, when the files cannot be had.
     """
     named = "The pretrained model's folder"
     if folder is None and os.environ.get(ENV_FOLDER):
         folder, named = os.environ[ENV_FOLDER], f"The folder named by {ENV_FOLDER},"
-    folder = Path(_download() if folder is None else folder)
+    if folder is None:
+        return _from_hub()
+    folder = Path(folder)
     if not folder.is_dir():
         raise ModelUnavailable(f"{named} {folder} does not exist. {_HOW}")
     missing = [name for name in FILES if not (folder / name).is_file()]
     if missing:
         raise ModelUnavailable(f"{named} {folder} lacks {', '.join(missing)}. {_HOW}")
+    return folder
+
+
+def load(folder: str | os.PathLike | None = None, *, max_tokens: int = MAX_TOKENS) -> Model:
+    """Read all-MiniLM-L6-v2 from `folder`, which holds model.safetensors, tokenizer.json and config.json; with no
+    folder, from where `locate` finds the files (EXPLAINER_MODEL_DIR, else the Hugging Face hub).
+    Raises ModelUnavailable, saying what is missing, when the files or the packages that read them cannot be had.
+    Takes a few tenths of a second and ~115 MB of memory: load once, and share the model.
+    """
+    folder = locate(folder)
     try:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
@@ -192,17 +207,34 @@ _HOW = (f"Put the files {', '.join(FILES)} of {REPO} (from huggingface.co/{REPO}
         "to that folder.")
 
 
-def _download() -> Path:
-    """The three files from the Hugging Face hub (or its cache on this machine): their folder."""
+def _from_hub() -> Path:
+    """The folder of the three files: the hub's cache on this machine, else downloaded from the hub."""
     try:
-        from huggingface_hub import snapshot_download
+        from huggingface_hub import constants, snapshot_download
     except ImportError as error:
-        raise ModelUnavailable(f"{ENV_FOLDER} is not set, and fetching the pretrained model needs the package "
-                               f"huggingface_hub (pip install huggingface_hub). {_HOW}") from error
+        raise ModelUnavailable(f"{ENV_FOLDER} is not set, and fetching the model needs the package huggingface_hub "
+                               f"(pip install huggingface_hub). {_HOW}") from error
+    try:  # already downloaded: no network needed
+        cached = Path(snapshot_download(REPO, allow_patterns=list(FILES), local_files_only=True))
+        if all((cached / name).is_file() for name in FILES):
+            return cached
+    except Exception:  # not in the cache, whatever the reason: then from the hub
+        pass
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        raise ModelUnavailable(f"{ENV_FOLDER} is not set, the model is not in this machine's Hugging Face cache, and "
+                               f"HF_HUB_OFFLINE is set, so it is not downloaded. {_HOW}")
+    address = urlsplit(constants.ENDPOINT)
+    host, port = address.hostname or "huggingface.co", address.port or (443 if address.scheme == "https" else 80)
     try:
-        return Path(snapshot_download(REPO, allow_patterns=list(FILES)))
-    except Exception as error:  # no network, hub down, disk full: all mean "not here"; the message says which
-        raise ModelUnavailable(f"{ENV_FOLDER} is not set, and fetching {REPO} from the Hugging Face hub failed "
+        socket.create_connection((host, port), timeout=PROBE_TIMEOUT).close()
+    except OSError as error:
+        raise ModelUnavailable(f"{ENV_FOLDER} is not set, and the Hugging Face hub ({host}) cannot be reached from "
+                               f"this server to download the model ({type(error).__name__}: {error}). {_HOW}"
+                               ) from error
+    try:
+        return Path(snapshot_download(REPO, allow_patterns=list(FILES), etag_timeout=PROBE_TIMEOUT * 2))
+    except Exception as error:  # hub down, disk full: all mean "not here"; the message says which
+        raise ModelUnavailable(f"{ENV_FOLDER} is not set, and downloading {REPO} from the Hugging Face hub failed "
                                f"({type(error).__name__}: {error}). {_HOW}") from error
 
 

@@ -6,12 +6,6 @@ A page calls `lesson = frame.start(PAGE)` first, draws with frame.chart / frame.
 """
 from __future__ import annotations
 
-import os
-
-# One BLAS thread, set before numpy loads: a server runs every session's script in one process, and the real model's
-# forward pass (page 6) took 65 ms with OpenBLAS's default threads beside other work on 2 cores against 30 ms on one.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
 from dataclasses import dataclass
 
 import streamlit as st

@@ -2,21 +2,15 @@
 by every session (read-only), each sentence run once, and page 6's own link parameters (layer and head) with their
 controls.
 
-Where the files come from: the folder named by EXPLAINER_MODEL_DIR; else the Hugging Face hub's cache on this
-machine; else the hub itself, once, with a status on the page while it downloads (Streamlit Community Cloud). When
-none works the page says why and how to get the model, and the rest of the app is untouched. Without a network
-that fails within seconds, not a download's timeouts: HF_HUB_OFFLINE=1 (huggingface_hub's own switch) skips the
-hub altogether, and otherwise one short connection attempt (PROBE_TIMEOUT) tells first whether the hub can be
-reached. A failure is remembered for RETRY_AFTER seconds, so that a class's sessions do not each wait for it.
+Where the files come from is pretrained.locate's business: the folder named by EXPLAINER_MODEL_DIR; else the Hugging
+Face hub's cache on this machine; else the hub itself, once, with a spinner on the page while it downloads
+(Streamlit Community Cloud); without a network it fails within seconds. When none works the page says why and how
+to get the model, and the rest of the app is untouched. A failure is remembered for RETRY_AFTER seconds, so that a
+class's sessions do not each wait for it.
 """
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -27,13 +21,8 @@ from . import store
 
 store.PAGE_OWNED.update(real.PARAMETERS)
 
-PROBE_TIMEOUT = 3.0  # s to connect to the hub before calling it unreachable
 RETRY_AFTER = 60.0  # s before a model that could not be had is tried again
 SIZE = "90 MB"  # the three files, model.safetensors (about 90.9 MB) nearly all of it
-
-_failures: dict[str | None, tuple[float, str]] = {}  # source -> (when, why)
-_ready: set[str | None] = set()  # sources loaded in this process
-_lock = threading.Lock()
 
 
 def _source() -> str | None:
@@ -41,80 +30,36 @@ def _source() -> str | None:
     return os.environ.get(pretrained.ENV_FOLDER) or None
 
 
-def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _from_hub() -> Path:
-    """The folder of the model's files: the hub's cache on this machine, else downloaded from the hub."""
-    try:
-        from huggingface_hub import constants, snapshot_download
-    except ImportError as error:
-        raise pretrained.ModelUnavailable(
-            f"{pretrained.ENV_FOLDER} is not set, and fetching the model needs the package huggingface_hub "
-            f"(pip install huggingface_hub). {pretrained._HOW}") from error
-    try:  # already downloaded: no network needed
-        cached = Path(snapshot_download(pretrained.REPO, allow_patterns=list(pretrained.FILES),
-                                        local_files_only=True))
-        if all((cached / name).is_file() for name in pretrained.FILES):
-            return cached
-    except Exception:  # not in the cache, whatever the reason: then from the hub
-        pass
-    if _offline():
-        raise pretrained.ModelUnavailable(
-            f"{pretrained.ENV_FOLDER} is not set, the model is not in this machine's Hugging Face cache, and "
-            f"HF_HUB_OFFLINE is set, so it is not downloaded. {pretrained._HOW}")
-    address = urlsplit(constants.ENDPOINT)
-    host, port = address.hostname or "huggingface.co", address.port or (443 if address.scheme == "https" else 80)
-    try:
-        socket.create_connection((host, port), timeout=PROBE_TIMEOUT).close()
-    except OSError as error:
-        raise pretrained.ModelUnavailable(
-            f"{pretrained.ENV_FOLDER} is not set, and the Hugging Face hub ({host}) cannot be reached from this "
-            f"server to download the model ({type(error).__name__}: {error}). {pretrained._HOW}") from error
-    try:
-        return Path(snapshot_download(pretrained.REPO, allow_patterns=list(pretrained.FILES),
-                                      etag_timeout=PROBE_TIMEOUT * 2))
-    except Exception as error:  # hub down, disk full: all mean "not here"; the message says which
-        raise pretrained.ModelUnavailable(
-            f"{pretrained.ENV_FOLDER} is not set, and downloading {pretrained.REPO} from the Hugging Face hub "
-            f"failed ({type(error).__name__}: {error}). {pretrained._HOW}") from error
-
-
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _load(source: str | None) -> pretrained.Model:
     """The model from its source, once per server: every session shares it (it is read-only)."""
-    return pretrained.load(source if source else _from_hub())
+    return pretrained.load(source)
+
+
+# Streamlit shows the spinner only while the function runs, and only after half a second: on the first load from
+# the hub (or a slow disk), not on the runs after it.
+@st.cache_resource(ttl=RETRY_AFTER, max_entries=4,
+                   show_spinner=f"Loading the real model, {pretrained.REPO}, once per server (downloaded from the "
+                                f"Hugging Face hub, {SIZE}, it takes a minute at most)…")
+def _failure(source: str | None) -> str:
+    """Why the model cannot be had from its source ("" once it is loaded), kept for RETRY_AFTER seconds: the
+    sessions of a class that open the page meanwhile are told at once instead of each waiting for the hub."""
+    try:
+        _load(source)
+    except pretrained.ModelUnavailable as error:
+        return str(error)
+    return ""
 
 
 def loaded() -> pretrained.Model | None:
-    """The model, loaded on first use (with a status on the page while it loads or downloads). When it cannot be
+    """The model, loaded on first use (with a spinner on the page while it loads or downloads). When it cannot be
     had, the page says why and how to get it, and this returns None."""
     source = _source()
-    with _lock:
-        failure = _failures.get(source)
-    if failure and time.monotonic() - failure[0] < RETRY_AFTER:
-        _unavailable(failure[1])
+    why = _failure(source)
+    if why:
+        _unavailable(why)
         return None
-    if source in _ready:
-        return _load(source)
-    where = (f"from {pretrained.ENV_FOLDER}" if source else
-             f"from the Hugging Face hub ({SIZE}, once per server: a minute at most)")
-    with st.status(f"Loading the real model, {pretrained.REPO}, {where}…", expanded=False) as status:
-        try:
-            model = _load(source)
-        except pretrained.ModelUnavailable as error:
-            with _lock:
-                _failures[source] = (time.monotonic(), str(error))
-            status.update(label="The real model could not be loaded.", state="error")
-            _unavailable(str(error))
-            return None
-        status.update(label=f"Loaded {pretrained.REPO}: {model.n_layers} layers of {model.n_heads} heads.",
-                      state="complete")
-    with _lock:
-        _ready.add(source)
-        _failures.pop(source, None)
-    return model
+    return _load(source)
 
 
 def _unavailable(why: str) -> None:

@@ -20,6 +20,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
+import streamlit as st
 
 import frame.model
 from explainer import pretrained
@@ -233,16 +234,21 @@ def test_the_choice_reads_links_like_the_lessons():
 
 @pytest.fixture
 def no_network(monkeypatch, tmp_path):
-    """No hub: every connection refused, an empty hub cache, no remembered outcome of earlier tests."""
+    """No hub: every connection refused (each attempt listed), an empty hub cache, no outcome remembered from
+    earlier tests nor left for later ones."""
+    attempts = []
+
     def refuse(*args, **kwargs):
+        attempts.append(args)
         raise OSError("network disabled by the test")
 
     monkeypatch.setattr(socket, "create_connection", refuse)
     import huggingface_hub.constants
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
-    monkeypatch.setattr(frame.model, "_failures", {})
-    monkeypatch.setattr(frame.model, "_ready", set())
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    st.cache_resource.clear()
+    yield attempts
+    st.cache_resource.clear()
 
 
 def _says_why(at, *why: str) -> None:
@@ -275,6 +281,16 @@ def test_no_folder_and_no_network_fails_fast_with_the_reason(no_network, monkeyp
     assert not again.error
 
 
+def test_a_failure_is_remembered_so_a_class_does_not_each_wait(no_network, monkeypatch):
+    monkeypatch.delenv(pretrained.ENV_FOLDER, raising=False)
+    first = open_page(PAGE)
+    _says_why(first, "cannot be reached")
+    assert len(no_network) == 1  # the one short connection attempt
+    second = open_page(PAGE)  # another student, within RETRY_AFTER seconds
+    _says_why(second, "cannot be reached")
+    assert len(no_network) == 1
+
+
 # --- in a browser (AppTest cannot click a chart) -------------------------------------------------------------------
 
 def test_a_click_on_a_map_opens_its_head(model, page, server):  # noqa: F811 (the imported fixtures)
@@ -282,7 +298,7 @@ def test_a_click_on_a_map_opens_its_head(model, page, server):  # noqa: F811 (th
 
     open_view(page, f"{server}/A_real_transformer?layer=2")
     name = page.locator("[data-testid=stVegaLiteChart] svg text", has_text="head 6").first
-    name.scroll_into_view_if_needed()
+    name.evaluate("name => name.scrollIntoView({block: 'center'})")  # the map under it too, whatever is above
     box = name.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] + 50)  # the map under its name
     page.wait_for_function("() => new URL(location.href).searchParams.get('rhead') === '6'", timeout=30_000)

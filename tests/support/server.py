@@ -43,15 +43,16 @@ class Server:
 
 
 @contextlib.contextmanager
-def streamlit(app: Path = APP, *options: str, port: int | None = None):
-    """`streamlit run app` on localhost with the repository's own config, plus `options`; stopped on exit."""
+def streamlit(app: Path = APP, *options: str, port: int | None = None, env: dict[str, str] | None = None):
+    """`streamlit run app` on localhost with the repository's own config, plus `options`, in the environment `env`
+    (default: this process's); stopped on exit."""
     port = port or free_port()
     log = open(f"/tmp/bench-streamlit-{port}.log", "w")  # noqa: SIM115 (closed below)
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true", "--server.address",
          "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none", *options],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         while not health(url, timeout=0.5):
