@@ -3,6 +3,13 @@
 State follows Streamlit's "save widget values between pages" pattern: one store in st.session_state, loaded
 into each widget's key before it is drawn and saved back by its on_change callback. The URL is rewritten from
 the store only when it differs, so that it is always a link to the view and the back button steps through views.
+
+Streamlit 1.67's own bind="query-params" and persist_state="session" were tried in place of this and keep less:
+a bound widget drops a bad or out-of-range link value without a word (no notice, no clamping), names its parameter
+after its key (one widget per setting: the sidebar's and a page's temperature cannot both be bound), refuses the
+store's rewrite of its parameter (an exception), and loses a parameter bound on another page when the student
+changes page; a persisted widget keeps its own value, so a setting's second widget, a chart click or a clamped
+value would leave it showing another value than the lesson's.
 """
 from __future__ import annotations
 
