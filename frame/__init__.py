@@ -18,12 +18,12 @@ from . import model, store
 from .navigation import PAGES, Page, footer, link_to_view, page
 from .quiz import check_yourself, passed
 from .show import chart, formula, matrix, numbers_table, scaling_experiment, text
-from .sidebar import sidebar, temperature_slider
+from .sidebar import sidebar
 from .store import bound, clicked, query
 
 __all__ = ["PAGES", "Lesson", "Page", "bound", "chart", "check_yourself", "clicked", "footer", "formula",
            "link_to_view", "matrix", "model", "numbers_table", "passed", "query", "scaling_experiment", "start",
-           "temperature_slider", "text"]
+           "text"]
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,12 @@ class Lesson:
         return int(self.view.weights[self.state.focus].argmax())
 
 
-def start(path: str) -> Lesson:
-    """Set the page up and return the lesson: call first on every page, with the page's path (PAGES)."""
+def start(path: str, limits: dict[str, int] | None = None) -> Lesson:
+    """Set the page up and return the lesson: call first on every page, with the page's path (PAGES), and the
+    limits of settings only this page knows (page 6 loads its model first: frame.model.limits)."""
     this = page(path)
     st.set_page_config(page_title=f"{this.title} · Self-attention", layout="wide")
-    store.load()
+    store.load(limits)
     sidebar(this)
     state = store.current()
     store.link()

@@ -1,6 +1,5 @@
 """The real model (explainer.pretrained, all-MiniLM-L6-v2) on the Streamlit side: loaded once per server and shared
-by every session (read-only), each sentence run once, and page 6's own link parameters (layer and head) with their
-controls.
+by every session (read-only), each sentence run once, and the controls of the layer and head page 6 shows.
 
 Where the files come from is pretrained.locate's business: the folder named by EXPLAINER_MODEL_DIR; else the Hugging
 Face hub's cache on this machine; else the hub itself, once, with a spinner on the page while it downloads
@@ -18,8 +17,6 @@ from explainer import InputError, pretrained
 from lesson import real
 
 from . import store
-
-store.PAGE_OWNED.update(real.PARAMETERS)
 
 RETRY_AFTER = 60.0  # s before a model that could not be had is tried again
 SIZE = "90 MB"  # the three files, model.safetensors (about 90.9 MB) nearly all of it
@@ -52,19 +49,16 @@ def _failure(source: str | None) -> str:
 
 
 def loaded() -> pretrained.Model | None:
-    """The model, loaded on first use (with a spinner on the page while it loads or downloads). When it cannot be
-    had, the page says why and how to get it, and this returns None."""
+    """The model, loaded on first use (with a spinner on the page while it loads or downloads); None when it cannot
+    be had (`unavailable` then says why on the page)."""
     source = _source()
-    why = _failure(source)
-    if why:
-        _unavailable(why)
-        return None
-    return _load(source)
+    return None if _failure(source) else _load(source)
 
 
-def _unavailable(why: str) -> None:
+def unavailable() -> None:
+    """Say on the page why the model cannot be had, and how to get it."""
     st.error(f"**The real model is not available on this server, so this page cannot show it.** The other pages "
-             f"work as they are.\n\nWhy: {why}", icon=":material/cloud_off:")
+             f"work as they are.\n\nWhy: {_failure(_source())}", icon=":material/cloud_off:")
     st.caption(f"Or, with {pretrained.ENV_FOLDER} unset, give the server network access to huggingface.co once: "
                f"the files ({SIZE}) are then downloaded into its Hugging Face cache on first use, and read from there "
                "after.")
@@ -85,60 +79,29 @@ def run(model: pretrained.Model, sentence: str) -> pretrained.Run | None:
         return None
 
 
-# --- the layer and head page 6 opens: its own link parameters (lesson.real), bound to two controls ----------------
+# --- the layer and head page 6 opens: lesson settings (real_layer, real_head), bound to two controls ---------------
 
-LAYER_KEY, HEAD_KEY, GRID_KEY = "real_layer", "real_head", "real_grid"
+GRID_KEY, RELATION_KEY = "real_grid", "real_relation"
+
+
+def limits(model: pretrained.Model | None) -> dict[str, int]:
+    """How many layers and heads there are to pick from (lesson.state.clean's limits): the model's own counts."""
+    return {"real_layer": model.n_layers, "real_head": model.n_heads} if model else {}
 
 
 def choice(model: pretrained.Model) -> tuple[int, int]:
-    """The layer and head to show (0-based), from the link, with a warning for a value that makes no sense (the
-    link is then cleaned); and the two controls that change them."""
-    layer, head, notices = real.choice(st.query_params.to_dict(), model.n_layers, model.n_heads)
-    for notice in notices:
-        st.warning(notice)
-    _write(layer, head)
-    st.session_state[LAYER_KEY] = layer + 1
-    st.session_state[HEAD_KEY] = head + 1
+    """The two controls that change the layer and head to show, bound to the lesson state as the sidebar's are; and
+    that layer and head (0-based)."""
     left, right = st.columns(2)
-    left.segmented_control("Layer", range(1, model.n_layers + 1), key=LAYER_KEY, on_change=_changed,
-                           help="Layer 1 reads the embeddings; each next layer reads the one before.")
-    right.selectbox("Head (or click a map)", range(1, model.n_heads + 1), key=HEAD_KEY, on_change=_changed,
-                    format_func=lambda h: f"head {h}")
-    return layer, head
+    left.segmented_control(required=True, **store.bound("real_layer", None, options=range(1, model.n_layers + 1),
+                                                        format_func=str))
+    right.selectbox(**store.bound("real_head", None, options=range(1, model.n_heads + 1)))
+    state = store.current()
+    return state.real_layer - 1, state.real_head - 1
 
 
-def _write(layer: int, head: int) -> None:
-    """Put the layer and head in the URL (first layer and head left out), where they differ from what is there."""
-    wanted = real.to_params(layer, head)
-    for name in real.PARAMETERS:
-        there = st.query_params.get(name)
-        if name in wanted and there != wanted[name]:
-            st.query_params[name] = wanted[name]
-        elif name not in wanted and name in st.query_params:
-            del st.query_params[name]
-
-
-def _now() -> tuple[int, int]:
-    layer, head, _ = real.choice(st.query_params.to_dict())
-    return layer, head
-
-
-def _changed() -> None:
-    layer, head = _now()
-    chosen_layer, chosen_head = st.session_state.get(LAYER_KEY), st.session_state.get(HEAD_KEY)
-    _write(layer if chosen_layer is None else int(chosen_layer) - 1,  # a segmented control can be cleared
-           head if chosen_head is None else int(chosen_head) - 1)
-
-
-def grid_clicked() -> None:
-    """The grid's on_select: a click on a map opens its head."""
-    points = st.session_state[GRID_KEY].selection.get(real.GRID_PICK) or []
-    picked = points[0].get("head") if points else None
-    if isinstance(picked, int) and 1 <= picked <= real.HEADS:
-        _write(_now()[0], picked - 1)
-
-
-RELATION_KEY = "real_relation"
+grid_clicked = store.clicked(GRID_KEY, real.GRID_PICK, {"real_head": "head"})
+"""The grid's on_select: a click on a map opens its head."""
 
 
 def open_relation(found: list[dict]) -> None:
@@ -146,7 +109,7 @@ def open_relation(found: list[dict]) -> None:
     def opened() -> None:
         picked = st.session_state.get(RELATION_KEY)
         if picked is not None:
-            _write(found[picked]["layer"], found[picked]["head"])
+            store.update({"real_layer": found[picked]["layer"] + 1, "real_head": found[picked]["head"] + 1})
             st.session_state[RELATION_KEY] = None  # the menu offers again; the layer and head show what is open
 
     st.selectbox("Open the head that links…", range(len(found)), index=None, key=RELATION_KEY, on_change=opened,

@@ -3,37 +3,50 @@
 State follows Streamlit's "save widget values between pages" pattern: one store in st.session_state, loaded
 into each widget's key before it is drawn and saved back by its on_change callback. The URL is rewritten from
 the store only when it differs, so that it is always a link to the view and the back button steps through views.
+
+Streamlit 1.67's own bind="query-params" and persist_state="session" were tried in place of this and keep less:
+a bound widget drops a bad or out-of-range link value without a word (no notice, no clamping), names its parameter
+after its key (one widget per setting: the sidebar's and a page's temperature cannot both be bound), refuses the
+store's rewrite of its parameter (an exception), and loses a parameter bound on another page when the student
+changes page; a persisted widget keeps its own value, so a setting's second widget, a chart click or a clamped
+value would leave it showing another value than the lesson's.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 
 import streamlit as st
 
+from explainer import MAX_CHARS
 from lesson import state as lesson_state
-from lesson.state import LessonState
+from lesson.state import SETTINGS, LessonState
 
 STORE = "lesson"  # the lesson state
 LINKED = "lesson_link"  # the query parameters last written to the URL
 NOTICES = "lesson_notices"  # what was changed in input, to show once
 STREAMLITS_OWN = ("embed", "embed_options")  # URL parameters Streamlit reads itself: never ours to change
-PAGE_OWNED: set[str] = set()
-"""URL parameters that a page reads and writes itself, outside the lesson state (page 6's layer and head): the
-lesson neither reads them (no "unknown setting" notice) nor erases them when it rewrites the URL, and links to other
-pages carry them on, so that coming back reopens the same view. A page's frame module adds their names at import."""
 
 
 def current() -> LessonState:
     return st.session_state[STORE]
 
 
-def load() -> None:
-    """Take the state from the URL on a session's first run, and whenever the URL changed under us (back button)."""
+def load(limits: Mapping[str, int] | None = None) -> None:
+    """Take the state from the URL on a session's first run, and whenever the URL changed under us (back button).
+
+    `limits` are what only a page knows (page 6: its model's numbers of layers and heads, lesson.state.clean): on
+    that page the state is checked against them on every run, also when it came from another page's link.
+    """
     params = _url_params()
     if STORE not in st.session_state or params != st.session_state.get(LINKED):
-        state, notices = lesson_state.from_query(params)
-        st.session_state[STORE] = state
-        _notify(notices)
+        state, notices = lesson_state.from_query(params, limits)
+    elif limits:
+        state, notices = lesson_state.clean({}, current(), limits)
+    else:
+        return
+    st.session_state[STORE] = state
+    _notify(notices)
 
 
 def link() -> None:
@@ -41,13 +54,13 @@ def link() -> None:
     params = lesson_state.to_query(current())
     repeated = any(len(st.query_params.get_all(name)) > 1 for name in st.query_params)
     if repeated or _url_params() != params:
-        st.query_params.from_dict(params | _page_owned())
+        st.query_params.from_dict(params)
     st.session_state[LINKED] = params
 
 
 def query() -> dict[str, str]:
-    """The current view's link parameters, for links to other pages (the lesson's, and any PAGE_OWNED)."""
-    return lesson_state.to_query(current()) | _page_owned()
+    """The current view's link parameters, for links to other pages."""
+    return lesson_state.to_query(current())
 
 
 def notices() -> list[str]:
@@ -56,15 +69,8 @@ def notices() -> list[str]:
 
 
 def _url_params() -> dict[str, str]:
-    """The lesson's URL query parameters: all but Streamlit's own (embed options), which stay whatever we write, and
-    the PAGE_OWNED, which stay whatever their page writes."""
-    return {name: value for name, value in st.query_params.to_dict().items()
-            if name not in STREAMLITS_OWN and name not in PAGE_OWNED}
-
-
-def _page_owned() -> dict[str, str]:
-    """The URL's PAGE_OWNED parameters, as they are (each page checks its own)."""
-    return {name: value for name, value in st.query_params.to_dict().items() if name in PAGE_OWNED}
+    """The lesson's URL query parameters: all but Streamlit's own (embed options), which stay whatever we write."""
+    return {name: value for name, value in st.query_params.to_dict().items() if name not in STREAMLITS_OWN}
 
 
 def _notify(notices: list[str]) -> None:
@@ -89,16 +95,31 @@ def _save(field: str, key: str) -> None:
     update({field: st.session_state[key]})
 
 
-def bound(field: str, place: str = "sidebar", shown: object = None) -> dict:
-    """Keyword arguments that bind a widget to one field of the lesson state (load now, save on change).
+def bound(field: str, place: str | None = "sidebar", if_none: object = None, **shown) -> dict:
+    """The keyword arguments of a widget for one setting: its label, help, limits or options as lesson.state.SETTINGS
+    declares them, and its binding to the lesson state (load now, save on change). `shown` overrides what a page
+    words its own way (label=, help=) or knows better (options=).
 
-    The same field may have a widget in the sidebar and one on a page; `place` keeps their keys apart.
-    `shown` is what the widget shows when the field itself is None (the key word: "the best match").
+    The same field may have a widget in the sidebar and one on a page; `place` keeps their keys apart (None: the
+    field's one widget, keyed by its name). `if_none` is what the widget shows when the field itself is None (the
+    key word: "the best match").
     """
-    key = f"{place}_{field}"
+    setting = SETTINGS[field]
+    widget = {"label": setting.label, "help": setting.help or None}
+    if setting.kind in ("choice", "pick"):
+        widget |= {"options": setting.options, "format_func": setting.word}
+    elif setting.kind in ("number", "whole"):
+        widget |= {"min_value": setting.range[0], "max_value": setting.range[1], "step": setting.step}
+        widget |= {"format": f"%.{setting.decimals}f"} if setting.decimals else {}
+    elif setting.kind == "word":
+        labels = current().labels
+        widget |= {"options": range(len(labels)), "format_func": labels.__getitem__}
+    elif setting.kind == "text":
+        widget["max_chars"] = MAX_CHARS
+    key = f"{place}_{field}" if place else field
     value = getattr(current(), field)
-    st.session_state[key] = shown if value is None else value
-    return {"key": key, "on_change": _save, "args": (field, key)}
+    st.session_state[key] = if_none if value is None else value
+    return widget | shown | {"key": key, "on_change": _save, "args": (field, key)}
 
 
 def clicked(chart_key: str, selection: str, fields: dict[str, str]):

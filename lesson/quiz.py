@@ -19,6 +19,8 @@ import numpy as np
 
 from explainer import Trace, learning
 
+from .state import SETTINGS
+
 
 @dataclass(frozen=True)
 class Question:
@@ -198,11 +200,12 @@ def _q_and_k(trace: Trace, query: int) -> list[Question]:
 
 def _softmax(trace: Trace, query: int) -> list[Question]:
     word, now = trace.labels[query], trace.settings.temperature
-    rises = now < 2.5
+    low, high = SETTINGS["temperature"].range
+    rises = now - low < high - now  # to the end of the slider farther away
     change, right, opposite = ("rises", "flatter", "sharper") if rises else ("falls", "sharper", "flatter")
     warmer = Question(
         f"temperature|{_view(trace, query)}",
-        f"The temperature {change} from {now:g} to {5 if rises else 0.1:g}. What happens to **{word}**'s row?",
+        f"The temperature {change} from {now:g} to {high if rises else low:g}. What happens to **{word}**'s row?",
         (f"It gets {right}, but the order of the keys stays",
          "Another key can take over as the largest weight of the row", f"It gets {opposite}",
          "Its sum moves away from 1"), 0,

@@ -4,16 +4,11 @@ Everything here reads one `explainer.pretrained.Run` (the student's sentence thr
 numbers: the WordPiece tokens, one layer's 12 attention maps as one figure (the small multiples), one head broken
 down into the lesson's steps as `explainer.Matrix` objects, and sentences stated from the numbers (which head looks
 at the previous token, at [SEP], ...; how layer 1 differs from layer 6). Nothing is written for one sentence.
-
-The layer and head the page opens are its own link parameters, `layer` and `rhead` (counted from 1), read and
-checked here as the lesson's are in lesson.state: a value that makes no sense falls back to the first layer or head,
-with a notice that never quotes what was typed.
 """
 from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -24,42 +19,7 @@ from explainer.trace import unique_labels
 
 from .charts import Figure, head_maps
 
-LAYERS, HEADS, D_K = 6, 12, 32  # all-MiniLM-L6-v2: 6 layers of 12 heads, each with 32 query/key/value dimensions
-LAYER, HEAD = "layer", "rhead"  # the page's link parameters ("head" is the toy's)
-PARAMETERS = (LAYER, HEAD)
 CLS, SEP = "[CLS]", "[SEP]"
-
-
-# --- the link ------------------------------------------------------------------------------------------------------
-
-def choice(params: Mapping[str, str | list[str]], layers: int = LAYERS, heads: int = HEADS
-           ) -> tuple[int, int, list[str]]:
-    """The layer and head a link asks for (0-based), and a notice for each value that was not usable.
-
-    `params` are the URL's query parameters; a repeated one counts by its last value, as the lesson's do.
-    """
-    notices = []
-
-    def read(name: str, what: str, count: int) -> int:
-        value = params.get(name)
-        if isinstance(value, (list, tuple)):
-            value = value[-1] if value else None
-        if value is None:
-            return 0
-        text = str(value).strip()
-        if text.isascii() and text.isdecimal() and len(text) < 4 and 1 <= int(text) <= count:
-            return int(text) - 1
-        notices.append(f"'{name}' must be a {what} from 1 to {count}: showing {what} 1.")
-        return 0
-
-    layer = read(LAYER, "layer", layers)
-    head = read(HEAD, "head", heads)
-    return layer, head, notices
-
-
-def to_params(layer: int, head: int) -> dict[str, str]:
-    """The link parameters for a layer and head (0-based), the first layer and head left out as defaults."""
-    return {name: str(value + 1) for name, value in ((LAYER, layer), (HEAD, head)) if value}
 
 
 # --- tokens --------------------------------------------------------------------------------------------------------
@@ -277,7 +237,7 @@ def sentence_relations(toy_tokens) -> list[tuple[int, int, str]]:
 def relation_heads(run: Run, toy_tokens) -> list[dict]:
     """For each pair of sentence_relations whose words the model reads, the head of all its layers that puts the
     most of the first word's weight on the second (averaged over the word's pieces, summed over the other's): word,
-    about, kind, layer and head (0-based), weight, and the median of every head's weight."""
+    about, kind, layer and head (0-based), weight, the median of every head's weight and how many heads there are."""
     spelled = word_pieces(run, toy_tokens)
     labels = unique_labels(list(toy_tokens))
     attention = np.asarray(run.attention, dtype=float)  # (layers, heads, n, n)
@@ -288,7 +248,7 @@ def relation_heads(run: Run, toy_tokens) -> list[dict]:
         weight = attention[:, :, spelled[i]][..., spelled[j]].sum(axis=-1).mean(axis=-1)  # (layers, heads)
         layer, head = np.unravel_index(int(weight.argmax()), weight.shape)
         found.append({"word": labels[i], "about": labels[j], "kind": kind_of, "layer": int(layer), "head": int(head),
-                      "weight": float(weight[layer, head]), "median": float(np.median(weight))})
+                      "weight": float(weight[layer, head]), "median": float(np.median(weight)), "heads": weight.size})
     return found
 
 
@@ -296,7 +256,7 @@ def relation_lines(found: list[dict]) -> list[str]:
     """One line per relation of relation_heads: which head links the two words, and how strongly."""
     return [f"**{r['word']} → {r['about']}** ({RELATION_KINDS[r['kind']]}): layer {r['layer'] + 1} · head "
             f"{r['head'] + 1} gives {r['about']} **{r['weight']:.2f}** of the weight of {r['word']} (the median of "
-            f"the {HEADS * LAYERS} heads: {r['median']:.2f})." for r in found]
+            f"the {r['heads']} heads: {r['median']:.2f})." for r in found]
 
 
 def relation_choice(r: dict) -> str:

@@ -18,8 +18,7 @@ frame.text(
 frame.chart(charts.sentence_strip(views.attention_row(trace, focus), select="word"),
             alt_text="The sentence as word tiles, shaded by how much the focus word attends to each.",
             key="sentence_strip", on_select=frame.clicked("sentence_strip", "word", {"focus": "position"}))
-st.segmented_control("Word in focus", range(len(trace.labels)), format_func=trace.labels.__getitem__,
-                     required=True, width="stretch", wrap=True, **frame.bound("focus", place="page"))
+st.segmented_control(required=True, width="stretch", wrap=True, **frame.bound("focus", "page", label="Word in focus"))
 frame.text(notes.favourite(trace, focus) + " Click a word in the sentence, or pick one above.",
            "## For each word, the word it attends to most",
            "This is the lesson's table, computed live for your sentence: *q* is the word asking, *k* the word "
@@ -58,7 +57,7 @@ with soft:
                      **{column: st.column_config.NumberColumn(width=48) for column in value_columns}})
 st.caption(f"The value columns ({', '.join(value_columns)}) are what each word hands over when it is found: "
            f"the rows of V ({len(trace.labels)} × {len(value_columns)}, stage 4), beside the query's row of A.")
-frame.temperature_slider("From soft to hard: the temperature", place="page")
+st.slider(**frame.bound("temperature", "page", label="From soft to hard: the temperature"))
 frame.text(
     ("With one word there is one row: its weight is 1 at every temperature, so soft and hard give the same answer. "
      "With more words: slide" if len(trace.labels) == 1 else "Slide")

@@ -129,9 +129,9 @@ frame.chart(charts.heatmap(trace.matrix("scores"), focus_cell=(focus, key), sele
 
 pick_query, pick_key = st.columns(2)
 with pick_query:
-    st.selectbox("Query word", range(n), format_func=trace.labels.__getitem__, **frame.bound("focus", "page"))
+    st.selectbox(**frame.bound("focus", "page", label="Query word"))
 with pick_key:
-    st.selectbox("Key word", range(n), format_func=trace.labels.__getitem__, **frame.bound("key", "page", key))
+    st.selectbox(**frame.bound("key", "page", key))
 # The breakdown is built only when open, like every breakdown of the lesson; a click on a cell opens it. Its label
 # stays the same whatever the pair: a new label would make it a new section, closed.
 with st.expander("One score, term by term", key=TERMS, on_change="rerun") as section:

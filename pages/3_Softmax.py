@@ -68,7 +68,7 @@ frame.text(
     f"the keys. Below, the row of **{word}**, each key j's weight with its scaled score sⱼ; the dashed line is the "
     f"current temperature ({state.temperature:g}).",
     frame.formula(r"a_j(T) = \frac{e^{s_j / T}}{\sum_l e^{s_l / T}}"))
-frame.temperature_slider("Temperature", place="page")
+st.slider(**frame.bound("temperature", "page"))
 sweep = views.temperature_sweep(trace, focus)
 frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),
                          mark_x=state.temperature, title=f"The focus word's row as T changes{lesson.of_head}",

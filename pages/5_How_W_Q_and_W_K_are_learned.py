@@ -5,10 +5,9 @@ import streamlit as st
 import explainer
 import frame
 from explainer import learning
-from frame.sidebar import WEIGHT_NAMES
 from lesson import charts
 from lesson import learning_views as views
-from lesson import state as lesson_state
+from lesson.state import SETTINGS
 
 PAGE = "pages/5_How_W_Q_and_W_K_are_learned.py"
 TRAINED = "learning_trained"  # the trainings (seed, steps, rate) this session has run: their results are shown
@@ -33,14 +32,9 @@ frame.text(
     "64 training sentences at once: W ← W − η·dW.",
     "## Train it")
 rate_input, steps_input, seed_input = st.columns(3)
-rate_input.number_input("Learning rate η", *lesson_state.TRAIN_RATE_RANGE, step=0.5, format="%.2f",
-                        help="How far each step moves: too small learns slowly, far too large overshoots.",
-                        **frame.bound("train_rate", "page"))
-steps_input.number_input("Steps", *lesson_state.TRAIN_STEPS_RANGE, step=50, help="Gradient steps to take.",
-                         **frame.bound("train_steps", "page"))
-seed_input.number_input("Seed", *lesson_state.SEED_RANGE, step=1,
-                        help="Picks the random start and the training sentences: the same seed, the same training.",
-                        **frame.bound("seed", "page"))
+rate_input.number_input(**frame.bound("train_rate", "page"))
+steps_input.number_input(**frame.bound("train_steps", "page"))
+seed_input.number_input(**frame.bound("seed", "page"))
 if st.button("Train", key="learning_train", type="primary", icon=":material/play_arrow:"):
     progress = st.progress(0.0, text="Training…")
 
@@ -81,7 +75,7 @@ else:
     comparison = views.comparison(sentence, learned, hand)
 
 frame.text(comparison, "## Use these weights on every page")
-in_use = WEIGHT_NAMES[state.weight_set]
+in_use = SETTINGS["weight_set"].word(state.weight_set)
 frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=focus,
              subtitle=f"as the other pages show it: {in_use} weights")
 if state.weight_set == "trained":

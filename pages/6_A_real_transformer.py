@@ -7,7 +7,8 @@ from lesson import charts, real
 from lesson.frames import side_by_side
 
 PAGE = "pages/6_A_real_transformer.py"
-lesson = frame.start(PAGE)
+model = frame.model.loaded()  # first: the layers and heads a link may ask for are the model's
+lesson = frame.start(PAGE, limits=frame.model.limits(model))
 
 st.title("6 · A real transformer")
 st.markdown(
@@ -20,9 +21,10 @@ st.markdown(
     "1/√32, as the lesson's 1/√dₖ."
 )
 
-model = frame.model.loaded()
 run = frame.model.run(model, lesson.state.sentence) if model else None
 if run is None:
+    if model is None:
+        frame.model.unavailable()
     st.markdown("Meanwhile, here is the toy's attention on your sentence, the picture each of the real model's "
                 "72 heads would draw:")
     frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=lesson.focus,
@@ -36,7 +38,7 @@ found = real.focus_token(run, lesson.trace.tokens, lesson.focus)
 focus = 0 if found is None else found
 
 frame.text("## Your sentence, as the model reads it", real.tokens_text(run), real.tokens_note(run),
-           "## One layer, all 12 heads")
+           f"## One layer, all {model.n_heads} heads")
 layer, head = frame.model.choice(model)
 frame.chart(real.grid(run, layer, head), alt_text=real.grid_alt(run, layer),
             numbers=lambda: real.grid_table(run, layer), key=frame.model.GRID_KEY, on_select=frame.model.grid_clicked,
@@ -45,8 +47,8 @@ links = real.relation_heads(run, lesson.trace.tokens)
 frame.text(f"What the heads of layer {layer + 1} do with this sentence, averaged over the rows of its words:",
            "\n".join(f"- {line}" for line in real.observations(run, layer)),
            "## What the heads find in your sentence's meaning",
-           "Pairs of words a teacher would link, found with the toy's vocabulary, and for each the head of all 6 "
-           "layers that links them most strongly:" if links else
+           "Pairs of words a teacher would link, found with the toy's vocabulary, and for each the head of all "
+           f"{model.n_layers} layers that links them most strongly:" if links else
            "The toy's vocabulary finds no describing word, pronoun or verb with a noun to link in this sentence. "
            "Try one with an adjective, *it* or *she*, or a verb and its object.",
            "\n".join(f"- {line}" for line in real.relation_lines(links)))
@@ -58,13 +60,14 @@ m = real.head_matrices(run, layer, head, focus)
 frame.text(
     f"## Head {head + 1} of layer {layer + 1}, step by step",
     frame.formula(rf"\begin{{aligned}} \underset{{{n}\times{n}}}{{S_h}} &= \frac{{"
-                  rf"\underset{{{n}\times{real.D_K}}}{{Q_h}}\,\underset{{{real.D_K}\times{n}}}{{K_h^\top}}}}"
-                  rf"{{\sqrt{{{real.D_K}}}}} \\ A_h &= \mathrm{{softmax}}(S_h) \\ o_h &= \textstyle\sum_j a_{{j}}\, v_j"
-                  r" \end{aligned}"))
+                  rf"\underset{{{n}\times{model.d_k}}}{{Q_h}}\,\underset{{{model.d_k}\times{n}}}{{K_h^\top}}}}"
+                  rf"{{\sqrt{{{model.d_k}}}}} \\ A_h &= \mathrm{{softmax}}(S_h) \\ "
+                  r"o_h &= \textstyle\sum_j a_{j}\, v_j \end{aligned}"))
 if found is None:
     st.caption(f"“{lesson.focus_word}” is not one whole token for the model, so the outlined row is [CLS]'s.")
-if st.toggle(f"Show this head's Q, K and V ({n} × {real.D_K} each)", key="real_qkv",
-             help="Each head has 32 of the 384 query, key and value columns: X·W_Qᵀ + b cut into 12 slices."):
+if st.toggle(f"Show this head's Q, K and V ({n} × {model.d_k} each)", key="real_qkv",
+             help=f"Each head has {model.d_k} of the {model.d_model} query, key and value columns: X·W_Qᵀ + b cut "
+                  f"into {model.n_heads} slices."):
     reach = charts.signed_reach([m["Q"].values, m["K"].values])
     frame.matrix(m["Q"], focus_row=focus, reach=reach, **real.HEATMAP)
     frame.matrix(m["K"], reach=reach, **real.HEATMAP)
@@ -83,7 +86,8 @@ frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=lesson.f
 frame.text("The toy's rows share their weight among the words only; the real model's also among [CLS], [SEP] and "
            "pieces of words, and no single head of it is the whole story.",
            f"## From layer 1 to layer {model.n_layers}",
-           "Where the rows of the sentence's words put their weight, in each layer on average over its 12 heads:")
+           "Where the rows of the sentence's words put their weight, in each layer on average over its "
+           f"{model.n_heads} heads:")
 contrast = real.layer_contrast(run)
 frame.chart(charts.bars(real.layer_bars(run), x="weight", y="layer", color="where", unit=True,
                         title="Where the weight goes, layer by layer"),

@@ -220,14 +220,15 @@ def test_other_pages_leave_the_pages_own_parameters_alone():
     assert dict(at.query_params) == {"temperature": "2", "layer": "4"}
 
 
-def test_the_choice_reads_links_like_the_lessons():
-    assert real.choice({}) == (0, 0, [])
-    assert real.choice({"layer": "6", "rhead": "12"}) == (5, 11, [])
-    assert real.choice({"layer": ["9", "2"]})[:2] == (1, 0)  # repeated: the last one wins
-    for bad in ("0", "7", "-1", "2.0", "", "१", "99999"):
-        layer, _, notices = real.choice({"layer": bad})
-        assert layer == 0 and len(notices) == 1
-    assert real.to_params(0, 0) == {} and real.to_params(2, 0) == {"layer": "3"}
+def test_a_layer_carried_from_another_page_is_checked_against_the_model(model):
+    at = open_page("pages/3_Softmax.py", {"layer": "9"})  # kept there for page 6, which knows how many there are
+    _ok(at)
+    assert not at.warning, [w.value for w in at.warning]
+    at.switch_page(PAGE).run()
+    _ok(at)
+    assert [w.value for w in at.warning] == [f"'layer' must be a layer from 1 to {model.n_layers}: using layer 1."]
+    assert _title(_chart(at, "Layer ")[0]).startswith("Layer 1:")
+    assert "layer" not in at.query_params
 
 
 # --- without the model ---------------------------------------------------------------------------------------------
@@ -429,7 +430,7 @@ def test_entropy_gelu_and_the_fixed_scaling_are_explained_where_they_are_first_u
     gelu = next(p for p in paragraphs if "GELU" in p)
     assert "negative" in gelu and "positive" in gelu and "towards 0" in gelu  # what it does to a number
     intro = at.markdown[0].value
-    assert "scaling, learnt" not in intro and "fixed" in intro and f"1/√{real.D_K}" in intro
+    assert "scaling, learnt" not in intro and "fixed" in intro and f"1/√{model.d_k}" in intro
 
 
 def _texts_on(chromium, url: str, width: int) -> list[list[dict]]:
@@ -482,7 +483,7 @@ def test_on_a_phone_no_chart_runs_its_text_together_or_is_cut(model, browser, se
         assert not touching, (_title_of(texts), touching[:5])
     output = next(texts for texts in _texts_on(browser, url, 1280) if _title_of(texts).startswith("oₕ"))
     numbers = [t for t in output if re.fullmatch(r"−?\d+\.\d|0", t["text"])]
-    assert len(numbers) == real.D_K  # a desktop has room for the output's 32 numbers
+    assert len(numbers) == model.d_k  # a desktop has room for the output's 32 numbers
 
 
 VISIBLE_TEXTS = r"""() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] svg')].map(svg => {

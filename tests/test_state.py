@@ -9,7 +9,7 @@ from lesson.state import DEFAULT, LessonState, clean, from_query, to_query
 
 MARKER = "<b>zq"  # typed into values; must never come back in a notice
 
-parameter_names = st.sampled_from([*state.PARAMETERS.values(), "unknown", "x" * 40, ""])
+parameter_names = st.sampled_from([*(s.parameter for s in state.SETTINGS.values()), "unknown", "x" * 40, ""])
 values = st.text(max_size=40) | st.sampled_from(["on", "off", "2", "4", "-1", "1e309", "nan", "inf", "0.001", "visits",
                                                  "the (2)", "random", "cosine", "99999", " 3 ", MARKER])
 queries = st.dictionaries(parameter_names | st.text(max_size=10), values | st.lists(values, max_size=3), max_size=12)
@@ -20,10 +20,10 @@ def assert_valid(lesson: LessonState) -> None:
     assert 1 <= n <= MAX_WORDS
     assert 0 <= lesson.focus < n and (lesson.key is None or 0 <= lesson.key < n)
     assert 0 <= lesson.head < lesson.heads
-    assert state.SEED_RANGE[0] <= lesson.seed <= state.SEED_RANGE[1]
-    assert state.TEMPERATURE_RANGE[0] <= lesson.temperature <= state.TEMPERATURE_RANGE[1]
-    assert state.TRAIN_STEPS_RANGE[0] <= lesson.train_steps <= state.TRAIN_STEPS_RANGE[1]
-    assert state.TRAIN_RATE_RANGE[0] <= lesson.train_rate <= state.TRAIN_RATE_RANGE[1]
+    for name in ("seed", "temperature", "train_steps", "train_rate"):
+        low, high = state.SETTINGS[name].range
+        assert low <= getattr(lesson, name) <= high
+    assert lesson.real_layer >= 1 and lesson.real_head >= 1
     trace = run_attention(lesson.sentence, **vars(lesson.settings))
     assert trace.head(lesson.head).weights.shape == (n, n)
 
@@ -46,12 +46,13 @@ def lesson_states(draw):
     heads = draw(st.sampled_from([1, 2, 4]))
     return LessonState(
         sentence=sentence, weight_set=draw(st.sampled_from(["designed", "random", "trained"])),
-        seed=draw(st.integers(0, 9999)), train_steps=draw(st.integers(*state.TRAIN_STEPS_RANGE)),
+        seed=draw(st.integers(0, 9999)), train_steps=draw(st.integers(*state.SETTINGS["train_steps"].range)),
         train_rate=draw(st.integers(10, 10000)) / 100,
         positional=draw(st.booleans()), scaled=draw(st.booleans()),
         temperature=draw(st.integers(1, 500)) / 100, causal=draw(st.booleans()),
         similarity=draw(st.sampled_from(["dot", "cosine"])), heads=heads, head=draw(st.integers(0, heads - 1)),
-        focus=draw(st.integers(0, n - 1)), key=draw(st.none() | st.integers(0, n - 1)), numbers=draw(st.booleans()))
+        focus=draw(st.integers(0, n - 1)), key=draw(st.none() | st.integers(0, n - 1)), numbers=draw(st.booleans()),
+        real_layer=draw(st.integers(1, 6)), real_head=draw(st.integers(1, 12)))
 
 
 @given(lesson_states())
@@ -99,6 +100,23 @@ def test_a_trained_view_keeps_its_training_in_the_link_and_only_what_differs():
     assert to_query(lesson) == {"weights": "trained", "seed": "3", "steps": "400", "rate": "2.5"}
     assert from_query(to_query(lesson)) == (lesson, [])
     assert from_query({"weights": "trained", "rate": "2.504"})[0].train_rate == 2.5  # the page's input's step
+
+
+def test_the_real_models_layer_and_head_read_links_like_the_lessons():
+    limits = {"real_layer": 6, "real_head": 12}
+    assert from_query({}, limits) == (DEFAULT, [])
+    lesson, notices = from_query({"layer": "6", "rhead": "12"}, limits)
+    assert (lesson.real_layer, lesson.real_head, notices) == (6, 12, [])
+    assert from_query({"layer": ["9", "2"]}, limits)[0].real_layer == 2  # repeated: the last one wins
+    for bad in ("0", "7", "-1", "2.0", "", "१", "99999"):
+        lesson, notices = from_query({"layer": bad}, limits)
+        assert lesson.real_layer == 1 and len(notices) == 1
+    assert to_query(LessonState(real_layer=1, real_head=1)) == {}
+    assert to_query(LessonState(real_layer=3)) == {"layer": "3"}
+    lesson, notices = from_query({"layer": "9", "rhead": "40"})  # a page without the model keeps them for page 6
+    assert (lesson.real_layer, lesson.real_head, notices) == (9, 40, [])
+    assert from_query({"rhead": "x"})[1] == ["'rhead' must be a head of the model on page 6, counted from 1: using "
+                                             "head 1."]
 
 
 def test_a_link_may_count_words_by_label_and_repeat_a_parameter():
