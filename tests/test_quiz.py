@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from explainer import learning, run_attention
+from explainer import Settings, learning, run_attention
 from frame.quiz import PASSED
 from lesson import quiz
 from tests.support import open_page
@@ -23,7 +23,7 @@ VIEWS = [("jane visits africa", {}), ("hello", {}), ("the the the the", {}),
 @pytest.mark.parametrize("stage", [1, 2, 3, 4, 5])
 @pytest.mark.parametrize("variant", [0, 1, 2])
 def test_exactly_one_option_is_right_and_each_has_its_why(sentence, settings, stage, variant):
-    trace = run_attention(sentence, **settings).head(0)
+    trace = run_attention(sentence, Settings(**settings)).head(0)
     for query in range(len(trace.tokens)):
         questions = quiz.questions(stage, trace, query, variant)
         assert 1 <= len(questions) <= 3
@@ -37,7 +37,7 @@ def test_exactly_one_option_is_right_and_each_has_its_why(sentence, settings, st
 
 @pytest.mark.parametrize("sentence, settings", VIEWS)
 def test_the_right_answers_are_the_views_own_numbers(sentence, settings):
-    trace = run_attention(sentence, **settings).head(0)
+    trace = run_attention(sentence, Settings(**settings)).head(0)
     for query in range(len(trace.tokens)):
         row = trace.weights[query]
         for question in quiz.questions(1, trace, query):
@@ -74,7 +74,7 @@ def test_a_stage_answered_right_shows_as_done_on_home():
 @pytest.mark.parametrize("sentence, settings", VIEWS)
 def test_stage_5_asks_what_training_changes_and_where_the_loss_is_with_the_trained_weights_own_favourite(
         sentence, settings):
-    trace = run_attention(sentence, **settings).head(0)
+    trace = run_attention(sentence, Settings(**settings)).head(0)
     result = learning.trained(trace.settings.seed, trace.settings.train_steps, trace.settings.train_rate)
     _, A = learning.attention_on(sentence, result.W_Q, result.W_K)
     for query in range(len(trace.tokens)):
@@ -94,7 +94,7 @@ def test_stage_5_asks_what_training_changes_and_where_the_loss_is_with_the_train
 
 
 def test_a_trained_view_asks_about_its_own_training():
-    trace = run_attention("jane visits africa", weight_set="trained", seed=3, train_steps=300, train_rate=2.0)
+    trace = run_attention("jane visits africa", Settings(weight_set="trained", seed=3, train_steps=300, train_rate=2.0))
     after = quiz.questions(5, trace, 0)[2]
     assert "300 steps, learning rate 2, seed 3" in after.prompt
 
@@ -151,7 +151,7 @@ GUESSED = [*VIEWS, ("my little brother plays football with his friends after sch
 def _asked():
     """Every stage's questions for every word and three variants of each view: (stage, view number, questions)."""
     for number, (sentence, settings) in enumerate(GUESSED):
-        trace = run_attention(sentence, **settings).head(0)
+        trace = run_attention(sentence, Settings(**settings)).head(0)
         for query in range(len(trace.tokens)):
             for variant in range(3):
                 for stage in quiz.STAGES:

@@ -24,7 +24,7 @@ def assert_valid(lesson: LessonState) -> None:
     assert state.TEMPERATURE_RANGE[0] <= lesson.temperature <= state.TEMPERATURE_RANGE[1]
     assert state.TRAIN_STEPS_RANGE[0] <= lesson.train_steps <= state.TRAIN_STEPS_RANGE[1]
     assert state.TRAIN_RATE_RANGE[0] <= lesson.train_rate <= state.TRAIN_RATE_RANGE[1]
-    trace = run_attention(lesson.sentence, **vars(lesson.settings))
+    trace = run_attention(lesson.sentence, lesson.settings)
     assert trace.head(lesson.head).weights.shape == (n, n)
 
 
