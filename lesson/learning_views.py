@@ -13,6 +13,8 @@ import pandas as pd
 from explainer import CONTENTS, D_K, DIMENSIONS, Attention, Matrix, designed_weights, learning
 from explainer.trace import unique_labels
 
+from . import notes
+
 MODEL = f"one head, d_k = {D_K}, positions on, scores divided by √d_k, temperature 1, no mask"
 """The model training uses, whatever the sidebar says (the sidebar's settings apply to the trained weights on the
 other pages)."""
@@ -117,17 +119,14 @@ def designed(sentence: str) -> Matrix:
     return attention(sentence, W.W_Q, W.W_K, "A*", "designed by hand")
 
 
-def _tops(A: np.ndarray) -> list[frozenset[int]]:
-    return [frozenset(np.flatnonzero(np.isclose(row, row.max(), rtol=0, atol=1e-9)).tolist()) for row in A]
-
-
 def comparison(sentence: str, learned: Matrix, hand: Matrix) -> str:
     """How close the learned pattern comes to the designed one on this sentence, and to the task's own pattern."""
     labels, n = learned.rows, len(learned.rows)
     if n == 1:
         return (f"With one word, **{labels[0]}** can only look at itself: every map gives it weight 1, learned or "
                 "designed. Type a longer sentence to compare the patterns.")
-    mine, theirs = _tops(learned.values), _tops(hand.values)
+    mine = [frozenset(notes.favourites(row)) for row in learned.values]
+    theirs = [frozenset(notes.favourites(row)) for row in hand.values]
     same = [i for i in range(n) if mine[i] == theirs[i]]
     differ = [i for i in range(n) if mine[i] != theirs[i]]
 
