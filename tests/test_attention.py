@@ -208,31 +208,6 @@ def test_attention_refuses_a_temperature_that_is_not_positive(temperature):
         scaled_dot_product_attention(np.ones((1, 2)), np.ones((1, 2)), np.ones((1, 2)), temperature=temperature)
 
 
-def numeric_gradient(loss_of, M, h=1e-6):
-    """∂loss/∂M by central differences, one entry at a time."""
-    grad = np.zeros_like(M)
-    for index in np.ndindex(M.shape):
-        up, down = M.copy(), M.copy()
-        up[index] += h
-        down[index] -= h
-        grad[index] = (loss_of(up) - loss_of(down)) / (2 * h)
-    return grad
-
-
-def test_the_backward_pass_agrees_with_finite_differences_under_a_mask_and_a_temperature():
-    rng = np.random.default_rng(5)
-    Q, K, V, G = rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
-
-    def loss(Q, K, V):  # any loss whose gradient on the output is G
-        return float(np.sum(scaled_dot_product_attention(Q, K, V, mask=causal_mask(4), temperature=0.7).output * G))
-
-    g = attention_backward(scaled_dot_product_attention(Q, K, V, mask=causal_mask(4), temperature=0.7), G)
-    np.testing.assert_allclose(g.dQ, numeric_gradient(lambda M: loss(M, K, V), Q), rtol=1e-5, atol=1e-8)
-    np.testing.assert_allclose(g.dK, numeric_gradient(lambda M: loss(Q, M, V), K), rtol=1e-5, atol=1e-8)
-    np.testing.assert_allclose(g.dV, numeric_gradient(lambda M: loss(Q, K, M), V), rtol=1e-5, atol=1e-8)
-    assert np.all(np.triu(g.d_scores, k=1) == 0)  # a masked score has no say in the output
-
-
 def test_the_backward_pass_refuses_what_it_is_not_written_for():
     Q = np.eye(2)
     with pytest.raises(ValueError, match="dot-product"):

@@ -10,10 +10,13 @@ from explainer import (
     D_K,
     WEIGHT_SETS,
     Settings,
+    attention_backward,
+    causal_mask,
     designed_weights,
     learning,
     random_weights,
     run_attention,
+    scaled_dot_product_attention,
     softmax,
     softmax_backward,
 )
@@ -79,6 +82,20 @@ def test_the_steps_inside_agree_with_finite_differences_too():
     for name, (loss_of, intermediate) in after.items():
         np.testing.assert_allclose(getattr(g, name), numeric_gradient(loss_of, intermediate),
                                    rtol=1e-5, atol=1e-9, err_msg=name)
+
+
+def test_the_backward_pass_agrees_with_finite_differences_under_a_mask_and_a_temperature():
+    rng = np.random.default_rng(5)
+    Q, K, V, G = rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+
+    def loss(Q, K, V):  # any loss whose gradient on the output is G
+        return float(np.sum(scaled_dot_product_attention(Q, K, V, mask=causal_mask(4), temperature=0.7).output * G))
+
+    g = attention_backward(scaled_dot_product_attention(Q, K, V, mask=causal_mask(4), temperature=0.7), G)
+    np.testing.assert_allclose(g.dQ, numeric_gradient(lambda M: loss(M, K, V), Q), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(g.dK, numeric_gradient(lambda M: loss(Q, M, V), K), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(g.dV, numeric_gradient(lambda M: loss(Q, K, M), V), rtol=1e-5, atol=1e-8)
+    assert np.all(np.triu(g.d_scores, k=1) == 0)  # a masked score has no say in the output
 
 
 @settings(max_examples=30, deadline=None)
