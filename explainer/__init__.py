@@ -3,6 +3,8 @@
 >>> trace = run_attention("jane visits africa")
 >>> trace.tokens[int(trace.weights[0].argmax())]
 'visits'
+>>> run_attention("jane visits africa", Settings(heads=2)).weights.shape
+(2, 3, 3)
 """
 import os
 
@@ -14,8 +16,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from . import experiments, learning
 from .attention import (
+    Attention,
     apply_mask,
     attend,
+    attention_backward,
     causal_mask,
     cosine_scores,
     dot_scores,
@@ -23,6 +27,7 @@ from .attention import (
     merge_heads,
     scaled_dot_product_attention,
     softmax,
+    softmax_backward,
     split_heads,
 )
 from .positions import model_input, positional_encoding, word_positions
@@ -60,9 +65,9 @@ __all__ = [
     "CONTENTS", "D_K", "D_MODEL", "DEFAULT_SENTENCE", "DIMENSIONS", "EXAMPLES", "FEATURES", "MEANINGS",
     "MEANING_QUESTIONS", "NOUN_KINDS", "POSITION_DIMS", "POSITION_QUESTIONS", "HEAD_COUNTS", "MAX_WORDS",
     "QUESTIONS", "SIMILARITIES", "STEPS", "VOCABULARY", "WEIGHT_SETS",
-    "InputError", "Matrix", "Projections", "Settings", "Trace",
-    "apply_mask", "attend", "causal_mask", "cosine_scores", "designed_weights", "dot_scores", "embed",
-    "exponentials", "find_words", "merge_heads", "model_input", "positional_encoding", "project", "random_weights",
-    "run_attention", "scaled_dot_product_attention", "softmax", "split_heads", "tokenize",
-    "kind", "known_form", "word_positions", "word_vector",
+    "Attention", "InputError", "Matrix", "Projections", "Settings", "Trace",
+    "apply_mask", "attend", "attention_backward", "causal_mask", "cosine_scores", "designed_weights", "dot_scores",
+    "embed", "exponentials", "find_words", "merge_heads", "model_input", "positional_encoding", "project",
+    "random_weights", "run_attention", "scaled_dot_product_attention", "softmax", "softmax_backward", "split_heads",
+    "tokenize", "kind", "known_form", "word_positions", "word_vector",
 ]

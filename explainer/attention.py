@@ -1,22 +1,22 @@
-"""The steps of scaled dot-product attention, one function each.
+"""The steps of scaled dot-product attention, one function each, and the one pass that chains them.
 
 .. math::  \\mathrm{Attention}(Q, K, V) = \\mathrm{softmax}\\!\\left(\\frac{Q K^T}{\\sqrt{d_k}}\\right) V
 
 Queries ask, keys answer, values are what gets passed on. Every function takes 2-D matrices or stacks of them
 with leading batch/head axes (the last two axes are the matrix), and checks its inputs at this public edge.
+`scaled_dot_product_attention` runs the steps and keeps every one (Attention), and `attention_backward` carries a
+gradient back through them: run_attention, training and the real model all run this one pass.
 """
+# ruff: noqa: N815
+# (dQ, dK, dV are the lesson's names for the gradients of Q, K, V, as pyproject.toml keeps Q, K, V themselves)
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 import numpy as np
 
-
-def _matrices(name: str, a: np.ndarray) -> np.ndarray:
-    a = np.asarray(a, dtype=float)
-    if a.ndim < 2 or 0 in a.shape:
-        raise ValueError(f"{name} must be a non-empty matrix (or a stack of them), got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must hold finite numbers only, got NaN or infinity in shape {a.shape}")
-    return a
+from . import checks
 
 
 def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -85,7 +85,7 @@ def _unit_rows(a: np.ndarray) -> np.ndarray:
 
 
 def _same_width(Q: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    Q, K = _matrices("Q", Q), _matrices("K", K)
+    Q, K = checks.matrices("Q", Q), checks.matrices("K", K)
     if Q.shape[-1] != K.shape[-1]:
         raise ValueError(f"queries and keys need the same width d_k, got Q {Q.shape} and K {K.shape}")
     return Q, K
@@ -131,35 +131,110 @@ def attend(weights: np.ndarray, V: np.ndarray) -> np.ndarray:
 
     (..., n_q, n_k) x (..., n_k, d_v) -> (..., n_q, d_v)
     """
-    weights, V = _matrices("weights", weights), _matrices("V", V)
+    weights, V = checks.matrices("weights", weights), checks.matrices("V", V)
     if weights.shape[-1] != V.shape[-2]:
         raise ValueError(f"weights {weights.shape} need one column per row of V {V.shape}")
     return weights @ V
 
 
-def scaled_dot_product_attention(
-    Q: np.ndarray, K: np.ndarray, V: np.ndarray, *, mask: np.ndarray | None = None, scale: float | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """softmax(Q·Kᵀ · scale) · V, with `scale` = 1/√d_k unless given.
+@dataclass(frozen=True)
+class Attention:
+    """One pass of attention with every step kept, named as the lesson (and the Trace) names them: what the pages
+    draw and what `attention_backward` reads, as numpy-ml's layers cache their forward pass for their backward one.
 
-    Q (..., n_q, d_k), K (..., n_k, d_k), V (..., n_k, d_v); `mask` boolean, True where attention is allowed,
-    broadcasting to (..., n_q, n_k). Returns (output (..., n_q, d_v), weights (..., n_q, n_k)).
+    Q (..., n_q, d_k), K (..., n_k, d_k), V (..., n_k, d_v); scores, untempered, logits, weights (..., n_q, n_k);
+    output (..., n_q, d_v). Leading axes, if any, are heads or a stack of equally long sentences.
     """
-    scores = dot_scores(Q, K)
-    V = _matrices("V", V)
-    if V.shape[-2] != np.shape(K)[-2]:
-        raise ValueError(f"K and V need one row per key each, got K {np.shape(K)} and V {V.shape}")
-    if scale is None:
-        scale = 1.0 / np.sqrt(np.shape(Q)[-1])
-    elif not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be a positive finite number, got {scale!r}")
-    weights = softmax(apply_mask(scores * scale, mask), axis=-1)
-    return attend(weights, V), weights
+
+    Q: np.ndarray
+    K: np.ndarray
+    V: np.ndarray
+    scores: np.ndarray  # S = Q·Kᵀ (or cos(Q, K)): one per (query, key) pair
+    untempered: np.ndarray  # scores × 1/√d_k where divided, -inf where masked: the logits at temperature 1
+    logits: np.ndarray  # untempered / T: what softmax reads
+    weights: np.ndarray  # A = softmax(logits), row by row: each row sums to 1
+    output: np.ndarray  # O = A·V
+    scale: float  # what the scores were multiplied by in all: 1/√d_k where divided, over the temperature
+    cosine: bool  # the scores are cosine similarities, not dot products
+
+
+def scaled_dot_product_attention(
+    Q: np.ndarray, K: np.ndarray, V: np.ndarray, *, mask: np.ndarray | None = None, scaled: bool = True,
+    temperature: float = 1.0, cosine: bool = False,
+) -> Attention:
+    """softmax(Q·Kᵀ / √d_k / T) · V, every step kept (see Attention).
+
+    .. math::  O = \\mathrm{softmax}\\!\\left(\\frac{Q K^T}{\\sqrt{d_k}\\, T}\\right) V
+
+    `scaled` divides the scores by √d_k (False: not at all); the temperature T divides them further (T < 1
+    sharpens each row, T > 1 flattens it); `mask` is boolean, True where attention is allowed, broadcasting to
+    (..., n_q, n_k); `cosine` compares the directions of q and k (cosine_scores) instead of their dot product.
+    """
+    Q, K, V = checks.matrices("Q", Q), checks.matrices("K", K), checks.matrices("V", V)
+    temperature = checks.positive("temperature", temperature)
+    scores = (cosine_scores if cosine else dot_scores)(Q, K)  # (..., n_q, d_k) x (..., d_k, n_k) -> (..., n_q, n_k)
+    if V.shape[-2] != K.shape[-2]:
+        raise ValueError(f"K and V need one row per key each, got K {K.shape} and V {V.shape}")
+    root = 1.0 / math.sqrt(Q.shape[-1]) if scaled else 1.0
+    untempered = apply_mask(scores * root, mask)  # (..., n_q, n_k), -inf where masked
+    logits = untempered / temperature
+    weights = softmax(logits, axis=-1)  # (..., n_q, n_k), rows sum to 1
+    output = attend(weights, V)  # (..., n_q, n_k) x (..., n_k, d_v) -> (..., n_q, d_v)
+    return Attention(Q, K, V, scores, untempered, logits, weights, output, root / temperature, cosine)
+
+
+def softmax_backward(weights: np.ndarray, d_weights: np.ndarray) -> np.ndarray:
+    """Carry the gradient back through softmax, one row at a time.
+
+    .. math::  dz_i = (\\mathrm{diag}(a_i) - a_i a_i^T)\\, dA_i = a_i \\odot (dA_i - dA_i \\cdot a_i)
+
+    In words: the weights of a row always sum to 1, so raising one logit takes weight from all the others. The
+    Jacobian of a row a = softmax(z) is diag(a) − a aᵀ; applied to the row's gradient g it gives a ⊙ g − a (a·g):
+    each logit's gradient is its weight times how much better its own entry of g is than the row's weighted
+    average g·a. A logit whose weight is near 0 (or alone near 1) gets almost no gradient.
+    """
+    return weights * (d_weights - np.sum(d_weights * weights, axis=-1, keepdims=True))
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """One pass's gradients, back from a gradient on its output: d<name> = ∂L/∂<name>, each shaped like <name> in
+    Attention."""
+
+    d_output: np.ndarray
+    d_weights: np.ndarray
+    dV: np.ndarray
+    d_logits: np.ndarray
+    d_scores: np.ndarray
+    dQ: np.ndarray
+    dK: np.ndarray
+
+
+def _T(a: np.ndarray) -> np.ndarray:
+    return np.swapaxes(a, -1, -2)
+
+
+def attention_backward(record: Attention, d_output: np.ndarray) -> Gradients:
+    """The gradient `d_output` = ∂L/∂O carried back through the pass `record`, step by step (dot-product scores:
+    the transformer's)."""
+    r = record
+    if r.cosine:
+        raise ValueError("attention_backward is written for dot-product scores, not cosine similarities")
+    d_output = np.asarray(d_output, dtype=float)
+    if d_output.shape != r.output.shape:
+        raise ValueError(f"d_output must have the output's shape {r.output.shape}, got {d_output.shape}")
+    d_weights = d_output @ _T(r.V)  # through O = A·V: (..., n_q, d_v) x (..., d_v, n_k) -> (..., n_q, n_k)
+    dV = _T(r.weights) @ d_output  # (..., n_k, n_q) x (..., n_q, d_v) -> (..., n_k, d_v)
+    d_logits = softmax_backward(r.weights, d_weights)  # through A = softmax(logits), row by row: 0 where masked
+    d_scores = d_logits * r.scale  # through logits = S × scale
+    dQ = d_scores @ r.K  # through S = Q·Kᵀ: (..., n_q, n_k) x (..., n_k, d_k) -> (..., n_q, d_k)
+    dK = _T(d_scores) @ r.Q  # (..., n_k, n_q) x (..., n_q, d_k) -> (..., n_k, d_k)
+    return Gradients(d_output, d_weights, dV, d_logits, d_scores, dQ, dK)
 
 
 def split_heads(M: np.ndarray, heads: int) -> np.ndarray:
     """Cut the columns of M into `heads` equal slices, one per head: (n, d) -> (heads, n, d / heads)."""
-    M = _matrices("M", M)
+    M = checks.matrices("M", M)
     if M.ndim != 2 or heads < 1 or M.shape[1] % heads:
         raise ValueError(f"split_heads needs a 2-D matrix whose width divides into {heads} heads, got {M.shape}")
     n, d = M.shape
@@ -168,7 +243,7 @@ def split_heads(M: np.ndarray, heads: int) -> np.ndarray:
 
 def merge_heads(M: np.ndarray) -> np.ndarray:
     """Put the heads' slices side by side again: (heads, n, d_head) -> (n, heads * d_head)."""
-    M = _matrices("M", M)
+    M = checks.matrices("M", M)
     if M.ndim != 3:
         raise ValueError(f"merge_heads needs a stack of shape (heads, n, d_head), got {M.shape}")
     heads, n, d_head = M.shape

@@ -13,25 +13,26 @@ Values are V = X·W_Vᵀ with the designed W_V held fixed (it copies the who / a
 targets can only be reached by attending to the right word: only W_Q and W_K are learned. One head (heads are left
 out), d_k = 8, no mask, positions on. The loss is the mean squared error between O and the target, averaged over
 tokens and dimensions (and over sentences). Training is plain gradient descent on the full batch, W ← W − η·dW,
-from the app's random weights: `forward` and `backward` keep every intermediate, so one step can be shown in numbers.
+from the app's random weights: `forward` (the engine's one pass of attention, after the projections) and `backward`
+keep every intermediate, so one step can be shown in numbers.
 
 >>> result = train(steps=3)
 >>> result.losses.shape, result.W_Q.shape
 ((4,), (8, 16))
 """
-# ruff: noqa: E741, N815
-# (O, dO, dW_Q ... are the lesson's names for matrices and their gradients, as pyproject.toml keeps Q, K, V, W_Q)
+# ruff: noqa: N815
+# (dW_Q, dW_K, dW_V are the lesson's names for the weights' gradients, as pyproject.toml keeps Q, K, V, W_Q)
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
-from .attention import softmax
+from . import checks
+from .attention import Attention, Gradients, attention_backward, scaled_dot_product_attention
 from .positions import model_input, word_positions
 from .tokens import tokenize
 from .vocabulary import embed, kind, word_vector
@@ -91,17 +92,11 @@ def _input(tokens: list[str]) -> np.ndarray:
     return model_input(embeddings, word_positions(len(tokens)))  # (n, d_model)
 
 
-def _whole(name: str, value: object, least: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
-        raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}")
-
-
 def make_task(seed: int = 0, n_sentences: int = 64, *, held_out: bool = False) -> tuple[Sentence, ...]:
     """`n_sentences` sentences of the task, the same for the same seed. `held_out=True` draws from another stream
     of the same seed: sentences for measuring, not training (new word combinations and orders, same vocabulary)."""
-    _whole("seed", seed, 0)
-    _whole("n_sentences", n_sentences, 1)
-    rng = np.random.default_rng([int(seed), int(held_out)])
+    seed, n_sentences = checks.whole("seed", seed), checks.whole("n_sentences", n_sentences, 1)
+    rng = np.random.default_rng([seed, int(held_out)])
     W_V = designed_weights().W_V
     sentences = []
     for _ in range(n_sentences):
@@ -130,116 +125,61 @@ def as_task(sentence: str) -> Sentence:
 
 
 @dataclass(frozen=True)
-class Forward:
-    """Every intermediate of one forward pass, named as in the lesson. X (..., n, d_model); Q, K (..., n, d_k);
-    V, O (..., n, d_v); S, logits, A (..., n, n). Leading axes, if any, are a stack of equally long sentences."""
-
-    X: np.ndarray
-    W_Q: np.ndarray
-    W_K: np.ndarray
-    W_V: np.ndarray
-    Q: np.ndarray
-    K: np.ndarray
-    V: np.ndarray
-    S: np.ndarray
-    logits: np.ndarray
-    A: np.ndarray
-    O: np.ndarray
-    scale: float  # 1/√d_k
-
-
-@dataclass(frozen=True)
-class Backward:
-    """The loss and every gradient of one backward pass, d<name> = ∂L/∂<name>, each shaped like <name>."""
+class Backward(Gradients):
+    """The loss of one forward pass against its target and every gradient of it: the pass's own (Gradients:
+    d_output, d_weights, dV, d_logits, d_scores, dQ, dK) and the weights', d<name> = ∂L/∂<name>."""
 
     loss: float
-    dO: np.ndarray
-    dA: np.ndarray
-    dV: np.ndarray
-    dlogits: np.ndarray
-    dS: np.ndarray
-    dQ: np.ndarray
-    dK: np.ndarray
     dW_Q: np.ndarray
     dW_K: np.ndarray
     dW_V: np.ndarray
 
 
-def _checked(name: str, a: np.ndarray, ndim: int | None = None) -> np.ndarray:
-    a = np.asarray(a, dtype=float)
-    if a.ndim < 2 or 0 in a.shape or (ndim is not None and a.ndim != ndim):
-        raise ValueError(f"{name} must be a non-empty {'matrix' if ndim else 'matrix (or stack)'}, got {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must hold finite numbers only, got NaN or infinity in shape {a.shape}")
-    return a
-
-
-def _T(a: np.ndarray) -> np.ndarray:
-    return np.swapaxes(a, -1, -2)
-
-
-def forward(X: np.ndarray, W_Q: np.ndarray, W_K: np.ndarray, W_V: np.ndarray) -> Forward:
-    """The lesson's chain, keeping every step: Q = X·W_Qᵀ, K = X·W_Kᵀ, V = X·W_Vᵀ, S = Q·Kᵀ,
-    logits = S/√d_k, A = softmax(logits) row by row, O = A·V. One head, no mask.
+def forward(X: np.ndarray, W_Q: np.ndarray, W_K: np.ndarray, W_V: np.ndarray) -> Attention:
+    """The lesson's chain, keeping every step: Q = X·W_Qᵀ, K = X·W_Kᵀ, V = X·W_Vᵀ, then the engine's one pass of
+    attention (scores = Q·Kᵀ, logits = scores/√d_k, weights = softmax(logits) row by row, output = weights·V).
+    One head, no mask, temperature 1.
 
     X (..., n, d_model); W_Q, W_K (d_k, d_model); W_V (d_v, d_model).
     """
-    X = _checked("X", X)
-    W_Q, W_K, W_V = (_checked(name, W, 2) for name, W in (("W_Q", W_Q), ("W_K", W_K), ("W_V", W_V)))
-    if W_Q.shape != W_K.shape or W_V.shape[1] != X.shape[-1] or W_Q.shape[1] != X.shape[-1]:
+    X = checks.matrices("X", X)
+    W_Q, W_K, W_V = (checks.matrices(name, W) for name, W in (("W_Q", W_Q), ("W_K", W_K), ("W_V", W_V)))
+    if W_Q.ndim != 2 or W_Q.shape != W_K.shape or W_V.ndim != 2 or W_V.shape[1] != X.shape[-1] \
+            or W_Q.shape[1] != X.shape[-1]:
         raise ValueError(f"need W_Q and W_K of one shape (d_k, d_model) and W_V (d_v, d_model) with d_model = "
                          f"X's width, got X {X.shape}, W_Q {W_Q.shape}, W_K {W_K.shape}, W_V {W_V.shape}")
     Q, K, V = X @ W_Q.T, X @ W_K.T, X @ W_V.T  # (..., n, d_k), (..., n, d_k), (..., n, d_v)
-    S = Q @ _T(K)  # (..., n, n)
-    scale = 1.0 / math.sqrt(W_Q.shape[0])
-    logits = S * scale
-    A = softmax(logits, axis=-1)  # rows sum to 1
-    O = A @ V  # (..., n, d_v)
-    return Forward(X, W_Q, W_K, W_V, Q, K, V, S, logits, A, O, scale)
+    return scaled_dot_product_attention(Q, K, V)  # scores, logits, weights (..., n, n); output (..., n, d_v)
 
 
-def mse(O: np.ndarray, target: np.ndarray) -> float:
+def mse(output: np.ndarray, target: np.ndarray) -> float:
     """The loss: mean squared error, averaged over tokens and dimensions (and over a stack of sentences).
 
     .. math::  L = \\frac{1}{n\\, d_v} \\sum_{i, c} (O_{ic} - T_{ic})^2
     """
-    return float(np.mean((O - target) ** 2))
+    return float(np.mean((output - target) ** 2))
 
 
-def softmax_backward(A: np.ndarray, dA: np.ndarray) -> np.ndarray:
-    """Carry the gradient back through softmax, one row at a time.
-
-    .. math::  dz_i = (\\mathrm{diag}(a_i) - a_i a_i^T)\\, dA_i = a_i \\odot (dA_i - dA_i \\cdot a_i)
-
-    In words: the weights of a row always sum to 1, so raising one logit takes weight from all the others. The
-    Jacobian of a row a = softmax(z) is diag(a) − a aᵀ; applied to the row's gradient g it gives a ⊙ g − a (a·g):
-    each logit's gradient is its weight times how much better its own entry of g is than the row's weighted
-    average g·a. A logit whose weight is near 0 (or alone near 1) gets almost no gradient.
-    """
-    return A * (dA - np.sum(dA * A, axis=-1, keepdims=True))
-
-
-def backward(record: Forward, target: np.ndarray) -> Backward:
-    """The loss of `record` against `target` and its gradient, step by step back through the chain (d = ∂L/∂)."""
+def backward(X: np.ndarray, record: Attention, target: np.ndarray) -> Backward:
+    """The loss of `record`, the forward pass of X, against `target` and its gradient, step by step back through
+    the chain (d = ∂L/∂): through the pass of attention (attention_backward), then through Q = X·W_Qᵀ, K = X·W_Kᵀ
+    and V = X·W_Vᵀ to the weights."""
     r = record
-    target = np.asarray(target, dtype=float)
-    if target.shape != r.O.shape:
-        raise ValueError(f"target must have the output's shape {r.O.shape}, got {target.shape}")
-    n, d_v = r.O.shape[-2:]
-    batch = r.O.size // (n * d_v)  # sentences in the stack: the loss is their mean
-    dO = 2.0 * (r.O - target) / r.O.size  # L = mean (O − T)²: (..., n, d_v)
-    dA = dO @ _T(r.V)  # through O = A·V: (..., n, d_v) x (..., d_v, n) -> (..., n, n)
-    dV = _T(r.A) @ dO  # (..., n, n) x (..., n, d_v) -> (..., n, d_v); used only to show: W_V is not trained
-    dlogits = softmax_backward(r.A, dA)  # through A = softmax(logits), row by row: (..., n, n)
-    dS = dlogits * r.scale  # through logits = S/√d_k
-    dQ = dS @ r.K  # through S = Q·Kᵀ: (..., n, n) x (..., n, d_k) -> (..., n, d_k)
-    dK = _T(dS) @ r.Q  # (..., n, n) x (..., n, d_k) -> (..., n, d_k)
+    X, target = checks.matrices("X", X), np.asarray(target, dtype=float)
+    if X.shape[:-1] != r.Q.shape[:-1]:
+        raise ValueError(f"X must be the input of the forward pass (one row per query {r.Q.shape}), got {X.shape}")
+    if target.shape != r.output.shape:
+        raise ValueError(f"target must have the output's shape {r.output.shape}, got {target.shape}")
+    n, d_v = r.output.shape[-2:]
+    batch = r.output.size // (n * d_v)  # sentences in the stack: the loss is their mean
+    d_output = 2.0 * (r.output - target) / r.output.size  # L = mean (O − T)²: (..., n, d_v)
+    g = attention_backward(r, d_output)  # dV only to show: W_V is not trained
 
     def weight_grad(dM: np.ndarray) -> np.ndarray:  # through M = X·Wᵀ: dW = dMᵀ·X, summed over the stack
-        return dM.reshape(batch * n, -1).T @ r.X.reshape(batch * n, -1)  # (d, n) x (n, d_model)
+        return dM.reshape(batch * n, -1).T @ X.reshape(batch * n, -1)  # (d, n) x (n, d_model)
 
-    return Backward(mse(r.O, target), dO, dA, dV, dlogits, dS, dQ, dK,
-                    weight_grad(dQ), weight_grad(dK), weight_grad(dV))
+    return Backward(**vars(g), loss=mse(r.output, target), dW_Q=weight_grad(g.dQ), dW_K=weight_grad(g.dK),
+                    dW_V=weight_grad(g.dV))
 
 
 def _stacks(sentences: tuple[Sentence, ...]) -> list[tuple[np.ndarray, np.ndarray, float]]:
@@ -255,7 +195,7 @@ def _stacks(sentences: tuple[Sentence, ...]) -> list[tuple[np.ndarray, np.ndarra
 def _loss_and_grads(W_Q, W_K, W_V, stacks) -> tuple[float, np.ndarray, np.ndarray]:
     loss, dW_Q, dW_K = 0.0, np.zeros_like(W_Q), np.zeros_like(W_K)
     for X, target, share in stacks:  # the full batch: mean loss over sentences, and its gradient
-        g = backward(forward(X, W_Q, W_K, W_V), target)
+        g = backward(X, forward(X, W_Q, W_K, W_V), target)
         loss, dW_Q, dW_K = loss + share * g.loss, dW_Q + share * g.dW_Q, dW_K + share * g.dW_K
     return loss, dW_Q, dW_K
 
@@ -266,10 +206,10 @@ def accuracy(W_Q: np.ndarray, W_K: np.ndarray, sentences: tuple[Sentence, ...]) 
     W_V = designed_weights().W_V
     hits = total = 0
     for s in sentences:
-        A = forward(s.X, W_Q, W_K, W_V).A
+        weights = forward(s.X, W_Q, W_K, W_V).weights
         for i, j in enumerate(s.intended):
             if j is not None:
-                hits, total = hits + int(A[i].argmax() == j), total + 1
+                hits, total = hits + int(weights[i].argmax() == j), total + 1
     if not total:
         raise ValueError("accuracy needs sentences with at least one word that has an intended word")
     return hits / total
@@ -305,11 +245,9 @@ def train(seed: int = 0, steps: int = DEFAULT_STEPS, learning_rate: float = DEFA
     and moves each matrix against its gradient: W ← W − learning_rate · dW. Same arguments, same arrays.
     `on_step(done, steps)`, if given, is called after each step (e.g. to move a progress bar).
     """
-    _whole("steps", steps, 1)
-    _whole("n_snapshots", n_snapshots, 2)
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.floating)) \
-            or not (math.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    checks.whole("steps", steps, 1)
+    checks.whole("n_snapshots", n_snapshots, 2)
+    checks.positive("learning_rate", learning_rate)
     sentences, held_out = make_task(seed, n_sentences), make_task(seed, n_held_out, held_out=True)
     train_stacks, held_out_stacks = _stacks(sentences), _stacks(held_out)
     start = random_weights(seed)
@@ -340,7 +278,7 @@ def attention_on(sentence: str, W_Q: np.ndarray, W_K: np.ndarray) -> tuple[tuple
     """The attention weights A (n, n) that W_Q and W_K give a sentence (any text: the student's own), with its
     tokens. X = E + PE, as in training. Raises InputError for a sentence the lesson cannot use."""
     tokens = tokenize(sentence)
-    return tuple(tokens), forward(_input(tokens), W_Q, W_K, designed_weights().W_V).A
+    return tuple(tokens), forward(_input(tokens), W_Q, W_K, designed_weights().W_V).weights
 
 
 CACHED = 32
@@ -350,11 +288,7 @@ _cache_lock = threading.Lock()
 
 
 def _key(seed: int, steps: int, learning_rate: float) -> tuple[int, int, float]:
-    _whole("seed", seed, 0)
-    _whole("steps", steps, 1)
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.floating)):
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-    return int(seed), int(steps), float(learning_rate)
+    return checks.whole("seed", seed), checks.whole("steps", steps, 1), checks.positive("learning_rate", learning_rate)
 
 
 def is_trained(seed: int = 0, steps: int = DEFAULT_STEPS, learning_rate: float = DEFAULT_RATE) -> bool:
@@ -383,13 +317,8 @@ def trained(seed: int = 0, steps: int = DEFAULT_STEPS, learning_rate: float = DE
 
 
 def _read_only(result: Training) -> Training:
-    for f in fields(result):
-        value = getattr(result, f.name)
-        if isinstance(value, np.ndarray):
-            value.setflags(write=False)
-    for s in (*result.sentences, *result.held_out):
-        s.X.setflags(write=False)
-        s.target.setflags(write=False)
+    for record in (result, *result.sentences, *result.held_out):
+        checks.read_only(record)
     return result
 
 

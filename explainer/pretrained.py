@@ -139,8 +139,9 @@ class Model:
             qkv = _linear(h, w.qkv, w.qkv_bias)
             # (n, 3·d_model) -> three stacks (heads, n, d_k): the columns of each of Q, K, V cut into one slice per head
             q, k, v = (np.ascontiguousarray(m) for m in qkv.reshape(n, 3, H, d_k).transpose(1, 2, 0, 3))
-            context, attention[i] = scaled_dot_product_attention(q, k, v)
-            mixed = _linear(merge_heads(context).astype(np.float32), w.out, w.out_bias)
+            heads = scaled_dot_product_attention(q, k, v)  # the lesson's one pass, every head at once
+            attention[i] = heads.weights
+            mixed = _linear(merge_heads(heads.output).astype(np.float32), w.out, w.out_bias)
             layers.append(Layer(_frozen(h), _frozen(q), _frozen(k), _frozen(v), _frozen(attention[i])))
             h = _layer_norm(h + mixed, *w.norm1, self.eps)
             ffn = _linear(gelu(_linear(h, w.up, w.up_bias)), w.down, w.down_bias)  # each token on its own

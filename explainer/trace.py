@@ -4,13 +4,12 @@ Pages call run_attention once and draw from the Trace it returns; nothing is rec
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import learning
-from .attention import apply_mask, attend, causal_mask, cosine_scores, dot_scores, merge_heads, softmax, split_heads
+from . import checks, learning
+from .attention import causal_mask, merge_heads, scaled_dot_product_attention, split_heads
 from .positions import model_input, word_positions
 from .tokens import tokenize
 from .vocabulary import DIMENSIONS, embed
@@ -38,26 +37,15 @@ class Settings:
     train_rate: float = learning.DEFAULT_RATE  # trained weights only: the learning rate η
 
     def __post_init__(self) -> None:
-        if self.weight_set not in WEIGHT_SETS:
-            raise ValueError(f"weight_set must be one of {WEIGHT_SETS}, got {self.weight_set!r}")
-        if self.similarity not in SIMILARITIES:
-            raise ValueError(f"similarity must be one of {SIMILARITIES}, got {self.similarity!r}")
-        if self.heads not in HEAD_COUNTS:
-            raise ValueError(f"heads must be one of {HEAD_COUNTS}, got {self.heads!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}")
-        if isinstance(self.temperature, bool) or not isinstance(self.temperature, (int, float, np.floating)) \
-                or not (math.isfinite(self.temperature) and self.temperature > 0):
-            raise ValueError(f"temperature must be a positive number, got {self.temperature!r}")
-        if isinstance(self.train_steps, bool) or not isinstance(self.train_steps, (int, np.integer)) \
-                or self.train_steps < 1:
-            raise ValueError(f"train_steps must be a whole number >= 1, got {self.train_steps!r}")
-        if isinstance(self.train_rate, bool) or not isinstance(self.train_rate, (int, float, np.floating)) \
-                or not (math.isfinite(self.train_rate) and self.train_rate > 0):
-            raise ValueError(f"train_rate must be a positive number, got {self.train_rate!r}")
+        checks.one_of("weight_set", self.weight_set, WEIGHT_SETS)
+        checks.one_of("similarity", self.similarity, SIMILARITIES)
+        checks.one_of("heads", self.heads, HEAD_COUNTS)
+        checks.whole("seed", self.seed)
+        checks.positive("temperature", self.temperature)
+        checks.whole("train_steps", self.train_steps, 1)
+        checks.positive("train_rate", self.train_rate)
         for name in ("positional", "scaled", "causal"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+            checks.flag(name, getattr(self, name))
 
     @property
     def divides_by_root_dk(self) -> bool:
@@ -95,8 +83,9 @@ class Trace:
     Shapes, for n tokens, d_model features, d_k query/key width and h heads (d_head = d_k / h):
     embeddings, positions, X (n, d_model); W_Q, W_K (d_k, d_model); W_V (d_v, d_model); Q, K (n, d_k);
     V, output (n, d_v).
-    scores (raw Q·Kᵀ), logits (scaled, tempered, masked) and weights (softmax of logits) are (n, n) for one head,
-    the lesson's case, and (h, n, n) for several heads; `head(i)` gives any head's as (n, n).
+    scores (raw Q·Kᵀ), untempered (scaled, masked), logits (untempered ÷ T) and weights (softmax of logits) are
+    (n, n) for one head, the lesson's case, and (h, n, n) for several heads; `head(i)` gives any head's as (n, n).
+    They are explainer.attention's one pass (Attention), run on every head at once.
     """
 
     sentence: str
@@ -113,6 +102,7 @@ class Trace:
     K: np.ndarray
     V: np.ndarray
     scores: np.ndarray
+    untempered: np.ndarray  # the logits before ÷ T (what the temperature divides): for the temperature sweep
     logits: np.ndarray
     weights: np.ndarray
     output: np.ndarray
@@ -124,14 +114,11 @@ class Trace:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "labels", unique_labels(self.tokens))
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.ndarray):
-                value.setflags(write=False)  # a trace is a record: nothing downstream may change it
+        checks.read_only(self)
 
     def head(self, index: int) -> Trace:
         """One head's part of the trace: W, Q, K, V and output narrowed to its dims (each head has its own slice of
-        the query/key dimensions and of the value dimensions); scores, logits, weights (n, n).
+        the query/key dimensions and of the value dimensions); scores, untempered, logits, weights (n, n).
 
         With one head (the lesson's case) that is the whole trace.
         """
@@ -145,7 +132,8 @@ class Trace:
         part = slice(index * d_value, (index + 1) * d_value)  # and its value dimensions
         return replace(self, W_Q=self.W_Q[cut], W_K=self.W_K[cut], W_V=self.W_V[part],
                        Q=self.Q[:, cut], K=self.K[:, cut], V=self.V[:, part], output=self.output[:, part],
-                       scores=self.scores[index], logits=self.logits[index], weights=self.weights[index],
+                       scores=self.scores[index], untempered=self.untempered[index], logits=self.logits[index],
+                       weights=self.weights[index],
                        qk_dims=self.qk_dims[cut], v_dims=self.v_dims[part], shown_head=index)
 
     @property
@@ -223,17 +211,15 @@ def weights_of(settings: Settings) -> Projections:
     return learning.trained_weights(settings.seed, settings.train_steps, settings.train_rate)
 
 
-def run_attention(sentence: str, **settings) -> Trace:
+def run_attention(sentence: str, settings: Settings | None = None) -> Trace:
     """Run self-attention on a sentence and keep every step.
 
-    `settings` are the fields of Settings (weight_set, seed, positional, scaled, temperature, causal, similarity,
-    heads, train_steps, train_rate). Raises InputError for a sentence the lesson cannot use, ValueError for a bad
-    setting.
+    `settings` are the chain's knobs (Settings); left out, the lesson's case. Raises InputError for a sentence the
+    lesson cannot use, ValueError for settings that are not a Settings.
     """
-    unknown_names = set(settings) - {f.name for f in fields(Settings)}
-    if unknown_names:
-        raise ValueError(f"run_attention got unknown settings {sorted(unknown_names)}")
-    config = Settings(**settings)
+    config = Settings() if settings is None else settings
+    if not isinstance(config, Settings):
+        raise ValueError(f"run_attention needs its settings as a Settings, got {type(config).__name__}")
     tokens = tokenize(sentence)
     embeddings, unknown = embed(tokens)
     n_tokens = len(tokens)
@@ -244,14 +230,10 @@ def run_attention(sentence: str, **settings) -> Trace:
     Q, K, V = project(X, W.W_Q), project(X, W.W_K), project(X, W.W_V)  # (n, d_k) each
 
     Qh, Kh, Vh = (split_heads(M, config.heads) for M in (Q, K, V))  # (h, n, d_head)
-    similarity = dot_scores if config.similarity == "dot" else cosine_scores
-    scores = similarity(Qh, Kh)  # (h, n, d_head) x (h, d_head, n) -> (h, n, n)
-    d_head = Qh.shape[-1]
-    scale = (1.0 / math.sqrt(d_head) if config.divides_by_root_dk else 1.0) / config.temperature
     mask = causal_mask(n_tokens) if config.causal else None
-    logits = apply_mask(scores * scale, mask)  # (h, n, n), -inf where masked
-    weights = softmax(logits, axis=-1)  # (h, n, n), rows sum to 1
-    output = merge_heads(attend(weights, Vh))  # (h, n, n) x (h, n, d_head) -> (h, n, d_head) -> (n, d_k)
+    heads = scaled_dot_product_attention(  # every head at once: weights (h, n, n), output (h, n, d_head)
+        Qh, Kh, Vh, mask=mask, scaled=config.divides_by_root_dk, temperature=config.temperature,
+        cosine=config.similarity == "cosine")
 
     def lesson_shape(stack: np.ndarray) -> np.ndarray:
         return stack[0] if config.heads == 1 else stack
@@ -259,6 +241,8 @@ def run_attention(sentence: str, **settings) -> Trace:
     return Trace(
         sentence=sentence, tokens=tuple(tokens), unknown=tuple(unknown), settings=config,
         embeddings=embeddings, positions=positions, X=X, W_Q=W.W_Q, W_K=W.W_K, W_V=W.W_V, Q=Q, K=K, V=V,
-        scores=lesson_shape(scores), logits=lesson_shape(logits), weights=lesson_shape(weights), output=output,
-        scale=scale, qk_dims=W.qk_dims, v_dims=W.v_dims,
+        scores=lesson_shape(heads.scores), untempered=lesson_shape(heads.untempered),
+        logits=lesson_shape(heads.logits), weights=lesson_shape(heads.weights),
+        output=merge_heads(heads.output),  # (h, n, d_head) -> (n, d_k): the heads' outputs side by side
+        scale=heads.scale, qk_dims=W.qk_dims, v_dims=W.v_dims,
     )

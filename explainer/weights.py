@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import checks
 from .positions import CLOCK_SPEEDS
 from .vocabulary import D_MODEL, DIMENSIONS, POSITION_DIMS
 
@@ -114,9 +115,7 @@ def designed_weights() -> Projections:
 
 def random_weights(seed: int, d_model: int = D_MODEL, d_k: int = D_K, d_v: int = len(CONTENTS)) -> Projections:
     """Untrained projections: entries drawn from N(0, 1/d_model), the same for the same seed on every machine."""
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
-    rng = np.random.default_rng(int(seed))
+    rng = np.random.default_rng(checks.whole("seed", seed))
     W_Q, W_K = rng.normal(0.0, 1.0 / np.sqrt(d_model), size=(2, d_k, d_model))
     W_V = rng.normal(0.0, 1.0 / np.sqrt(d_model), size=(d_v, d_model))
     return Projections(W_Q, W_K, W_V, tuple(f"d{i + 1}" for i in range(d_k)), tuple(f"v{i + 1}" for i in range(d_v)))

@@ -67,7 +67,7 @@ def start(path: str, limits: dict[str, int] | None = None) -> Lesson:
     for notice in store.notices():
         st.warning(notice)
     # computed on every run: the whole chain takes ~0.3 ms, half what st.cache_data took to find it stored
-    trace = explainer.run_attention(state.sentence, **vars(state.settings))
+    trace = explainer.run_attention(state.sentence, state.settings)
     view = trace.head(state.head)
     unknown = notes.unknown_words(trace)
     if unknown:

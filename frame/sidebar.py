@@ -68,7 +68,7 @@ def _share(this: Page, state: LessonState) -> None:
 
 def _run(state: LessonState) -> explainer.Trace:
     """The view's trace, made when a download is asked for (outside the page's run)."""
-    return explainer.run_attention(state.sentence, **vars(state.settings))
+    return explainer.run_attention(state.sentence, state.settings)
 
 
 def _example_picked() -> None:

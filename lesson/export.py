@@ -40,10 +40,12 @@ def _literal(values: np.ndarray) -> str:
 
 
 def script(trace: Trace) -> str:
-    """A standalone Python script (numpy only) that recomputes this view's attention from its inputs, step by step,
-    with the lesson's names, and prints the attention weights and the output."""
+    """A standalone Python script (numpy only) that recomputes this view's attention from its inputs, step by step as
+    the engine runs it and with the trace's names (the JSON's), and prints the attention weights and the output."""
     s = trace.settings
-    divide = "math.sqrt(Qh.shape[-1])" if s.divides_by_root_dk else "1.0"
+    divided = ("scores * (1.0 / math.sqrt(Qh.shape[-1]))  # divided by sqrt(d_k)" if s.divides_by_root_dk else
+               "scores  # not divided by sqrt(d_k): " + ("cosines lie in [-1, 1]" if s.similarity == "cosine" else
+                                                          "scaling is off"))
     return f'''"""Self-attention for "{_safe(trace.sentence)}", every step, as the explainer computed it.
 
 Settings: {_safe(repr(vars(s)))}
@@ -92,23 +94,23 @@ if {s.similarity == "cosine"!r}:  # cosine similarity: directions only
         length = np.linalg.norm(M, axis=-1, keepdims=True)
         return np.divide(M, length, out=np.zeros_like(M), where=length > 0)
     Qh, Kh = unit(Qh), unit(Kh)
-S = Qh @ np.swapaxes(Kh, -1, -2)  # one score per (query, key) pair, per head
+scores = Qh @ np.swapaxes(Kh, -1, -2)  # S: one score per (query, key) pair, per head
 
-scale = (1.0 / {divide}) / {s.temperature!r}  # divided by sqrt(d_k) (dot products only), then by the temperature
-logits = S * scale
+untempered = {divided}
 if {s.causal!r}:  # causal mask: each word sees only itself and the words before it
-    logits = np.where(np.tril(np.ones((len(tokens), len(tokens)), dtype=bool)), logits, -np.inf)
+    untempered = np.where(np.tril(np.ones((len(tokens), len(tokens)), dtype=bool)), untempered, -np.inf)
+logits = untempered / {s.temperature!r}  # then divided by the temperature T
 
 e = np.exp(logits - logits.max(axis=-1, keepdims=True))  # softmax, after subtracting each row's largest
-A = e / e.sum(axis=-1, keepdims=True)  # attention weights: every row sums to 1
+weights = e / e.sum(axis=-1, keepdims=True)  # A: the attention weights, every row sums to 1
 
-O = (A @ Vh).transpose(1, 0, 2).reshape(len(tokens), -1)  # each word's output, the heads side by side
+output = (weights @ Vh).transpose(1, 0, 2).reshape(len(tokens), -1)  # O = A V: each word's, the heads side by side
 
 for h in range(heads):
     print(f"attention weights, head {{h + 1}} of {{heads}} (rows: query, columns: key):", tokens)
-    print(A[h])
+    print(weights[h])
 print("output (rows: words):")
-print(O)
+print(output)
 '''
 
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from explainer import CONTENTS, D_K, DIMENSIONS, Matrix, designed_weights, learning
+from explainer import CONTENTS, D_K, DIMENSIONS, Attention, Matrix, designed_weights, learning
 from explainer.trace import unique_labels
+
+from . import notes
 
 MODEL = f"one head, d_k = {D_K}, positions on, scores divided by √d_k, temperature 1, no mask"
 """The model training uses, whatever the sidebar says (the sidebar's settings apply to the trained weights on the
@@ -117,17 +119,14 @@ def designed(sentence: str) -> Matrix:
     return attention(sentence, W.W_Q, W.W_K, "A*", "designed by hand")
 
 
-def _tops(A: np.ndarray) -> list[frozenset[int]]:
-    return [frozenset(np.flatnonzero(np.isclose(row, row.max(), rtol=0, atol=1e-9)).tolist()) for row in A]
-
-
 def comparison(sentence: str, learned: Matrix, hand: Matrix) -> str:
     """How close the learned pattern comes to the designed one on this sentence, and to the task's own pattern."""
     labels, n = learned.rows, len(learned.rows)
     if n == 1:
         return (f"With one word, **{labels[0]}** can only look at itself: every map gives it weight 1, learned or "
                 "designed. Type a longer sentence to compare the patterns.")
-    mine, theirs = _tops(learned.values), _tops(hand.values)
+    mine = [frozenset(notes.favourites(row)) for row in learned.values]
+    theirs = [frozenset(notes.favourites(row)) for row in hand.values]
     same = [i for i in range(n) if mine[i] == theirs[i]]
     differ = [i for i in range(n) if mine[i] != theirs[i]]
 
@@ -186,13 +185,20 @@ def loss_note(training: learning.Training) -> str:
 
 # One gradient step --------------------------------------------------------------------------------------------------
 
+GRADIENTS = {
+    "d_output": ("dO", "∂L/∂O: how each output should move"), "d_weights": ("dA", "∂L/∂A, through O = A·V"),
+    "d_scores": ("dS", "∂L/∂S, through softmax and ÷√d_k"), "dQ": ("dQ", "∂L/∂Q = dS·K"),
+    "dK": ("dK", "∂L/∂K = dSᵀ·Q"), "dW_Q": ("dW_Q", "∂L/∂W_Q = dQᵀ·X"), "dW_K": ("dW_K", "∂L/∂W_K = dKᵀ·X"),
+}
+"""The gradients the page draws (fields of learning.Backward): each one's symbol on the page and what it is."""
+
 @dataclass(frozen=True)
 class GradientStep:
     """One gradient step on one sentence: the example (X, target), the forward pass and the backward pass, as
     explainer.learning computes them (nothing here recomputes them)."""
 
     example: learning.Sentence
-    record: learning.Forward
+    record: Attention
     grads: learning.Backward
     learning_rate: float
     loss_after: float  # the sentence's loss after the step W ← W − η·dW
@@ -209,26 +215,24 @@ class GradientStep:
         return max(0, -math.floor(math.log10(largest)))
 
     def matrix(self, name: str) -> Matrix:
-        """A gradient as a matrix to draw, times 10^factor (said in its name: "dS ×10⁵") so that its numbers
-        read."""
+        """A gradient (a field of learning.Backward) as a matrix to draw, named with the lesson's symbol, times
+        10^factor (said in its name: "dS ×10⁵") so that its numbers read."""
         values = getattr(self.grads, name)
         qk = tuple(f"d{i + 1}" for i in range(self.record.Q.shape[-1]))
-        rows, cols = {"dO": (self.labels, CONTENTS), "dA": (self.labels, self.labels),
-                      "dS": (self.labels, self.labels), "dQ": (self.labels, qk), "dK": (self.labels, qk),
+        rows, cols = {"d_output": (self.labels, CONTENTS), "d_weights": (self.labels, self.labels),
+                      "d_scores": (self.labels, self.labels), "dQ": (self.labels, qk), "dK": (self.labels, qk),
                       "dW_Q": (qk, DIMENSIONS), "dW_K": (qk, DIMENSIONS)}[name]
         power = self.factor(name)
         ten = "10" + str(power).translate(_SUPERSCRIPT)
         times = f" ×{ten}" if power else ""
-        what = {"dO": "∂L/∂O: how each output should move", "dA": "∂L/∂A, through O = A·V",
-                "dS": "∂L/∂S, through softmax and ÷√d_k", "dQ": "∂L/∂Q = dS·K", "dK": "∂L/∂K = dSᵀ·Q",
-                "dW_Q": "∂L/∂W_Q = dQᵀ·X", "dW_K": "∂L/∂W_K = dKᵀ·X"}[name]
+        symbol, what = GRADIENTS[name]
         caption = what + (f", times {ten} to read" if power else "")
-        return Matrix(name + times, caption, values * 10 ** power, rows, cols)
+        return Matrix(symbol + times, caption, values * 10 ** power, rows, cols)
 
     def weights(self, step: int) -> Matrix:
         """The attention A the step starts from, after `step` steps of training (0: the random start), named as
         the snapshot maps name it: the A of every formula of the step."""
-        return Matrix(_after(step), f"{step_name(step)}: the weights this step starts from", self.record.A,
+        return Matrix(_after(step), f"{step_name(step)}: the weights this step starts from", self.record.weights,
                       self.labels, self.labels)
 
     def worked_softmax(self, query: int) -> tuple[int, str]:
@@ -236,10 +240,10 @@ class GradientStep:
         the word the query must fetch from, else the one with the largest gradient. dA and dS are written in the
         power of ten their matrices are shown in, with the digits it takes for the difference and the result to
         keep three significant ones, so that each number reads as a cell of its matrix."""
-        A, dA, dS = self.record.A[query], self.grads.dA[query], self.grads.dS[query]
+        A, dA, dS = self.record.weights[query], self.grads.d_weights[query], self.grads.d_scores[query]
         wanted = self.example.intended[query]
         key = wanted if wanted is not None else int(np.abs(dS).argmax())
-        shown_dA, shown_dS = self.factor("dA"), self.factor("dS")
+        shown_dA, shown_dS = self.factor("d_weights"), self.factor("d_scores")
         mine, average = dA[key] * 10 ** shown_dA, float(A @ dA) * 10 ** shown_dA
         places = _places(mine - average, 4)
         result = dS[key] * 10 ** shown_dS
@@ -254,7 +258,7 @@ class GradientStep:
     def through_values(self) -> str:
         """How dA comes from dO through O = A·V, said from V's numbers. With one-hot values each column of dA is
         a column of dO, copied: when the two matrices show the same numbers, the reason."""
-        V, dO, dA, labels = self.record.V, self.grads.dO, self.grads.dA, self.labels
+        V, dO, dA, labels = self.record.V, self.grads.d_output, self.grads.d_weights, self.labels
         text = "**Through O = A·V.** Each entry dAᵢⱼ = dOᵢ·vⱼ: row i of dO times word j's value v."
         ones, zeros = np.isclose(V, 1, rtol=0, atol=1e-12), np.abs(V) <= 1e-12
         if not np.all(ones | zeros) or np.any(ones.sum(axis=1) > 1):
@@ -271,7 +275,8 @@ class GradientStep:
                  + (f"; the column{'s' * (len(empty) > 1)} of {_words(empty, 4)} {'are' if len(empty) > 1 else 'is'} 0"
                     if empty else "") + ".")
         n = len(labels)
-        if n <= dO.shape[-1] and np.array_equal(dA, dO[:, :n]) and self.factor("dA") == self.factor("dO"):
+        if n <= dO.shape[-1] and np.array_equal(dA, dO[:, :n]) \
+                and self.factor("d_weights") == self.factor("d_output"):
             text += (f" That is why dA shows the numbers of dO's first {n} column{'s' * (n > 1)}: it is not a "
                      "copying mistake.")
         return text
@@ -289,8 +294,8 @@ class GradientStep:
             wanted = query
         else:
             fetch = f"**{word}** must fetch the value of **{labels[wanted]}**, and gives it"
-        return (f"The loss on this sentence is **{_figure(loss)}**. {fetch} weight {self.record.A[query, wanted]:.4f} "
-                "now.")
+        return (f"The loss on this sentence is **{_figure(loss)}**. {fetch} weight "
+                f"{self.record.weights[query, wanted]:.4f} now.")
 
     def loss_change(self) -> str:
         """The sentence's loss before and after the step, both computed."""
@@ -311,9 +316,9 @@ def gradient_step(sentence: str, W_Q: np.ndarray, W_K: np.ndarray, learning_rate
     forward pass, the backward pass, and the loss after the step W ← W − η·dW."""
     example, W_V = learning.as_task(sentence), designed_weights().W_V
     record = learning.forward(example.X, W_Q, W_K, W_V)
-    grads = learning.backward(record, example.target)
+    grads = learning.backward(example.X, record, example.target)
     stepped = learning.forward(example.X, W_Q - learning_rate * grads.dW_Q, W_K - learning_rate * grads.dW_K, W_V)
-    return GradientStep(example, record, grads, float(learning_rate), learning.mse(stepped.O, example.target))
+    return GradientStep(example, record, grads, float(learning_rate), learning.mse(stepped.output, example.target))
 
 
 def _places(value: float, least: int) -> int:

@@ -8,6 +8,9 @@ from explainer import FEATURES, MEANING_QUESTIONS, NOUN_KINDS, VOCABULARY, Trace
 
 CLOSE = 0.8
 """A runner-up with at least this share of the favourite's weight is a close call: the toy can hardly tell them."""
+TIE = 1e-9
+"""Numbers this close are equal: what is left between them is rounding (a word said twice, words the toy does not
+know). Closer calls are not ties: the page says the runner-up is close (CLOSE) and the questions give the digits."""
 
 
 def columns(count: int) -> str:
@@ -55,16 +58,18 @@ def view_summary(trace: Trace) -> str:
     return "This view: " + "; ".join(parts) + "." if parts else ""
 
 
-def favourites(trace: Trace, query: int) -> list[int]:
-    """The keys the query gives its largest weight to: one, or several when they tie."""
-    row = trace.weights[query]
-    return [int(j) for j in np.flatnonzero(np.isclose(row, row.max(), rtol=0, atol=1e-9))]
+def favourites(values: np.ndarray) -> list[int]:
+    """Where the largest of `values` stands (a query's row of weights: the keys it attends to most): one place, or
+    several when they tie (within TIE). The one rule for "which is the favourite, and is it a tie?" of every page's
+    text and every question, so that they cannot disagree."""
+    values = np.asarray(values)
+    return [int(j) for j in np.flatnonzero(values >= values.max() - TIE)]
 
 
 def favourite(trace: Trace, query: int) -> str:
     """ "jane looks most at visits, with probability 0.94", or the tie it has instead, and what the numbers say about
     how far to trust it (see doubt)."""
-    labels, best = trace.labels, favourites(trace, query)
+    labels, best = trace.labels, favourites(trace.weights[query])
     share = trace.weights[query, best[0]]
     if len(best) == 1:
         text = f"{_bold(labels[query])} looks most at {_bold(labels[best[0]])}, with probability **{share:.2f}**."
@@ -77,7 +82,7 @@ def favourite(trace: Trace, query: int) -> str:
 
 def runner_up(trace: Trace, query: int) -> int | None:
     """The key that comes close behind the query's single favourite (at least CLOSE of its weight), if one does."""
-    best = favourites(trace, query)
+    best = favourites(trace.weights[query])
     if len(best) > 1:
         return None
     row = trace.weights[query]
@@ -135,7 +140,7 @@ def asymmetry(trace: Trace) -> str:
     if len(labels) == 1:
         return (f"With one word, {_bold(labels[0])} can only look at itself: its whole row of attention, 1, "
                 "goes there.")
-    best = [favourites(trace, i) for i in range(len(labels))]
+    best = [favourites(row) for row in trace.weights]
     for a, (b, *tied) in enumerate(best):
         if not tied and b != a and len(best[b]) == 1 and best[b][0] != a:
             if trace.settings.causal and b < a:  # b cannot see a: the mask decides, not b's question
@@ -180,7 +185,7 @@ def output_sources(trace: Trace, query: int) -> str:
                 "nothing here, whatever their weights.")
     top = int(np.abs(out).argmax())
     share = trace.weights[query] * trace.V[:, top]  # each word's part of that output dimension
-    sources = np.flatnonzero(np.isclose(np.abs(share), np.abs(share).max(), rtol=0, atol=0.005))
+    sources = favourites(np.abs(share))
     part = np.abs(share[sources]).sum() / max(np.abs(share).sum(), 1e-12)
     names = ", ".join(_bold(trace.labels[j]) for j in sources)
     after = (f"after attention, its output is mostly “{dims[top]}” ({out[top]:.2f}): {part:.0%} of that bar is a·v "

@@ -19,6 +19,7 @@ import numpy as np
 
 from explainer import Trace, learning
 
+from . import notes
 from .state import SETTINGS
 
 
@@ -39,8 +40,17 @@ def _view(trace: Trace, query: int) -> str:
     return f"{trace.sentence}|{vars(s)}|{trace.shown_head}|{query}"
 
 
-def _f(value: float) -> str:
-    return f"{value:.2f}".replace("-", "−")
+def _f(value: float, places: int = 2) -> str:
+    return f"{value:.{places}f}".replace("-", "−")
+
+
+def _apart(best: float, others: list[float]) -> int:
+    """Decimals (2, or as many as it takes up to 6) that write the favourite's number apart from each other one: a
+    close call (notes.CLOSE) is still a call, and its numbers must say so."""
+    places = 2
+    while places < 6 and any(_f(best, places) == _f(other, places) for other in others):
+        places += 1
+    return places
 
 
 STAGES = (1, 2, 3, 4, 5)
@@ -111,16 +121,18 @@ def _intuition(trace: Trace, query: int) -> list[Question]:
     labels, row = trace.labels, trace.weights[query]
     word = labels[query]
     found = []
-    best = int(row.argmax())
-    if np.sum(np.isclose(row, row.max(), atol=1e-9)) == 1 and len(labels) > 1:
+    tops = notes.favourites(row)
+    best = tops[0]
+    if len(tops) == 1 and len(labels) > 1:
         others = [j for j in np.argsort(-row, kind="stable") if j != best][:3]
         options = sorted([best, *others])
+        places = _apart(row[best], [row[j] for j in others])
         found.append(Question(
             f"favourite|{_view(trace, query)}", f"Which word does **{word}** attend to most?",
             tuple(labels[j] for j in options), options.index(best),
-            tuple(f"Right: {labels[j]} gets {_f(row[j])}, the largest share of {word}'s row." if j == best else
-                  f"Not quite: {labels[j]} gets {_f(row[j])}, but {labels[best]} gets {_f(row[best])} "
-                  "(the sentence strip at the top shows it)." for j in options)))
+            tuple(f"Right: {labels[j]} gets {_f(row[j], places)}, the largest share of {word}'s row." if j == best
+                  else f"Not quite: {labels[j]} gets {_f(row[j], places)}, but {labels[best]} gets "
+                       f"{_f(row[best], places)} (the sentence strip at the top shows it)." for j in options)))
     sums = [("1, whatever the sentence",
              "Right: softmax shares out exactly 1 over the keys of each row (each query)."),
             (f"{len(labels)}, one for each word",
@@ -136,7 +148,7 @@ def _intuition(trace: Trace, query: int) -> list[Question]:
         tuple(option for option, _ in sums), 0, tuple(why for _, why in sums)))
     if len(labels) > 1:
         a, b = query, best if best != query else (query + 1) % len(labels)
-        same = bool(np.isclose(trace.weights[a, b], trace.weights[b, a], atol=0.005))
+        same = _f(trace.weights[a, b]) == _f(trace.weights[b, a])  # the two numbers the question and its why show
         options = ("Yes, attention is always symmetric", "Not in general: each word asks its own question")
         found.append(Question(
             f"symmetric|{_view(trace, query)}",
@@ -254,18 +266,20 @@ def _values(trace: Trace, query: int) -> list[Question]:
     top = int(np.abs(trace.output[query]).argmax())
     dim = trace.v_dims[top]
     share = trace.weights[query] * trace.V[:, top]
-    source = int(np.abs(share).argmax())
-    if len(trace.labels) == 1 or np.sum(np.isclose(np.abs(share), abs(share[source]), atol=0.005)) > 1:
+    sources = notes.favourites(np.abs(share))
+    if len(trace.labels) == 1 or len(sources) > 1:
         return [output, mix]  # one word, or a tie: no single word adds the most
+    source = sources[0]
     candidates = list(dict.fromkeys([source, *np.argsort(-np.abs(share), kind="stable")[:3]]))[:3]
     options = sorted(int(j) for j in candidates)
+    places = _apart(abs(share[source]), [abs(share[j]) for j in options if j != source])
     labels = trace.labels
     most = Question(
         f"source|{_view(trace, query)}",
         f"Which word adds the most to **{word}**'s output in the dimension “{dim}”?",
         tuple(labels[j] for j in options), options.index(source),
-        tuple(f"Right: {labels[j]} adds a·v = {_f(share[j])}." if j == source else
-              f"No: {labels[j]} adds {_f(share[j])}; {labels[source]} adds {_f(share[source])} "
+        tuple(f"Right: {labels[j]} adds a·v = {_f(share[j], places)}." if j == source else
+              f"No: {labels[j]} adds {_f(share[j], places)}; {labels[source]} adds {_f(share[source], places)} "
               "(the stacked bars show each word's slice)." for j in options))
     return [output, mix, most]
 
@@ -296,9 +310,11 @@ def _learning(trace: Trace, query: int) -> list[Question]:
     result = learning.trained(s.seed, s.train_steps, s.train_rate)
     _, A = learning.attention_on(trace.sentence, result.W_Q, result.W_K)
     row = A[query]
-    best = int(row.argmax())
-    if len(row) > 1 and np.sum(np.isclose(row, row.max(), atol=0.005)) == 1:
+    tops = notes.favourites(row)
+    if len(row) > 1 and len(tops) == 1:
+        best = tops[0]
         options = sorted([best, *[int(j) for j in np.argsort(-row, kind="stable") if j != best][:2]])
+        places = _apart(row[best], [row[j] for j in options if j != best])
         labels = trace.labels
         steps = len(result.losses) - 1
         found.append(Question(
@@ -306,7 +322,7 @@ def _learning(trace: Trace, query: int) -> list[Question]:
             f"After training ({steps} steps, learning rate {s.train_rate:g}, seed {s.seed}), which word does "
             f"**{word}** attend to most?",
             tuple(labels[j] for j in options), options.index(best),
-            tuple(f"Right: {labels[j]} gets {_f(row[j])} of {word}'s row (the map after training)." if j == best
-                  else f"No: {labels[j]} gets {_f(row[j])}, {labels[best]} gets {_f(row[best])} (the map after "
-                       "training)." for j in options)))
+            tuple(f"Right: {labels[j]} gets {_f(row[j], places)} of {word}'s row (the map after training)."
+                  if j == best else f"No: {labels[j]} gets {_f(row[j], places)}, {labels[best]} gets "
+                                    f"{_f(row[best], places)} (the map after training)." for j in options)))
     return found

@@ -194,9 +194,8 @@ def temperature_sweep(trace: Trace, query: int, temperatures: np.ndarray | None 
     query = _check_token(trace, query)
     if temperatures is None:
         temperatures = np.geomspace(*TEMPERATURE_RANGE, 46)
-    untempered = trace.logits[query] * trace.settings.temperature  # the scaled scores before ÷ T
     temperatures = np.asarray(temperatures, dtype=float)
-    weights = softmax(untempered[None, :] / temperatures[:, None])  # (n_temperatures, n_keys)
+    weights = softmax(trace.untempered[query][None, :] / temperatures[:, None])  # (n_temperatures, n_keys)
     n = len(trace.labels)
     return {
         "temperature": np.repeat(temperatures, n),

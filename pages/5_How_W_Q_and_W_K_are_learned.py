@@ -98,7 +98,7 @@ if st.toggle("Show one gradient step for your sentence, backwards through the ch
         f"The row of **{lesson.focus_word}** is outlined. Small gradients are shown times a power of ten, said in "
         "each title.",
         frame.formula(views.STEPS["dO"]))
-    for column, name in zip(st.columns(2), ("dO", "dA"), strict=True):
+    for column, name in zip(st.columns(2), ("d_output", "d_weights"), strict=True):
         with column:
             frame.matrix(step.matrix(name), focus_row=focus)
     key, worked = step.worked_softmax(focus)
@@ -115,7 +115,7 @@ if st.toggle("Show one gradient step for your sentence, backwards through the ch
     with weights_column:
         frame.matrix(step.weights(start_step), probability=True, focus_row=focus)
     with gradient_column:
-        frame.matrix(step.matrix("dS"), focus_row=focus)
+        frame.matrix(step.matrix("d_scores"), focus_row=focus)
     st.latex(views.STEPS["dQK"])
     for column, name in zip(st.columns(2), ("dQ", "dK"), strict=True):
         with column:

@@ -9,6 +9,7 @@ from hypothesis.extra.numpy import arrays
 
 from explainer import (
     apply_mask,
+    attention_backward,
     causal_mask,
     cosine_scores,
     merge_heads,
@@ -108,17 +109,20 @@ def test_attention_agrees_with_a_naive_loop(qkv, data):
     n_q, n_k = len(Q), len(K)
     mask = data.draw(arrays(bool, (n_q, n_k)))
     mask[np.arange(n_q), data.draw(st.integers(0, n_k - 1))] = True  # every query may see at least one key
-    scale = data.draw(st.none() | st.floats(0.01, 3))
-    out, weights = scaled_dot_product_attention(Q, K, V, mask=mask, scale=scale)
+    scaled, temperature = data.draw(st.booleans()), data.draw(st.floats(0.3, 10))
+    result = scaled_dot_product_attention(Q, K, V, mask=mask, scaled=scaled, temperature=temperature)
+    scale = (1 / math.sqrt(Q.shape[-1]) if scaled else 1) / temperature
     expected_out, expected_weights = naive_attention(Q.tolist(), K.tolist(), V.tolist(), mask.tolist(), scale)
-    np.testing.assert_allclose(weights, expected_weights, atol=1e-9)
-    np.testing.assert_allclose(out, expected_out, atol=1e-9)
+    np.testing.assert_allclose(result.weights, expected_weights, atol=1e-9)
+    np.testing.assert_allclose(result.output, expected_out, atol=1e-9)
+    assert result.scale == pytest.approx(scale)
 
 
 @given(attention_inputs(batch=(2, 3)))
 def test_attention_on_a_stack_equals_attention_on_each_matrix(qkv):
     Q, K, V = qkv
-    out, weights = scaled_dot_product_attention(Q, K, V)
+    result = scaled_dot_product_attention(Q, K, V)
+    out, weights = result.output, result.weights
     assert out.shape == (2, 3, Q.shape[-2], V.shape[-1])
     for b in range(2):
         for h in range(3):
@@ -130,7 +134,8 @@ def test_attention_on_a_stack_equals_attention_on_each_matrix(qkv):
 @given(attention_inputs())
 def test_each_output_row_is_a_convex_combination_of_the_value_rows(qkv):
     Q, K, V = qkv
-    out, weights = scaled_dot_product_attention(Q, K, V)
+    result = scaled_dot_product_attention(Q, K, V)
+    out, weights = result.output, result.weights
     assert np.all(weights >= 0)
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0)
     # a convex combination stays inside the box spanned by the value rows, dimension by dimension
@@ -142,7 +147,7 @@ def test_identical_values_pass_through_unchanged():
     rng = np.random.default_rng(1)
     Q, K = rng.normal(size=(4, 3)), rng.normal(size=(5, 3))
     V = np.tile([1.5, -2.0], (5, 1))
-    out, _ = scaled_dot_product_attention(Q, K, V)
+    out = scaled_dot_product_attention(Q, K, V).output
     np.testing.assert_allclose(out, np.tile([1.5, -2.0], (4, 1)))
 
 
@@ -151,7 +156,7 @@ def test_the_causal_mask_zeroes_every_weight_above_the_diagonal(qkv):
     Q, K, V = qkv
     n = min(len(Q), len(K))
     Q, K, V = Q[:n], K[:n], V[:n]
-    _, weights = scaled_dot_product_attention(Q, K, V, mask=causal_mask(n))
+    weights = scaled_dot_product_attention(Q, K, V, mask=causal_mask(n)).weights
     assert np.all(np.triu(weights, k=1) == 0)
     assert weights[0, 0] == 1.0  # the first word can only look at itself
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0)
@@ -165,7 +170,7 @@ def test_default_scale_is_one_over_root_d_k():
     Q = np.array([[1.0, 1.0, 1.0, 1.0]])
     K = np.array([[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]])
     V = np.eye(2)
-    _, weights = scaled_dot_product_attention(Q, K, V)
+    weights = scaled_dot_product_attention(Q, K, V).weights
     # scores 4 and 0, divided by sqrt(4) = 2: softmax([2, 0])
     np.testing.assert_allclose(weights, [[np.e**2 / (np.e**2 + 1), 1 / (np.e**2 + 1)]])
 
@@ -197,10 +202,18 @@ def test_attention_refuses_a_mask_it_cannot_read(mask, message):
         apply_mask(np.zeros((2, 2)), mask)
 
 
-@pytest.mark.parametrize("scale", [0, -1, np.inf, np.nan])
-def test_attention_refuses_a_scale_that_is_not_positive(scale):
-    with pytest.raises(ValueError, match="scale"):
-        scaled_dot_product_attention(np.ones((1, 2)), np.ones((1, 2)), np.ones((1, 2)), scale=scale)
+@pytest.mark.parametrize("temperature", [0, -1, np.inf, np.nan, True])
+def test_attention_refuses_a_temperature_that_is_not_positive(temperature):
+    with pytest.raises(ValueError, match="temperature"):
+        scaled_dot_product_attention(np.ones((1, 2)), np.ones((1, 2)), np.ones((1, 2)), temperature=temperature)
+
+
+def test_the_backward_pass_refuses_what_it_is_not_written_for():
+    Q = np.eye(2)
+    with pytest.raises(ValueError, match="dot-product"):
+        attention_backward(scaled_dot_product_attention(Q, Q, Q, cosine=True), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="output's shape"):
+        attention_backward(scaled_dot_product_attention(Q, Q, Q), np.ones((1, 2)))
 
 
 @given(arrays(np.float64, (3, 4), elements=st.floats(-5, 5)), arrays(np.float64, (3, 4), elements=st.floats(-5, 5)),

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explainer import Matrix, experiments, run_attention
+from explainer import Matrix, Settings, experiments, run_attention
 from lesson import charts, views
 from lesson.frames import cells
 
@@ -20,7 +20,7 @@ def trace():
 @pytest.fixture(scope="module")
 def signed_trace():
     """Random weights: queries and keys that disagree in sign, so that products and outputs go negative."""
-    return run_attention(SENTENCE, weight_set="random")
+    return run_attention(SENTENCE, Settings(weight_set="random"))
 
 
 def encodings(figure, channel):
@@ -175,7 +175,7 @@ def test_lines_that_coincide_stay_visible_and_the_page_says_so():
     """Two copies of a word without positions get equal scores: the later line is dashed over the earlier one."""
     from lesson import notes
 
-    trace = run_attention("the cat likes the fish", positional=False)
+    trace = run_attention("the cat likes the fish", Settings(positional=False))
     sweep = views.temperature_sweep(trace, 1)
     figure = charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, title="s")
     over = figure.data.groupby("key", sort=False)["_over"].all()

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explainer import DEFAULT_SENTENCE, Matrix, experiments, run_attention
+from explainer import DEFAULT_SENTENCE, Matrix, Settings, experiments, run_attention
 from lesson import charts, views
 from lesson.frames import cells
 
@@ -70,7 +70,7 @@ def test_a_clickable_heatmap_names_its_selection_and_fields(trace):
 
 
 def test_masked_scores_are_written_as_minus_infinity():
-    causal = run_attention(DEFAULT_SENTENCE, causal=True)
+    causal = run_attention(DEFAULT_SENTENCE, Settings(causal=True))
     data = charts.heatmap(causal.matrix("logits")).data
     assert (data[data.col_index > data.row_index].label == "−∞").all()
 
@@ -136,7 +136,7 @@ def test_lines_melt_several_columns_into_series():
 def test_describe_gives_a_text_alternative_that_names_the_matrix_and_stays_when_its_values_move(trace):
     text = charts.describe(trace.matrix("weights"), probability=True)
     assert "A  (3 × 3)" in text and "probabilities" in text and "Rows: jane, visits, africa" in text
-    hotter = run_attention(DEFAULT_SENTENCE, temperature=3.0)
+    hotter = run_attention(DEFAULT_SENTENCE, Settings(temperature=3.0))
     assert not np.allclose(hotter.weights, trace.weights)
     assert charts.describe(hotter.matrix("weights"), probability=True) == text
 
@@ -148,7 +148,7 @@ def test_signed_reach_rounds_up_to_one_significant_digit(largest, reach):
 
 def page_figures(**settings) -> list[charts.Figure]:
     """The figures the pages draw, for one lesson state."""
-    trace = run_attention("the cat sat on the mat", **settings)
+    trace = run_attention("the cat sat on the mat", Settings(**settings))
     steps = views.softmax_steps(trace, 1)
     figures = [charts.heatmap(trace.matrix(name), probability=name == "weights", focus_row=1)
                for name in ("X", "Q", "K", "V", "scores", "weights", "output")]
@@ -201,7 +201,7 @@ def layer_list(figure):
 def test_negative_numbers_are_written_beside_the_zero_line_with_no_range_that_could_flip():
     """A bar going left has its number right of 0; the axis keeps Vega's own range (one written with the "width"
     signal ran backwards inside a grid of panels, where "width" is not the panel's)."""
-    trace = run_attention(LONG, weight_set="random")
+    trace = run_attention(LONG, Settings(weight_set="random"))
     terms = views.dot_product_terms(trace, 0, 1)
     assert (terms["product"] < 0).any() and (terms["product"] > 0).any()
     figure = charts.bars(terms, x="product", y="dim", rule_at=0, title="q·k")
@@ -225,7 +225,7 @@ def test_bars_of_positive_values_keep_their_axis_from_the_left_edge(trace):
 
 
 def test_masked_keys_keep_a_visible_row_with_a_grey_label_at_zero():
-    causal = run_attention(LONG, causal=True)
+    causal = run_attention(LONG, Settings(causal=True))
     scaled = views.softmax_steps(causal, 2)["2 scaled"]
     assert np.isnan(scaled["value"]).sum() == 9
     spec, layers_ = layer_list(charts.bars(scaled, x="value", y="key", rule_at=0, title="2 scaled"))

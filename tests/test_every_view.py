@@ -34,7 +34,7 @@ PER_HEAD = ("W_Q", "W_K", "W_V", "Q ", "K ", "V ", "S = ", "A ", "O = ")
 
 def _trace(query: dict):
     state, _ = from_query(query)
-    return state, run_attention(state.sentence, **vars(state.settings)).head(state.head)
+    return state, run_attention(state.sentence, state.settings).head(state.head)
 
 
 @pytest.mark.parametrize("page", PAGES)

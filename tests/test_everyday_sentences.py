@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explainer import EXAMPLES, VOCABULARY, run_attention, tokenize
+from explainer import EXAMPLES, VOCABULARY, Settings, run_attention, tokenize
 from explainer.trace import unique_labels
 
 DATA = Path(__file__).parent / "data" / "everyday_sentences.txt"
@@ -61,7 +61,7 @@ def shares(judged: list[Judged], **settings) -> tuple[float, float, list[str]]:
     right = known = total = 0
     misses = []
     for one in judged:
-        trace = run_attention(one.sentence, **settings)
+        trace = run_attention(one.sentence, Settings(**settings))
         for i, accepted in enumerate(one.accepted):
             looked = trace.labels[int(trace.weights[i].argmax())]
             right, known, total = right + (looked in accepted), known + (not trace.unknown[i]), total + 1

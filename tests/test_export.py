@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from explainer import run_attention
+from explainer import Settings, run_attention
 from lesson import export
 from tests.support import open_page
 
@@ -21,21 +21,21 @@ VIEWS = [
 
 @pytest.mark.parametrize("sentence, settings", VIEWS)
 def test_the_script_alone_recomputes_the_views_weights_and_output(sentence, settings, tmp_path):
-    trace = run_attention(sentence, **settings)
+    trace = run_attention(sentence, Settings(**settings))
     path = tmp_path / "attention.py"
-    report = "\nimport json, sys\njson.dump({'A': A.tolist(), 'O': O.tolist()}, sys.stderr)\n"
+    report = "\nimport json, sys\njson.dump({'weights': weights.tolist(), 'output': output.tolist()}, sys.stderr)\n"
     path.write_text(export.script(trace) + report)
     done = subprocess.run([sys.executable, "-I", str(path)], capture_output=True, text=True, cwd=tmp_path, check=True)
     result = json.loads(done.stderr)
     weights = trace.weights if trace.weights.ndim == 3 else trace.weights[None]
-    np.testing.assert_allclose(result["A"], weights, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(result["O"], trace.output, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(result["weights"], weights, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(result["output"], trace.output, rtol=0, atol=1e-12)
     assert "attention weights, head 1 of" in done.stdout
 
 
 @pytest.mark.parametrize("sentence, settings", VIEWS)
 def test_the_json_loads_back_to_the_same_arrays(sentence, settings):
-    trace = run_attention(sentence, **settings)
+    trace = run_attention(sentence, Settings(**settings))
     back = json.loads(export.trace_json(trace))
     assert back["tokens"] == list(trace.tokens) and back["settings"] == vars(trace.settings)
     for name, entry in back["matrices"].items():

@@ -6,7 +6,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import explainer
-from explainer import D_K, WEIGHT_SETS, designed_weights, learning, random_weights, run_attention, softmax
+from explainer import (
+    D_K,
+    WEIGHT_SETS,
+    Settings,
+    attention_backward,
+    causal_mask,
+    designed_weights,
+    learning,
+    random_weights,
+    run_attention,
+    scaled_dot_product_attention,
+    softmax,
+    softmax_backward,
+)
 from explainer.learning import (
     ACTIONS,
     accuracy,
@@ -17,7 +30,6 @@ from explainer.learning import (
     intended_words,
     make_task,
     mse,
-    softmax_backward,
     train,
     trained_weights,
 )
@@ -42,34 +54,48 @@ def test_hand_written_gradients_agree_with_finite_differences(n, d_model, d_k, d
     W_Q, W_K = rng.normal(size=(2, d_k, d_model))
     W_V = rng.normal(size=(d_v, d_model))
     target = rng.normal(size=(n, d_v))
-    g = backward(forward(X, W_Q, W_K, W_V), target)
+    g = backward(X, forward(X, W_Q, W_K, W_V), target)
     numeric = {
-        "dW_Q": numeric_gradient(lambda W: mse(forward(X, W, W_K, W_V).O, target), W_Q),
-        "dW_K": numeric_gradient(lambda W: mse(forward(X, W_Q, W, W_V).O, target), W_K),
-        "dW_V": numeric_gradient(lambda W: mse(forward(X, W_Q, W_K, W).O, target), W_V),
+        "dW_Q": numeric_gradient(lambda W: mse(forward(X, W, W_K, W_V).output, target), W_Q),
+        "dW_K": numeric_gradient(lambda W: mse(forward(X, W_Q, W, W_V).output, target), W_K),
+        "dW_V": numeric_gradient(lambda W: mse(forward(X, W_Q, W_K, W).output, target), W_V),
     }
     for name, expected in numeric.items():  # central differences at h = 1e-6 round to about 1e-8 (seen: 1.2e-8)
         np.testing.assert_allclose(getattr(g, name), expected, rtol=1e-5, atol=1e-7, err_msg=name)
 
 
 def test_the_steps_inside_agree_with_finite_differences_too():
-    """dO, dA, dS, dQ and dK, each against the loss as a function of that intermediate alone."""
+    """d_output, d_weights, d_scores, dQ and dK, each against the loss as a function of that intermediate alone."""
     rng = np.random.default_rng(7)
     X, target = rng.normal(size=(5, 6)), rng.normal(size=(5, 3))
     W_Q, W_K, W_V = rng.normal(size=(4, 6)), rng.normal(size=(4, 6)), rng.normal(size=(3, 6))
     r = forward(X, W_Q, W_K, W_V)
-    g = backward(r, target)
+    g = backward(X, r, target)
     scale = 1 / np.sqrt(4)
-    after = {
-        "dO": lambda output: mse(output, target),
-        "dA": lambda A: mse(A @ r.V, target),
-        "dS": lambda S: mse(softmax(S * scale) @ r.V, target),
-        "dQ": lambda Q: mse(softmax(Q @ r.K.T * scale) @ r.V, target),
-        "dK": lambda K: mse(softmax(r.Q @ K.T * scale) @ r.V, target),
+    after = {  # gradient: (the loss as a function of one intermediate, that intermediate)
+        "d_output": (lambda output: mse(output, target), r.output),
+        "d_weights": (lambda A: mse(A @ r.V, target), r.weights),
+        "d_scores": (lambda S: mse(softmax(S * scale) @ r.V, target), r.scores),
+        "dQ": (lambda Q: mse(softmax(Q @ r.K.T * scale) @ r.V, target), r.Q),
+        "dK": (lambda K: mse(softmax(r.Q @ K.T * scale) @ r.V, target), r.K),
     }
-    for name, loss_of in after.items():
-        np.testing.assert_allclose(getattr(g, name), numeric_gradient(loss_of, getattr(r, name[1:])),
+    for name, (loss_of, intermediate) in after.items():
+        np.testing.assert_allclose(getattr(g, name), numeric_gradient(loss_of, intermediate),
                                    rtol=1e-5, atol=1e-9, err_msg=name)
+
+
+def test_the_backward_pass_agrees_with_finite_differences_under_a_mask_and_a_temperature():
+    rng = np.random.default_rng(5)
+    Q, K, V, G = rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+
+    def loss(Q, K, V):  # any loss whose gradient on the output is G
+        return float(np.sum(scaled_dot_product_attention(Q, K, V, mask=causal_mask(4), temperature=0.7).output * G))
+
+    g = attention_backward(scaled_dot_product_attention(Q, K, V, mask=causal_mask(4), temperature=0.7), G)
+    np.testing.assert_allclose(g.dQ, numeric_gradient(lambda M: loss(M, K, V), Q), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(g.dK, numeric_gradient(lambda M: loss(Q, M, V), K), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(g.dV, numeric_gradient(lambda M: loss(Q, K, M), V), rtol=1e-5, atol=1e-8)
+    assert np.all(np.triu(g.d_scores, k=1) == 0)  # a masked score has no say in the output
 
 
 @settings(max_examples=30, deadline=None)
@@ -86,8 +112,8 @@ def test_a_stack_of_sentences_gives_the_mean_of_their_losses_and_gradients():
     rng = np.random.default_rng(3)
     W = random_weights(1)
     X, target = rng.normal(size=(3, 4, W.W_Q.shape[1])), rng.normal(size=(3, 4, W.W_V.shape[0]))
-    whole = backward(forward(X, W.W_Q, W.W_K, W.W_V), target)
-    alone = [backward(forward(x, W.W_Q, W.W_K, W.W_V), t) for x, t in zip(X, target, strict=True)]
+    whole = backward(X, forward(X, W.W_Q, W.W_K, W.W_V), target)
+    alone = [backward(x, forward(x, W.W_Q, W.W_K, W.W_V), t) for x, t in zip(X, target, strict=True)]
     assert whole.loss == pytest.approx(np.mean([a.loss for a in alone]), rel=1e-12)
     for name in ("dW_Q", "dW_K", "dW_V"):
         np.testing.assert_allclose(getattr(whole, name), np.mean([getattr(a, name) for a in alone], axis=0),
@@ -195,16 +221,16 @@ def test_trained_weights_are_a_weight_set_of_the_lessons_width_and_deterministic
     np.testing.assert_array_equal(W.W_V, designed_weights().W_V)
     np.testing.assert_array_equal(W.W_Q, train(seed=3).W_Q)
     learning._cache.clear()
-    view = run_attention("jane visits africa", weight_set="trained", seed=3)
+    view = run_attention("jane visits africa", Settings(weight_set="trained", seed=3))
     learning._cache.clear()  # a fresh process: trained again, from nothing
-    again = run_attention("jane visits africa", weight_set="trained", seed=3)
+    again = run_attention("jane visits africa", Settings(weight_set="trained", seed=3))
     np.testing.assert_array_equal(view.W_Q, again.W_Q)
     np.testing.assert_array_equal(view.weights, again.weights)
     assert [int(row.argmax()) for row in view.weights] == [1, 2, 1]  # the intended pattern, on every page
     for heads in (2, 4):  # heads split the learned d_k as they split the others'
-        split = run_attention("jane visits africa", weight_set="trained", seed=3, heads=heads)
+        split = run_attention("jane visits africa", Settings(weight_set="trained", seed=3, heads=heads))
         assert split.weights.shape == (heads, 3, 3)
-    other = run_attention("jane visits africa", weight_set="trained", seed=3, train_steps=50, train_rate=1.0)
+    other = run_attention("jane visits africa", Settings(weight_set="trained", seed=3, train_steps=50, train_rate=1.0))
     assert not np.array_equal(other.W_Q, view.W_Q)
 
 
@@ -216,7 +242,7 @@ ONES = np.ones((3, 12)), np.ones((4, 12)), np.ones((4, 12)), np.ones((4, 12))
     (lambda: forward(np.ones((3, 12)), np.ones((4, 10)), np.ones((4, 10)), np.ones((4, 10))), "X's width"),
     (lambda: forward(np.full((3, 12), np.nan), *ONES[1:]), "finite numbers"),
     (lambda: forward(np.ones(12), *ONES[1:]), "non-empty matrix"),
-    (lambda: backward(forward(*ONES), np.ones((1, 4))), "output's shape"),
+    (lambda: backward(ONES[0], forward(*ONES), np.ones((1, 4))), "output's shape"),
     (lambda: make_task(-1, 5), "seed"),
     (lambda: make_task(0, 0), "n_sentences"),
     (lambda: train(steps=0), "steps"),

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from explainer import run_attention
+from explainer import Settings, run_attention
 from lesson import notes, views
 
 SENTENCES = ["jane visits africa", "the cat sat on the mat", "hello", "the the the the",
@@ -12,7 +12,7 @@ SENTENCES = ["jane visits africa", "the cat sat on the mat", "hello", "the the t
 @pytest.mark.parametrize("sentence", SENTENCES)
 @pytest.mark.parametrize("settings", [{}, {"weight_set": "random", "seed": 3}, {"causal": True}, {"heads": 2}])
 def test_the_asymmetry_note_names_a_real_pair(sentence, settings):
-    trace = run_attention(sentence, **settings).head(0)
+    trace = run_attention(sentence, Settings(**settings)).head(0)
     text = notes.asymmetry(trace)
     best = trace.weights.argmax(axis=1)
     if "not symmetric" in text:
@@ -29,15 +29,16 @@ def test_the_output_note_quotes_the_output_it_describes():
     top = int(np.abs(trace.output[0]).argmax())
     assert f"“{trace.v_dims[top]}” ({trace.output[0, top]:.2f})" in text
     assert "**visits**" in text  # the word that gives jane its action
-    causal = notes.output_sources(run_attention("jane visits africa", causal=True), 0)
+    causal = notes.output_sources(run_attention("jane visits africa", Settings(causal=True)), 0)
     assert "action" not in causal  # jane sees only herself under the mask: she stays a "who"
 
 
 def test_the_repeats_note_says_whether_copies_differ():
-    same = notes.repeats(run_attention("the cat sat on the mat", positional=False))
+    same = notes.repeats(run_attention("the cat sat on the mat", Settings(positional=False)))
     assert "identical rows" in same and "positions are switched off" in same
     for weight_set in ("designed", "random"):  # both read positions
-        assert "look differently" in notes.repeats(run_attention("the cat sat on the mat", weight_set=weight_set))
+        trace = run_attention("the cat sat on the mat", Settings(weight_set=weight_set))
+        assert "look differently" in notes.repeats(trace)
     assert notes.repeats(run_attention("jane visits africa")) == ""
 
 
@@ -49,12 +50,13 @@ def test_the_self_similarity_note_follows_x_times_x_transposed():
 
 def test_cosine_spread_is_said_only_in_cosine_mode_with_the_views_temperature():
     assert notes.cosine_spread(run_attention("jane visits africa")) == ""
-    text = notes.cosine_spread(run_attention("jane visits africa", similarity="cosine", temperature=0.5))
+    text = notes.cosine_spread(run_attention("jane visits africa", Settings(similarity="cosine", temperature=0.5)))
     assert "T = 0.5" in text and f"{np.exp(4):,.3g}" in text
 
 
 def test_the_self_similarity_note_admits_a_tie_under_attention():
-    head = run_attention("zorb quib flim", heads=4).head(0)  # unknown words: a meaning head whose scores are all 0
+    # unknown words: a meaning head whose scores are all 0
+    head = run_attention("zorb quib flim", Settings(heads=4)).head(0)
     assert np.allclose(head.weights, 1 / 3)
     text = notes.self_similarity(views.self_similarity(head).values, head, 0)
     assert "no single favourite" in text and "looks most at" not in text.split("With W_Q and W_K")[1]
@@ -62,14 +64,14 @@ def test_the_self_similarity_note_admits_a_tie_under_attention():
 
 def test_under_the_causal_mask_the_asymmetry_note_blames_the_mask_not_the_question():
     for sentence in ("jane visits africa", "my sister reads a book at school"):
-        text = notes.asymmetry(run_attention(sentence, causal=True))
+        text = notes.asymmetry(run_attention(sentence, Settings(causal=True)))
         assert "cannot look back: the causal mask hides every word after it" in text
         assert "Every word asks its own question" not in text
     assert "Every word asks its own question" in notes.asymmetry(run_attention("jane visits africa"))
 
 
 def test_the_first_word_under_the_causal_mask_is_said_to_have_no_choice():
-    trace = run_attention("jane visits africa", causal=True)
+    trace = run_attention("jane visits africa", Settings(causal=True))
     tag, sentence = notes.doubt(trace, 0)
     assert tag == "by the mask" and "can only look at itself" in sentence
     assert "causal mask" in notes.favourite(trace, 0)

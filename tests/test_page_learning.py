@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from explainer import D_K, learning, random_weights, run_attention
+from explainer import D_K, Settings, learning, random_weights, run_attention
 from lesson import learning_views
 from tests.support import charts, formulas, open_page, titles
 
@@ -149,8 +149,9 @@ def test_the_gradient_step_shows_the_engines_own_gradients(sentence, focus):
     no_exception(at)
     example = learning.as_task(sentence)
     start = random_weights(4)  # before training, the step starts from the random start
-    expected = learning.backward(learning.forward(example.X, start.W_Q, start.W_K, learning.designed_weights().W_V),
-                                 example.target)
+    expected = learning.backward(
+        example.X, learning.forward(example.X, start.W_Q, start.W_K, learning.designed_weights().W_V), example.target)
+    field = {symbol: name for name, (symbol, _) in learning_views.GRADIENTS.items()}  # "dS" -> "d_scores"
     seen = set()
     for spec, data in charts(at):
         match = TIMES.match(_title(spec))
@@ -158,7 +159,7 @@ def test_the_gradient_step_shows_the_engines_own_gradients(sentence, focus):
             continue
         seen.add(match[1])
         factor = 10 ** power(_title(spec))  # the title says what the numbers are multiplied by
-        np.testing.assert_allclose(data.value.to_numpy() / factor, getattr(expected, match[1]).ravel(),
+        np.testing.assert_allclose(data.value.to_numpy() / factor, getattr(expected, field[match[1]]).ravel(),
                                    rtol=1e-12, atol=1e-15, err_msg=match[1])
         if match[1] in ("dO", "dA", "dS", "dQ", "dK"):  # the focus word's row is outlined
             assert set(data[data.focus].row_index) == {example.tokens.index(focus)}
@@ -168,6 +169,22 @@ def test_the_gradient_step_shows_the_engines_own_gradients(sentence, focus):
     worked = learning_views.gradient_step(sentence, start.W_Q, start.W_K, 5.0).worked_softmax(
         example.tokens.index(focus))[1]
     assert worked in formulas(at)
+
+
+def test_the_step_starts_from_the_weights_and_the_loss_of_the_chain_worked_out_here():
+    """softmax(Q·Kᵀ/√d_k)·V written out with numpy alone, so that a slip in the engine's score step or its second
+    MatMul shows on this page too (training and the page share that one pass)."""
+    at = open_step({"seed": "4"})
+    example, start, W_V = learning.as_task("jane visits africa"), random_weights(4), learning.designed_weights().W_V
+    Q, K, V = example.X @ start.W_Q.T, example.X @ start.W_K.T, example.X @ W_V.T
+    logits = Q @ K.T / np.sqrt(Q.shape[1])
+    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+    weights /= weights.sum(axis=1, keepdims=True)
+    shown = next(data for spec, data in charts(at)
+                 if "the weights this step starts from" in str(spec["title"].get("subtitle")))
+    np.testing.assert_allclose(shown.value.to_numpy(), weights.ravel(), rtol=1e-12)
+    loss = np.mean((weights @ V - example.target) ** 2)
+    assert_written(re.search(r"The loss on this sentence is \*\*(.+?)\*\*", said(at))[1], loss)
 
 
 WORKED = re.compile(
@@ -236,7 +253,7 @@ def test_use_these_weights_puts_the_trained_ones_on_every_page_and_in_the_link()
     no_exception(other)
     W = learning.train(3, 300).W_Q
     np.testing.assert_array_equal(chart(other, "W_Q").value.to_numpy(), W.ravel())
-    expected = run_attention("jane visits africa", weight_set="trained", seed=3, train_steps=300)
+    expected = run_attention("jane visits africa", Settings(weight_set="trained", seed=3, train_steps=300))
     np.testing.assert_array_equal(expected.W_Q, W)
 
 
@@ -253,9 +270,9 @@ def test_the_step_says_the_sentences_loss_before_and_after_it(name):
         index = snapshot % len(result.snapshot_steps)
         W_Q, W_K = result.W_Q_snapshots[index], result.W_K_snapshots[index]
     example, W_V = learning.as_task(state.sentence), learning.designed_weights().W_V
-    grads = learning.backward(learning.forward(example.X, W_Q, W_K, W_V), example.target)
+    grads = learning.backward(example.X, learning.forward(example.X, W_Q, W_K, W_V), example.target)
     rate = state.train_rate
-    after = learning.mse(learning.forward(example.X, W_Q - rate * grads.dW_Q, W_K - rate * grads.dW_K, W_V).O,
+    after = learning.mse(learning.forward(example.X, W_Q - rate * grads.dW_Q, W_K - rate * grads.dW_K, W_V).output,
                          example.target)
     text = said(at)
     if grads.loss == after:  # nothing to learn from this sentence: the step changes nothing

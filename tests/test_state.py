@@ -24,7 +24,7 @@ def assert_valid(lesson: LessonState) -> None:
         low, high = state.SETTINGS[name].range
         assert low <= getattr(lesson, name) <= high
     assert lesson.real_layer >= 1 and lesson.real_head >= 1
-    trace = run_attention(lesson.sentence, **vars(lesson.settings))
+    trace = run_attention(lesson.sentence, lesson.settings)
     assert trace.head(lesson.head).weights.shape == (n, n)
 
 

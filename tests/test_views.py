@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import explainer
-from explainer import DEFAULT_SENTENCE, run_attention
+from explainer import DEFAULT_SENTENCE, Settings, run_attention
 from lesson import views
 
 
@@ -40,7 +40,7 @@ def test_lookup_results_put_the_blend_beside_the_best_row(trace):
 
 
 def test_at_low_temperature_the_soft_lookup_returns_the_hard_row():
-    cold = run_attention(DEFAULT_SENTENCE, temperature=0.01)
+    cold = run_attention(DEFAULT_SENTENCE, Settings(temperature=0.01))
     results = pd.DataFrame(views.lookup_results(cold, 0))
     soft, hard = np.split(results.value.to_numpy(), 2)
     np.testing.assert_allclose(soft, hard, atol=1e-6)
@@ -49,7 +49,7 @@ def test_at_low_temperature_the_soft_lookup_returns_the_hard_row():
 @pytest.mark.parametrize("similarity", ["dot", "cosine"])
 @pytest.mark.parametrize("sentence", [DEFAULT_SENTENCE, "the animal didn't cross the street because it was too tired"])
 def test_the_worked_score_adds_up_to_the_cell_it_explains(similarity, sentence):
-    trace = run_attention(sentence, similarity=similarity)
+    trace = run_attention(sentence, Settings(similarity=similarity))
     for query, key in [(0, 1), (len(trace.tokens) - 1, 0)]:
         terms = views.dot_product_terms(trace, query, key)
         assert len(terms["dim"]) == trace.Q.shape[1]
@@ -71,7 +71,7 @@ def test_similarities_put_dot_beside_cosine(trace):
 
 @pytest.mark.parametrize("heads, head", [(1, 0), (2, 1), (4, 3)])
 def test_the_fan_draws_every_query_key_dot_product_truly(heads, head):
-    view = run_attention("the cat sat on the mat", heads=heads, weight_set="random").head(head)
+    view = run_attention("the cat sat on the mat", Settings(heads=heads, weight_set="random")).head(head)
     points = pd.DataFrame(views.fan(view, 2))
     q = points[points.kind == "query"][["x", "y"]].to_numpy()
     k = points[points.kind == "key"][["x", "y"]].to_numpy()
@@ -97,7 +97,7 @@ def test_softmax_steps_end_in_the_attention_row(trace):
 
 
 def test_softmax_steps_show_masked_keys_as_masked():
-    causal = run_attention(DEFAULT_SENTENCE, causal=True)
+    causal = run_attention(DEFAULT_SENTENCE, Settings(causal=True))
     _raw, scaled, _shifted, probability = (pd.DataFrame(rows) for rows in views.softmax_steps(causal, 0).values())
     assert list(scaled.key[scaled.masked]) == ["visits", "africa"]
     assert scaled.value[scaled.masked].isna().all() and (probability.value[probability.masked] == 0).all()
@@ -140,7 +140,7 @@ def test_chain_lists_every_step_with_its_shape(trace):
 
 
 def test_chain_says_how_several_heads_share_each_matrix():
-    shapes = dict(views.chain(run_attention("the cat sat", heads=2, similarity="cosine")).values[:, [0, 2]])
+    shapes = dict(views.chain(run_attention("the cat sat", Settings(heads=2, similarity="cosine"))).values[:, [0, 2]])
     assert shapes["Q"] == f"3 × {explainer.D_K} (2 heads × {explainer.D_K // 2} columns each)"
     assert shapes["V"] == f"3 × {len(explainer.CONTENTS)} (2 heads × {len(explainer.CONTENTS) // 2} columns each)"
     assert shapes["S = cos(Q, K)"] == "2 × 3 × 3 (one 3 × 3 per head)"
@@ -150,5 +150,5 @@ def test_views_refuse_a_bad_word_position_and_several_heads_at_once(trace):
     with pytest.raises(ValueError, match="between 0 and 2, got 3"):
         views.softmax_steps(trace, 3)
     with pytest.raises(ValueError, match=r"pass trace\.head"):
-        views.top_keys(run_attention(DEFAULT_SENTENCE, heads=2))
+        views.top_keys(run_attention(DEFAULT_SENTENCE, Settings(heads=2)))
 
