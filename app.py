@@ -4,11 +4,11 @@ import streamlit as st
 import frame
 from lesson import notes, views
 
-lesson = frame.start("app.py")
-trace = lesson.view
+view = frame.start("app.py")
+trace = view.shown
 
 st.title("Self-attention, step by step")
-whole, heads = lesson.trace, lesson.state.heads
+whole, heads = view.trace, view.state.heads
 split = f", split over {heads} heads of {whole.Q.shape[1] // heads} each" if heads > 1 else ""
 frame.text(
     "Read *jane visits africa*. The word **jane** on its own tells you little; it starts to mean something once "
@@ -20,8 +20,8 @@ frame.text(
     "## The whole chain, for your sentence",
     f"{len(whole.tokens)} word{'s' if len(whole.tokens) > 1 else ''}, each a vector of {whole.X.shape[1]} numbers; "
     f"queries and keys have d_k = {whole.Q.shape[1]} dimensions{split}.",
-    frame.formula(views.chain_formula(lesson.trace)))
-st.table(views.chain(lesson.trace), hide_index=True)
+    frame.formula(views.chain_formula(view.trace)))
+st.table(views.chain(view.trace), hide_index=True)
 
 frame.text("## Where each word looks",
            "Each row is one word's attention: how it shares out 1 over every word of the sentence. The darker the "
@@ -30,7 +30,7 @@ frame.text("## Where each word looks",
            "**The colours, on every page:** purple is a share of attention, from pale (0) to dark (1); blue to "
            "orange is a signed number, blue below 0 and orange above; a red outline marks the word in focus (on K, "
            "the key in focus); and in charts of words, each word keeps its own colour.")
-frame.matrix(trace.matrix("weights"), probability=True, focus_row=lesson.focus,
+frame.matrix(trace.matrix("attention"), probability=True, focus_row=view.focus,
              subtitle=["row: the word asking", "column: the word it looks at"])
 
 if heads == 1:
@@ -51,7 +51,7 @@ else:
     for first in range(0, heads, 2):  # two a row: four side by side ran their numbers together
         for index, column in enumerate(st.columns(2), start=first):
             with column:
-                frame.matrix(whole.head(index).matrix("weights"), probability=True, focus_row=lesson.focus)
+                frame.matrix(whole.head(index).matrix("attention"), probability=True, focus_row=view.focus)
 
 done = frame.passed()
 stages = [

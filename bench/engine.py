@@ -19,7 +19,7 @@ import floor_app  # noqa: E402
 
 import explainer  # noqa: E402
 import frame  # noqa: E402
-from lesson import charts  # noqa: E402
+from lesson import figures  # noqa: E402
 from tests.support import open_page  # noqa: E402
 
 
@@ -33,15 +33,15 @@ def timed(function, repeat: int = 30) -> list[float]:
     return times
 
 
-def page_figures(path: str) -> list[charts.Figure]:
+def page_figures(path: str) -> list[figures.Figure]:
     """The figures a page draws for the default lesson state (every figure shown asks for its spec)."""
     drawn = []
-    original = charts.Figure.spec
-    charts.Figure.spec = lambda figure: (drawn.append(figure), original(figure))[1]
+    original = figures.Figure.spec
+    figures.Figure.spec = lambda figure: (drawn.append(figure), original(figure))[1]
     try:
         open_page(path)
     finally:
-        charts.Figure.spec = original
+        figures.Figure.spec = original
     return drawn
 
 
@@ -91,10 +91,10 @@ def measure(repeat: int = 30) -> list[dict]:
     rows.append({"what": "floor: its heatmap, as Streamlit converts it each run", "median_ms":
                  1000 * statistics.median(floor), "charts": 1})
     for page in frame.PAGES:
-        figures = page_figures(page.path)
-        specs = timed(lambda f=figures: [figure.chart().to_dict(validate=False) for figure in f], max(5, repeat // 5))
-        rows.append({"what": f"{page.title}: Altair specs of its {len(figures)} charts (new look)",
-                     "median_ms": 1000 * statistics.median(specs), "charts": len(figures)})
+        drawn = page_figures(page.path)
+        specs = timed(lambda f=drawn: [figure.chart().to_dict(validate=False) for figure in f], max(5, repeat // 5))
+        rows.append({"what": f"{page.title}: Altair specs of its {len(drawn)} charts (new look)",
+                     "median_ms": 1000 * statistics.median(specs), "charts": len(drawn)})
     return rows
 
 

@@ -1,9 +1,9 @@
 """The attention engine: numpy only (no pandas, altair or streamlit). One function per step, and one call for all.
 
 >>> trace = run_attention("jane visits africa")
->>> trace.tokens[int(trace.weights[0].argmax())]
+>>> trace.tokens[int(trace.attention[0].argmax())]
 'visits'
->>> run_attention("jane visits africa", Settings(heads=2)).weights.shape
+>>> run_attention("jane visits africa", Settings(heads=2)).attention.shape
 (2, 3, 3)
 """
 import os
@@ -16,7 +16,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from . import experiments, learning
 from .attention import (
-    Attention,
+    AttentionPass,
     apply_mask,
     attend,
     attention_backward,
@@ -65,7 +65,7 @@ __all__ = [
     "CONTENTS", "D_K", "D_MODEL", "DEFAULT_SENTENCE", "DIMENSIONS", "EXAMPLES", "FEATURES", "MEANINGS",
     "MEANING_QUESTIONS", "NOUN_KINDS", "POSITION_DIMS", "POSITION_QUESTIONS", "HEAD_COUNTS", "MAX_WORDS",
     "QUESTIONS", "SIMILARITIES", "STEPS", "VOCABULARY", "WEIGHT_SETS",
-    "Attention", "InputError", "Matrix", "Projections", "Settings", "Trace",
+    "AttentionPass", "InputError", "Matrix", "Projections", "Settings", "Trace",
     "apply_mask", "attend", "attention_backward", "causal_mask", "cosine_scores", "designed_weights", "dot_scores",
     "embed", "exponentials", "find_words", "merge_heads", "model_input", "positional_encoding", "project",
     "random_weights", "run_attention", "scaled_dot_product_attention", "softmax", "softmax_backward", "split_heads",

@@ -4,7 +4,7 @@
 
 Queries ask, keys answer, values are what gets passed on. Every function takes 2-D matrices or stacks of them
 with leading batch/head axes (the last two axes are the matrix), and checks its inputs at this public edge.
-`scaled_dot_product_attention` runs the steps and keeps every one (Attention), and `attention_backward` carries a
+`scaled_dot_product_attention` runs the steps and keeps every one (AttentionPass), and `attention_backward` carries a
 gradient back through them: run_attention, training and the real model all run this one pass.
 """
 # ruff: noqa: N815
@@ -124,25 +124,25 @@ def apply_mask(logits: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     return np.where(mask, logits, -np.inf)
 
 
-def attend(weights: np.ndarray, V: np.ndarray) -> np.ndarray:
+def attend(attention: np.ndarray, V: np.ndarray) -> np.ndarray:
     """The second MatMul: each output row is a weighted sum of the value rows.
 
     .. math::  O = A V,\\quad o_i = \\sum_j a_{ij}\\, v_j
 
     (..., n_q, n_k) x (..., n_k, d_v) -> (..., n_q, d_v)
     """
-    weights, V = checks.matrices("weights", weights), checks.matrices("V", V)
-    if weights.shape[-1] != V.shape[-2]:
-        raise ValueError(f"weights {weights.shape} need one column per row of V {V.shape}")
-    return weights @ V
+    attention, V = checks.matrices("attention", attention), checks.matrices("V", V)
+    if attention.shape[-1] != V.shape[-2]:
+        raise ValueError(f"attention {attention.shape} needs one column per row of V {V.shape}")
+    return attention @ V
 
 
 @dataclass(frozen=True)
-class Attention:
+class AttentionPass:
     """One pass of attention with every step kept, named as the lesson (and the Trace) names them: what the pages
     draw and what `attention_backward` reads, as numpy-ml's layers cache their forward pass for their backward one.
 
-    Q (..., n_q, d_k), K (..., n_k, d_k), V (..., n_k, d_v); scores, untempered, logits, weights (..., n_q, n_k);
+    Q (..., n_q, d_k), K (..., n_k, d_k), V (..., n_k, d_v); scores, untempered, logits, attention (..., n_q, n_k);
     output (..., n_q, d_v). Leading axes, if any, are heads or a stack of equally long sentences.
     """
 
@@ -152,7 +152,7 @@ class Attention:
     scores: np.ndarray  # S = Q·Kᵀ (or cos(Q, K)): one per (query, key) pair
     untempered: np.ndarray  # scores × 1/√d_k where divided, -inf where masked: the logits at temperature 1
     logits: np.ndarray  # untempered / T: what softmax reads
-    weights: np.ndarray  # A = softmax(logits), row by row: each row sums to 1
+    attention: np.ndarray  # A = softmax(logits), row by row: each row sums to 1
     output: np.ndarray  # O = A·V
     scale: float  # what the scores were multiplied by in all: 1/√d_k where divided, over the temperature
     cosine: bool  # the scores are cosine similarities, not dot products
@@ -161,8 +161,8 @@ class Attention:
 def scaled_dot_product_attention(
     Q: np.ndarray, K: np.ndarray, V: np.ndarray, *, mask: np.ndarray | None = None, scaled: bool = True,
     temperature: float = 1.0, cosine: bool = False,
-) -> Attention:
-    """softmax(Q·Kᵀ / √d_k / T) · V, every step kept (see Attention).
+) -> AttentionPass:
+    """softmax(Q·Kᵀ / √d_k / T) · V, every step kept (see AttentionPass).
 
     .. math::  O = \\mathrm{softmax}\\!\\left(\\frac{Q K^T}{\\sqrt{d_k}\\, T}\\right) V
 
@@ -178,12 +178,12 @@ def scaled_dot_product_attention(
     root = 1.0 / math.sqrt(Q.shape[-1]) if scaled else 1.0
     untempered = apply_mask(scores * root, mask)  # (..., n_q, n_k), -inf where masked
     logits = untempered / temperature
-    weights = softmax(logits, axis=-1)  # (..., n_q, n_k), rows sum to 1
-    output = attend(weights, V)  # (..., n_q, n_k) x (..., n_k, d_v) -> (..., n_q, d_v)
-    return Attention(Q, K, V, scores, untempered, logits, weights, output, root / temperature, cosine)
+    attention = softmax(logits, axis=-1)  # (..., n_q, n_k), rows sum to 1
+    output = attend(attention, V)  # (..., n_q, n_k) x (..., n_k, d_v) -> (..., n_q, d_v)
+    return AttentionPass(Q, K, V, scores, untempered, logits, attention, output, root / temperature, cosine)
 
 
-def softmax_backward(weights: np.ndarray, d_weights: np.ndarray) -> np.ndarray:
+def softmax_backward(attention: np.ndarray, d_attention: np.ndarray) -> np.ndarray:
     """Carry the gradient back through softmax, one row at a time.
 
     .. math::  dz_i = (\\mathrm{diag}(a_i) - a_i a_i^T)\\, dA_i = a_i \\odot (dA_i - dA_i \\cdot a_i)
@@ -193,16 +193,16 @@ def softmax_backward(weights: np.ndarray, d_weights: np.ndarray) -> np.ndarray:
     each logit's gradient is its weight times how much better its own entry of g is than the row's weighted
     average g·a. A logit whose weight is near 0 (or alone near 1) gets almost no gradient.
     """
-    return weights * (d_weights - np.sum(d_weights * weights, axis=-1, keepdims=True))
+    return attention * (d_attention - np.sum(d_attention * attention, axis=-1, keepdims=True))
 
 
 @dataclass(frozen=True)
 class Gradients:
     """One pass's gradients, back from a gradient on its output: d<name> = ∂L/∂<name>, each shaped like <name> in
-    Attention."""
+    AttentionPass."""
 
     d_output: np.ndarray
-    d_weights: np.ndarray
+    d_attention: np.ndarray
     dV: np.ndarray
     d_logits: np.ndarray
     d_scores: np.ndarray
@@ -214,7 +214,7 @@ def _T(a: np.ndarray) -> np.ndarray:
     return np.swapaxes(a, -1, -2)
 
 
-def attention_backward(record: Attention, d_output: np.ndarray) -> Gradients:
+def attention_backward(record: AttentionPass, d_output: np.ndarray) -> Gradients:
     """The gradient `d_output` = ∂L/∂O carried back through the pass `record`, step by step (dot-product scores:
     the transformer's)."""
     r = record
@@ -223,13 +223,13 @@ def attention_backward(record: Attention, d_output: np.ndarray) -> Gradients:
     d_output = np.asarray(d_output, dtype=float)
     if d_output.shape != r.output.shape:
         raise ValueError(f"d_output must have the output's shape {r.output.shape}, got {d_output.shape}")
-    d_weights = d_output @ _T(r.V)  # through O = A·V: (..., n_q, d_v) x (..., d_v, n_k) -> (..., n_q, n_k)
-    dV = _T(r.weights) @ d_output  # (..., n_k, n_q) x (..., n_q, d_v) -> (..., n_k, d_v)
-    d_logits = softmax_backward(r.weights, d_weights)  # through A = softmax(logits), row by row: 0 where masked
+    d_attention = d_output @ _T(r.V)  # through O = A·V: (..., n_q, d_v) x (..., d_v, n_k) -> (..., n_q, n_k)
+    dV = _T(r.attention) @ d_output  # (..., n_k, n_q) x (..., n_q, d_v) -> (..., n_k, d_v)
+    d_logits = softmax_backward(r.attention, d_attention)  # through A = softmax(logits), row by row: 0 where masked
     d_scores = d_logits * r.scale  # through logits = S × scale
     dQ = d_scores @ r.K  # through S = Q·Kᵀ: (..., n_q, n_k) x (..., n_k, d_k) -> (..., n_q, d_k)
     dK = _T(d_scores) @ r.Q  # (..., n_k, n_q) x (..., n_q, d_k) -> (..., n_k, d_k)
-    return Gradients(d_output, d_weights, dV, d_logits, d_scores, dQ, dK)
+    return Gradients(d_output, d_attention, dV, d_logits, d_scores, dQ, dK)
 
 
 def split_heads(M: np.ndarray, heads: int) -> np.ndarray:

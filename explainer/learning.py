@@ -24,15 +24,14 @@ keep every intermediate, so one step can be shown in numbers.
 # (dW_Q, dW_K, dW_V are the lesson's names for the weights' gradients, as pyproject.toml keeps Q, K, V, W_Q)
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from . import checks
-from .attention import Attention, Gradients, attention_backward, scaled_dot_product_attention
+from .attention import AttentionPass, Gradients, attention_backward, scaled_dot_product_attention
 from .positions import model_input, word_positions
 from .tokens import tokenize
 from .vocabulary import embed, kind, word_vector
@@ -127,7 +126,7 @@ def as_task(sentence: str) -> Sentence:
 @dataclass(frozen=True)
 class Backward(Gradients):
     """The loss of one forward pass against its target and every gradient of it: the pass's own (Gradients:
-    d_output, d_weights, dV, d_logits, d_scores, dQ, dK) and the weights', d<name> = ∂L/∂<name>."""
+    d_output, d_attention, dV, d_logits, d_scores, dQ, dK) and the weights', d<name> = ∂L/∂<name>."""
 
     loss: float
     dW_Q: np.ndarray
@@ -135,9 +134,9 @@ class Backward(Gradients):
     dW_V: np.ndarray
 
 
-def forward(X: np.ndarray, W_Q: np.ndarray, W_K: np.ndarray, W_V: np.ndarray) -> Attention:
+def forward(X: np.ndarray, W_Q: np.ndarray, W_K: np.ndarray, W_V: np.ndarray) -> AttentionPass:
     """The lesson's chain, keeping every step: Q = X·W_Qᵀ, K = X·W_Kᵀ, V = X·W_Vᵀ, then the engine's one pass of
-    attention (scores = Q·Kᵀ, logits = scores/√d_k, weights = softmax(logits) row by row, output = weights·V).
+    attention (scores = Q·Kᵀ, logits = scores/√d_k, attention = softmax(logits) row by row, output = attention·V).
     One head, no mask, temperature 1.
 
     X (..., n, d_model); W_Q, W_K (d_k, d_model); W_V (d_v, d_model).
@@ -160,7 +159,7 @@ def mse(output: np.ndarray, target: np.ndarray) -> float:
     return float(np.mean((output - target) ** 2))
 
 
-def backward(X: np.ndarray, record: Attention, target: np.ndarray) -> Backward:
+def backward(X: np.ndarray, record: AttentionPass, target: np.ndarray) -> Backward:
     """The loss of `record`, the forward pass of X, against `target` and its gradient, step by step back through
     the chain (d = ∂L/∂): through the pass of attention (attention_backward), then through Q = X·W_Qᵀ, K = X·W_Kᵀ
     and V = X·W_Vᵀ to the weights."""
@@ -206,10 +205,10 @@ def accuracy(W_Q: np.ndarray, W_K: np.ndarray, sentences: tuple[Sentence, ...]) 
     W_V = designed_weights().W_V
     hits = total = 0
     for s in sentences:
-        weights = forward(s.X, W_Q, W_K, W_V).weights
+        attention = forward(s.X, W_Q, W_K, W_V).attention
         for i, j in enumerate(s.intended):
             if j is not None:
-                hits, total = hits + int(weights[i].argmax() == j), total + 1
+                hits, total = hits + int(attention[i].argmax() == j), total + 1
     if not total:
         raise ValueError("accuracy needs sentences with at least one word that has an intended word")
     return hits / total
@@ -278,23 +277,11 @@ def attention_on(sentence: str, W_Q: np.ndarray, W_K: np.ndarray) -> tuple[tuple
     """The attention weights A (n, n) that W_Q and W_K give a sentence (any text: the student's own), with its
     tokens. X = E + PE, as in training. Raises InputError for a sentence the lesson cannot use."""
     tokens = tokenize(sentence)
-    return tuple(tokens), forward(_input(tokens), W_Q, W_K, designed_weights().W_V).weights
+    return tuple(tokens), forward(_input(tokens), W_Q, W_K, designed_weights().W_V).attention
 
 
 CACHED = 32
-"""Trainings kept per process, most recently used first: every session and page reuses them."""
-_cache: OrderedDict[tuple[int, int, float], Training] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def _key(seed: int, steps: int, learning_rate: float) -> tuple[int, int, float]:
-    return checks.whole("seed", seed), checks.whole("steps", steps, 1), checks.positive("learning_rate", learning_rate)
-
-
-def is_trained(seed: int = 0, steps: int = DEFAULT_STEPS, learning_rate: float = DEFAULT_RATE) -> bool:
-    """Whether `trained` has these arguments' result at hand (no training to wait for)."""
-    with _cache_lock:
-        return _key(seed, steps, learning_rate) in _cache
+"""Trainings kept per process, the least recently used dropped first: every session and page reuses them."""
 
 
 def trained(seed: int = 0, steps: int = DEFAULT_STEPS, learning_rate: float = DEFAULT_RATE, *,
@@ -302,18 +289,25 @@ def trained(seed: int = 0, steps: int = DEFAULT_STEPS, learning_rate: float = DE
     """`train(seed, steps, learning_rate)` with the default task sizes, kept per process (the CACHED most recently
     used): every session and page asking for the same training shares one result, read-only. `on_step` is
     called only when the training actually runs."""
-    key = _key(seed, steps, learning_rate)
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    result = _read_only(train(*key, on_step=on_step))  # outside the lock: other sessions' look-ups never wait
-    with _cache_lock:
-        result = _cache.setdefault(key, result)  # two sessions may have trained the same at once: keep one
-        _cache.move_to_end(key)
-        while len(_cache) > CACHED:
-            _cache.popitem(last=False)
-    return result
+    key = checks.whole("seed", seed), checks.whole("steps", steps, 1), checks.positive("learning_rate", learning_rate)
+    return _kept(*key, _Progress(on_step))
+
+
+@dataclass(frozen=True)
+class _Progress:
+    """What to call after each step of a training that runs: left out of the cache's key (equal to any other)."""
+
+    on_step: Callable[[int, int], object] | None = field(compare=False)
+
+
+@lru_cache(maxsize=CACHED)  # thread-safe; two sessions asking for one new training at once may both run it
+def _kept(seed: int, steps: int, learning_rate: float, progress: _Progress) -> Training:
+    return _read_only(train(seed, steps, learning_rate, on_step=progress.on_step))
+
+
+def forget() -> None:
+    """Drop every kept training, as a fresh process starts."""
+    _kept.cache_clear()
 
 
 def _read_only(result: Training) -> Training:

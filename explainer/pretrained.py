@@ -140,7 +140,7 @@ class Model:
             # (n, 3·d_model) -> three stacks (heads, n, d_k): the columns of each of Q, K, V cut into one slice per head
             q, k, v = (np.ascontiguousarray(m) for m in qkv.reshape(n, 3, H, d_k).transpose(1, 2, 0, 3))
             heads = scaled_dot_product_attention(q, k, v)  # the lesson's one pass, every head at once
-            attention[i] = heads.weights
+            attention[i] = heads.attention
             mixed = _linear(merge_heads(heads.output).astype(np.float32), w.out, w.out_bias)
             layers.append(Layer(_frozen(h), _frozen(q), _frozen(k), _frozen(v), _frozen(attention[i])))
             h = _layer_norm(h + mixed, *w.norm1, self.eps)

@@ -1,4 +1,4 @@
-"""The whole chain in one call: sentence -> tokens -> X -> Q, K, V -> scores -> weights -> output.
+"""The whole chain in one call: sentence -> tokens -> X -> Q, K, V -> scores -> attention -> output.
 
 Pages call run_attention once and draw from the Trace it returns; nothing is recomputed anywhere else.
 """
@@ -83,9 +83,9 @@ class Trace:
     Shapes, for n tokens, d_model features, d_k query/key width and h heads (d_head = d_k / h):
     embeddings, positions, X (n, d_model); W_Q, W_K (d_k, d_model); W_V (d_v, d_model); Q, K (n, d_k);
     V, output (n, d_v).
-    scores (raw Q·Kᵀ), untempered (scaled, masked), logits (untempered ÷ T) and weights (softmax of logits) are
+    scores (raw Q·Kᵀ), untempered (scaled, masked), logits (untempered ÷ T) and attention (softmax of logits) are
     (n, n) for one head, the lesson's case, and (h, n, n) for several heads; `head(i)` gives any head's as (n, n).
-    They are explainer.attention's one pass (Attention), run on every head at once.
+    They are explainer.attention's one pass (AttentionPass), run on every head at once.
     """
 
     sentence: str
@@ -104,7 +104,7 @@ class Trace:
     scores: np.ndarray
     untempered: np.ndarray  # the logits before ÷ T (what the temperature divides): for the temperature sweep
     logits: np.ndarray
-    weights: np.ndarray
+    attention: np.ndarray  # A, the attention weights
     output: np.ndarray
     scale: float  # what the scores were multiplied by: 1/√d_head if scaled (dot product only), over the temperature
     qk_dims: tuple[str, ...]
@@ -118,14 +118,14 @@ class Trace:
 
     def head(self, index: int) -> Trace:
         """One head's part of the trace: W, Q, K, V and output narrowed to its dims (each head has its own slice of
-        the query/key dimensions and of the value dimensions); scores, untempered, logits, weights (n, n).
+        the query/key dimensions and of the value dimensions); scores, untempered, logits, attention (n, n).
 
         With one head (the lesson's case) that is the whole trace.
         """
         heads = self.settings.heads
         if not 0 <= index < heads:
             raise ValueError(f"head must be between 0 and {heads - 1}, got {index}")
-        if self.weights.ndim == 2:
+        if self.attention.ndim == 2:
             return self
         d_head, d_value = self.Q.shape[1] // heads, self.V.shape[1] // heads
         cut = slice(index * d_head, (index + 1) * d_head)  # this head's query/key dimensions
@@ -133,7 +133,7 @@ class Trace:
         return replace(self, W_Q=self.W_Q[cut], W_K=self.W_K[cut], W_V=self.W_V[part],
                        Q=self.Q[:, cut], K=self.K[:, cut], V=self.V[:, part], output=self.output[:, part],
                        scores=self.scores[index], untempered=self.untempered[index], logits=self.logits[index],
-                       weights=self.weights[index],
+                       attention=self.attention[index],
                        qk_dims=self.qk_dims[cut], v_dims=self.v_dims[part], shown_head=index)
 
     @property
@@ -172,7 +172,7 @@ STEPS = {
     "V": ("V", "values"),
     "scores": ("S = Q·Kᵀ", "raw scores"),
     "logits": ("scaled scores", "scores × scale, masked"),
-    "weights": ("A", "attention weights"),
+    "attention": ("A", "attention weights"),
     "output": ("O = A·V", "output"),
 }
 """Display name and caption of every matrix in the trace, in the order of the chain."""
@@ -184,12 +184,12 @@ _AXES = {
     "embeddings": ("tokens", "features"), "positions": ("tokens", "features"), "X": ("tokens", "features"),
     "W_Q": ("qk", "features"), "W_K": ("qk", "features"), "W_V": ("v", "features"),
     "Q": ("tokens", "qk"), "K": ("tokens", "qk"), "V": ("tokens", "v"),
-    "scores": ("tokens", "tokens"), "logits": ("tokens", "tokens"), "weights": ("tokens", "tokens"),
+    "scores": ("tokens", "tokens"), "logits": ("tokens", "tokens"), "attention": ("tokens", "tokens"),
     "output": ("tokens", "v"),
 }
 
 
-_PER_HEAD = {"W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "logits", "weights", "output"}  # split over heads
+_PER_HEAD = {"W_Q", "W_K", "W_V", "Q", "K", "V", "scores", "logits", "attention", "output"}  # split over heads
 
 
 def unique_labels(tokens: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -242,7 +242,7 @@ def run_attention(sentence: str, settings: Settings | None = None) -> Trace:
         sentence=sentence, tokens=tuple(tokens), unknown=tuple(unknown), settings=config,
         embeddings=embeddings, positions=positions, X=X, W_Q=W.W_Q, W_K=W.W_K, W_V=W.W_V, Q=Q, K=K, V=V,
         scores=lesson_shape(heads.scores), untempered=lesson_shape(heads.untempered),
-        logits=lesson_shape(heads.logits), weights=lesson_shape(heads.weights),
+        logits=lesson_shape(heads.logits), attention=lesson_shape(heads.attention),
         output=merge_heads(heads.output),  # (h, n, d_head) -> (n, d_k): the heads' outputs side by side
         scale=heads.scale, qk_dims=W.qk_dims, v_dims=W.v_dims,
     )

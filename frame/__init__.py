@@ -2,7 +2,7 @@
 the lesson (start), the state in the session and the URL (store), the menu and links (navigation), the sidebar
 (sidebar) and the way figures are shown (show).
 
-A page calls `lesson = frame.start(PAGE)` first, draws with frame.chart / frame.matrix, and ends with frame.footer.
+A page calls `view = frame.start(PAGE)` first, draws with frame.chart / frame.matrix, and ends with frame.footer.
 """
 from __future__ import annotations
 
@@ -21,18 +21,19 @@ from .show import chart, formula, matrix, numbers_table, scaling_experiment, tex
 from .sidebar import sidebar
 from .store import bound, clicked, query
 
-__all__ = ["PAGES", "Lesson", "Page", "bound", "chart", "check_yourself", "clicked", "footer", "formula",
+__all__ = ["PAGES", "Page", "bound", "chart", "check_yourself", "clicked", "footer", "formula",
            "link_to_view", "matrix", "model", "numbers_table", "passed", "query", "scaling_experiment", "start",
-           "text"]
+           "text", "View"]
 
 
 @dataclass(frozen=True)
-class Lesson:
-    """What a page needs: the state, the whole trace, and the head in focus (the lesson's case: the only one)."""
+class View:
+    """What a page shows: the lesson's state, the whole trace, and the trace of the head shown (the lesson's case,
+    one head: the whole trace)."""
 
     state: LessonState
     trace: explainer.Trace
-    view: explainer.Trace
+    shown: explainer.Trace
 
     @property
     def focus(self) -> int:
@@ -45,18 +46,18 @@ class Lesson:
     @property
     def of_head(self) -> str:
         """What to add to a chart title that shows one head of several: " · head 2 of 2" ("" with one head)."""
-        return f" · {self.view.head_label}" if self.view.head_label else ""
+        return f" · {self.shown.head_label}" if self.shown.head_label else ""
 
     @property
     def key(self) -> int:
         """The key in focus: chosen on the Q and K page, else the focus word's top key."""
         if self.state.key is not None:
             return self.state.key
-        return int(self.view.weights[self.state.focus].argmax())
+        return int(self.shown.attention[self.state.focus].argmax())
 
 
-def start(path: str, limits: dict[str, int] | None = None) -> Lesson:
-    """Set the page up and return the lesson: call first on every page, with the page's path (PAGES), and the
+def start(path: str, limits: dict[str, int] | None = None) -> View:
+    """Set the page up and return its view: call first on every page, with the page's path (PAGES), and the
     limits of settings only this page knows (page 6 loads its model first: frame.model.limits)."""
     this = page(path)
     st.set_page_config(page_title=f"{this.title} · Self-attention", layout="wide")
@@ -68,11 +69,11 @@ def start(path: str, limits: dict[str, int] | None = None) -> Lesson:
         st.warning(notice)
     # computed on every run: the whole chain takes ~0.3 ms, half what st.cache_data took to find it stored
     trace = explainer.run_attention(state.sentence, state.settings)
-    view = trace.head(state.head)
+    shown = trace.head(state.head)
     unknown = notes.unknown_words(trace)
     if unknown:
         st.info(unknown)
-    summary = notes.view_summary(view)
+    summary = notes.view_summary(shown)
     if summary:
         st.caption(summary)
-    return Lesson(state, trace, view)
+    return View(state, trace, shown)

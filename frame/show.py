@@ -1,4 +1,5 @@
-"""How the lesson's figures (lesson.charts) are shown: with their text alternative and, on request, their numbers.
+"""How the lesson's figures (lesson.figures, built by lesson.charts) are shown: with their text alternative and, on
+request, their numbers.
 A figure gives Streamlit its drawing (a Vega-Lite spec made once per look) and its data beside it."""
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ import pandas as pd
 import streamlit as st
 
 import explainer
-from lesson import charts, frames, views
+from lesson import charts, figures, tables, views
 
 from .store import current
 
 
-def chart(figure: charts.Figure, *, alt_text: str, numbers=None, key: str | None = None, on_select=None,
+def chart(figure: figures.Figure, *, alt_text: str, numbers=None, key: str | None = None, on_select=None,
           stretch: bool = True) -> None:
     """Draw a figure (full width unless `stretch` is off), with its text alternative, and, when the student asked
     for the numbers, its numbers (a DataFrame, or a function making one) below it."""
@@ -45,7 +46,7 @@ def numbers_table(table) -> None:
 def matrix(m: explainer.Matrix, *, probability: bool = False, **options) -> None:
     """A heatmap of one matrix of the trace, with its alt text and its numbers."""
     chart(charts.heatmap(m, probability=probability, **options),
-          alt_text=charts.describe(m, probability=probability), numbers=lambda: frames.wide(m))
+          alt_text=charts.describe(m, probability=probability), numbers=lambda: tables.wide(m))
 
 
 @st.cache_data(show_spinner=False)

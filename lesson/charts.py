@@ -12,27 +12,20 @@ Colours follow one rule per quantity, everywhere:
 The schemes are colour-blind safe (WORD_COLOURS as far as 12 colours can be), and numbers are written in white on
 the cells dark enough to need it. `describe` gives a heatmap's text alternative for screen readers.
 
-Every builder returns a Figure: the data to show, and how to draw it. The drawing depends on the data only
-through the data itself (never on a number computed from it), and `look` holds everything else it depends on.
-So two figures with the same look differ only in their data, and a drawing made for one serves the other with
-the data swapped: that is how the app draws a chart for a new temperature without asking Altair again, which
-costs 10-20 ms a chart (Figure.spec: one spec per look, for the whole server).
+Every builder returns a Figure (lesson.figures): the data to show, and how to draw it, its `look` naming all the
+drawing depends on besides the data.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property, lru_cache, partial
 
 import altair as alt
 import numpy as np
-import pandas as pd
-import pyarrow as pa
 
 from explainer import Matrix
 
-from .frames import Columns, cells
+from .figures import Figure, Table, figure
+from .tables import cells
 
 # One meaning per colour: probabilities are purple, signed values blue (below 0) to orange (above 0), words their
 # own colours, which sentences of up to 7 words take from hues neither scale uses.
@@ -63,99 +56,6 @@ SIGNED_STRONG = (0.57, 0.63)  # (negative side, positive side), as fractions of 
 LEGEND_RIGHT_FROM = 5  # lines with this many series or more list them on the right, one a row
 LEGEND_ROW = 22  # px a line of such a legend takes
 PLOT_HEIGHT = 240  # px of plot in lines and stacked bars, whatever their legend takes
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A chart as its data plus the way to draw it; the browser gets the two apart: `spec()` beside `arrow()`."""
-
-    columns: dict  # every value the chart shows, by column: arrays or lists of equal length, one entry per mark
-    look: tuple  # everything besides the data that the drawing depends on
-    draw: Callable[[pd.DataFrame], alt.TopLevelMixin]
-
-    @cached_property
-    def data(self) -> pd.DataFrame:
-        return pd.DataFrame(self.columns)
-
-    def chart(self) -> alt.TopLevelMixin:
-        """The Altair chart of this figure's data."""
-        return self.draw(self.data)
-
-    def spec(self) -> dict:
-        """The Vega-Lite spec of the drawing, without the data: asked of Altair once per look for every session of
-        the server, and shared, so never to be changed by a caller."""
-        return _spec(_Drawing(self.look, self.draw))
-
-    def arrow(self) -> pa.Table:
-        """The data as an Arrow table, made straight from the columns: Streamlit sends a chart's data as Arrow
-        anyway, and converting a pandas frame cost ~1.7 ms a chart (string columns, index checks, metadata)
-        against ~0.1 ms from the columns."""
-        return pa.table(self.columns)
-
-
-@dataclass(frozen=True)
-class _Drawing:
-    """A look with the drawing it stands for: equal, and hashed, by the look alone (which names all the drawing
-    depends on besides the data), so that it keys the cache of specs."""
-
-    look: tuple
-    draw: Callable = field(compare=False)
-
-
-@lru_cache(maxsize=500)  # about 10 kB a spec; a class's views need a few dozen
-def _spec(drawing: _Drawing) -> dict:
-    """Drawn over an empty table (the data goes beside the spec); checked against the Vega-Lite schema in the
-    tests, not here. Two sessions asking for a new look at once may both make it; either result is the same."""
-    spec = drawing.draw(pd.DataFrame()).to_dict(validate=False)
-    del spec["data"], spec["datasets"]
-    return spec
-
-
-Table = Columns | pd.DataFrame  # what the builders take: a view's columns (lesson.views), or a DataFrame
-
-
-def _figure(name: str, data: Table, draw: Callable, **look) -> Figure:
-    """A figure drawn by `draw(data, **look)`: whatever the drawing uses besides the data is named in `look`."""
-    columns = {column: np.asarray(data[column]) for column in data}
-    return Figure(columns, (name, *sorted((k, _frozen(v)) for k, v in look.items())), partial(draw, **look))
-
-
-PANEL = "_panel"  # in a grid's data: which panel a row belongs to
-FULL_PANEL = 270  # px: the widest grid panel that fits a 390 px phone with its row labels and axis beside it
-
-
-def grid(figures: list[Figure], *, columns: int, width: int, own_colours: bool = False) -> Figure:
-    """Several figures as one chart, panels in a grid of `columns`, each `width` px wide: one element on the page
-    instead of one per figure and one per column around it (each costs the browser on every move).
-
-    The panels share one table (the figures' columns, one after another, and PANEL saying whose); each draws its own
-    rows as it would alone. `columns` × `width` must fit a phone (about 340 px) where the panels are many.
-    The panels share their colour scales (the same number, the same colour) unless `own_colours`: then each keeps
-    its own colours, dashes and legend (lines of different series).
-    """
-    names = list(figures[0].columns)
-    if any(list(figure.columns) != names for figure in figures):
-        raise ValueError("a grid's figures must have the same columns")
-    columns_of = {name: np.concatenate([np.asarray(figure.columns[name]) for figure in figures]) for name in names}
-    columns_of[PANEL] = np.repeat(np.arange(len(figures)), [len(figure.columns[names[0]]) for figure in figures])
-    draws = tuple(figure.draw for figure in figures)
-    return Figure(columns_of, ("grid", tuple(figure.look for figure in figures), columns, width, own_colours),
-                  partial(_draw_grid, draws=draws, columns=columns, width=width, own_colours=own_colours))
-
-
-def _draw_grid(data, *, draws, columns, width, own_colours):
-    panels = []
-    for index, draw in enumerate(draws):
-        panel = draw(data)
-        panel.data = alt.Undefined  # the grid's, filtered to this panel's rows
-        panel.autosize = alt.Undefined  # only the whole chart may have one
-        panels.append(panel.transform_filter(alt.datum[PANEL] == index).properties(width=width))
-    chart = alt.concat(*panels, columns=columns, data=data, spacing=16)
-    return chart.resolve_scale(color="independent", strokeDash="independent") if own_colours else chart
-
-
-def _frozen(value):
-    return tuple(_frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
 def _in_order(values) -> tuple:
@@ -295,7 +195,7 @@ def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None 
     label = [cell_label(v, probability=probability, crowded=crowded) for v in values.ravel()]
     data = cells(matrix) | {"label": label, "strong": strong(values, probability=probability, reach=reach).ravel(),
                             "focus": focus.ravel()}
-    return _figure("heatmap", data, _draw_heatmap, title=matrix.title, subtitle=subtitle or matrix.caption,
+    return figure("heatmap", data, _draw_heatmap, title=matrix.title, subtitle=subtitle or matrix.caption,
                    symbol=matrix.symbol, rows=matrix.rows, cols=matrix.cols, probability=probability,
                    reach=float(reach), select=select, select_fields=select_fields,
                    font_size=cell_font_size(len(matrix.cols)), numbers_if_room=numbers_if_room)
@@ -352,7 +252,7 @@ def head_maps(data: Table, *, title: str, opened: int, select: str) -> Figure:
     `data` has one row per (head, query, key), in that order: columns head (counted from 1, as `opened`), row,
     col, row_index, col_index and value, the weight.
     """
-    return _figure("head_maps", data, _draw_head_maps, title=title, opened=opened, select=select,
+    return figure("head_maps", data, _draw_head_maps, title=title, opened=opened, select=select,
                    names=_in_order(data["row"]))
 
 
@@ -392,7 +292,7 @@ def sentence_strip(words: Table, *, select: str | None = None) -> Figure:
     `words` has columns word, position, weight, focus (bool). A click selection named `select` on `position`.
     """
     columns = {**{column: words[column] for column in words}, "strong": strong(words["weight"], probability=True)}
-    return _figure("sentence_strip", columns, _draw_sentence_strip, select=select,
+    return figure("sentence_strip", columns, _draw_sentence_strip, select=select,
                    upright=len(columns["word"]) > STRIP_ACROSS)
 
 
@@ -458,7 +358,7 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
     if probability or unit:
         domain = (0, 1)
     groups = tuple(dict.fromkeys(data[color])) if color else None
-    return _figure("bars", columns, _draw_bars, x=x, y=y, title=title, probability=probability,
+    return figure("bars", columns, _draw_bars, x=x, y=y, title=title, probability=probability,
                    rule_at=rule_at, domain=domain, order=tuple(dict.fromkeys(data[y])), color=color, groups=groups,
                    words=bool(words and color))
 
@@ -504,7 +404,7 @@ def stacked_contributions(data: Table, *, title: str) -> Figure:
     `data` from views.contributions (word, word_index, dim, weight, value, contribution); the words coloured as
     words are on every chart.
     """
-    return _figure("stacked_contributions", data, _draw_stacked_contributions, title=title,
+    return figure("stacked_contributions", data, _draw_stacked_contributions, title=title,
                    words=tuple(dict.fromkeys(data["word"])), dims=tuple(dict.fromkeys(data["dim"])))
 
 
@@ -535,7 +435,7 @@ def bag_of_words(data: Table, *, title: str) -> Figure:
     """
     _, first = np.unique(np.asarray(data["col_index"]), return_index=True)
     keys = _in_order(np.asarray(data["col"], dtype=object)[first])
-    return _figure("bag_of_words", data, _draw_bag_of_words, title=title, rows=tuple(dict.fromkeys(data["row"])),
+    return figure("bag_of_words", data, _draw_bag_of_words, title=title, rows=tuple(dict.fromkeys(data["row"])),
                    keys=keys)
 
 
@@ -567,7 +467,7 @@ def vectors(points: Table, *, title: str, size: int = 360, bounds: tuple[float, 
     domain = (-_round_up(pad - low), _round_up(high + pad))
     columns = {**{column: points[column] for column in points},
                "label": _joined_labels(points, px=(size - 60) / (domain[1] - domain[0]))}
-    return _figure("vectors", columns, _draw_vectors, title=title, size=size, domain=domain)
+    return figure("vectors", columns, _draw_vectors, title=title, size=size, domain=domain)
 
 
 def _joined_labels(points: Table, px: float) -> list[str]:
@@ -636,7 +536,7 @@ def lines(data: Table, *, x: str, y: list[str] | str, title: str, log_x: bool = 
         data["_over"] = _over_an_earlier(np.asarray(data[color], dtype=object), np.asarray(data[y], dtype=float))
     x_range = (float(np.min(data[x])), float(np.max(data[x])))
     series = _in_order(data[color]) if color else ()
-    return _figure("lines", data, _draw_lines, x=x, y=y, color=color, title=title, log_x=log_x,
+    return figure("lines", data, _draw_lines, x=x, y=y, color=color, title=title, log_x=log_x,
                    y_title=y_title or y, marked=mark_x is not None, x_range=x_range, y_domain=y_domain,
                    series=series, words=words)
 

@@ -20,7 +20,7 @@ def _plain(values: np.ndarray) -> list:
 def trace_json(trace: Trace) -> str:
     """The whole trace: sentence, tokens, settings, and every matrix with its name, shape, labels and numbers.
 
-    With several heads, scores, logits and weights hold one n × n matrix per head (shape h × n × n), labelled like
+    With several heads, scores, logits and attention hold one n × n matrix per head (shape h × n × n), labelled like
     a single one.
     """
     matrices = {}
@@ -102,13 +102,13 @@ if {s.causal!r}:  # causal mask: each word sees only itself and the words before
 logits = untempered / {s.temperature!r}  # then divided by the temperature T
 
 e = np.exp(logits - logits.max(axis=-1, keepdims=True))  # softmax, after subtracting each row's largest
-weights = e / e.sum(axis=-1, keepdims=True)  # A: the attention weights, every row sums to 1
+attention = e / e.sum(axis=-1, keepdims=True)  # A: the attention weights, every row sums to 1
 
-output = (weights @ Vh).transpose(1, 0, 2).reshape(len(tokens), -1)  # O = A V: each word's, the heads side by side
+output = (attention @ Vh).transpose(1, 0, 2).reshape(len(tokens), -1)  # O = A V: each word's, the heads side by side
 
 for h in range(heads):
     print(f"attention weights, head {{h + 1}} of {{heads}} (rows: query, columns: key):", tokens)
-    print(weights[h])
+    print(attention[h])
 print("output (rows: words):")
 print(output)
 '''

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from explainer import CONTENTS, D_K, DIMENSIONS, Attention, Matrix, designed_weights, learning
+from explainer import CONTENTS, D_K, DIMENSIONS, AttentionPass, Matrix, designed_weights, learning
 from explainer.trace import unique_labels
 
 from . import notes
@@ -186,7 +186,7 @@ def loss_note(training: learning.Training) -> str:
 # One gradient step --------------------------------------------------------------------------------------------------
 
 GRADIENTS = {
-    "d_output": ("dO", "∂L/∂O: how each output should move"), "d_weights": ("dA", "∂L/∂A, through O = A·V"),
+    "d_output": ("dO", "∂L/∂O: how each output should move"), "d_attention": ("dA", "∂L/∂A, through O = A·V"),
     "d_scores": ("dS", "∂L/∂S, through softmax and ÷√d_k"), "dQ": ("dQ", "∂L/∂Q = dS·K"),
     "dK": ("dK", "∂L/∂K = dSᵀ·Q"), "dW_Q": ("dW_Q", "∂L/∂W_Q = dQᵀ·X"), "dW_K": ("dW_K", "∂L/∂W_K = dKᵀ·X"),
 }
@@ -198,7 +198,7 @@ class GradientStep:
     explainer.learning computes them (nothing here recomputes them)."""
 
     example: learning.Sentence
-    record: Attention
+    record: AttentionPass
     grads: learning.Backward
     learning_rate: float
     loss_after: float  # the sentence's loss after the step W ← W − η·dW
@@ -219,7 +219,7 @@ class GradientStep:
         10^factor (said in its name: "dS ×10⁵") so that its numbers read."""
         values = getattr(self.grads, name)
         qk = tuple(f"d{i + 1}" for i in range(self.record.Q.shape[-1]))
-        rows, cols = {"d_output": (self.labels, CONTENTS), "d_weights": (self.labels, self.labels),
+        rows, cols = {"d_output": (self.labels, CONTENTS), "d_attention": (self.labels, self.labels),
                       "d_scores": (self.labels, self.labels), "dQ": (self.labels, qk), "dK": (self.labels, qk),
                       "dW_Q": (qk, DIMENSIONS), "dW_K": (qk, DIMENSIONS)}[name]
         power = self.factor(name)
@@ -229,10 +229,10 @@ class GradientStep:
         caption = what + (f", times {ten} to read" if power else "")
         return Matrix(symbol + times, caption, values * 10 ** power, rows, cols)
 
-    def weights(self, step: int) -> Matrix:
+    def attention(self, step: int) -> Matrix:
         """The attention A the step starts from, after `step` steps of training (0: the random start), named as
         the snapshot maps name it: the A of every formula of the step."""
-        return Matrix(_after(step), f"{step_name(step)}: the weights this step starts from", self.record.weights,
+        return Matrix(_after(step), f"{step_name(step)}: the weights this step starts from", self.record.attention,
                       self.labels, self.labels)
 
     def worked_softmax(self, query: int) -> tuple[int, str]:
@@ -240,10 +240,10 @@ class GradientStep:
         the word the query must fetch from, else the one with the largest gradient. dA and dS are written in the
         power of ten their matrices are shown in, with the digits it takes for the difference and the result to
         keep three significant ones, so that each number reads as a cell of its matrix."""
-        A, dA, dS = self.record.weights[query], self.grads.d_weights[query], self.grads.d_scores[query]
+        A, dA, dS = self.record.attention[query], self.grads.d_attention[query], self.grads.d_scores[query]
         wanted = self.example.intended[query]
         key = wanted if wanted is not None else int(np.abs(dS).argmax())
-        shown_dA, shown_dS = self.factor("d_weights"), self.factor("d_scores")
+        shown_dA, shown_dS = self.factor("d_attention"), self.factor("d_scores")
         mine, average = dA[key] * 10 ** shown_dA, float(A @ dA) * 10 ** shown_dA
         places = _places(mine - average, 4)
         result = dS[key] * 10 ** shown_dS
@@ -258,7 +258,7 @@ class GradientStep:
     def through_values(self) -> str:
         """How dA comes from dO through O = A·V, said from V's numbers. With one-hot values each column of dA is
         a column of dO, copied: when the two matrices show the same numbers, the reason."""
-        V, dO, dA, labels = self.record.V, self.grads.d_output, self.grads.d_weights, self.labels
+        V, dO, dA, labels = self.record.V, self.grads.d_output, self.grads.d_attention, self.labels
         text = "**Through O = A·V.** Each entry dAᵢⱼ = dOᵢ·vⱼ: row i of dO times word j's value v."
         ones, zeros = np.isclose(V, 1, rtol=0, atol=1e-12), np.abs(V) <= 1e-12
         if not np.all(ones | zeros) or np.any(ones.sum(axis=1) > 1):
@@ -276,7 +276,7 @@ class GradientStep:
                     if empty else "") + ".")
         n = len(labels)
         if n <= dO.shape[-1] and np.array_equal(dA, dO[:, :n]) \
-                and self.factor("d_weights") == self.factor("d_output"):
+                and self.factor("d_attention") == self.factor("d_output"):
             text += (f" That is why dA shows the numbers of dO's first {n} column{'s' * (n > 1)}: it is not a "
                      "copying mistake.")
         return text
@@ -295,7 +295,7 @@ class GradientStep:
         else:
             fetch = f"**{word}** must fetch the value of **{labels[wanted]}**, and gives it"
         return (f"The loss on this sentence is **{_figure(loss)}**. {fetch} weight "
-                f"{self.record.weights[query, wanted]:.4f} now.")
+                f"{self.record.attention[query, wanted]:.4f} now.")
 
     def loss_change(self) -> str:
         """The sentence's loss before and after the step, both computed."""

@@ -69,8 +69,8 @@ def favourites(values: np.ndarray) -> list[int]:
 def favourite(trace: Trace, query: int) -> str:
     """ "jane looks most at visits, with probability 0.94", or the tie it has instead, and what the numbers say about
     how far to trust it (see doubt)."""
-    labels, best = trace.labels, favourites(trace.weights[query])
-    share = trace.weights[query, best[0]]
+    labels, best = trace.labels, favourites(trace.attention[query])
+    share = trace.attention[query, best[0]]
     if len(best) == 1:
         text = f"{_bold(labels[query])} looks most at {_bold(labels[best[0]])}, with probability **{share:.2f}**."
     else:
@@ -82,10 +82,10 @@ def favourite(trace: Trace, query: int) -> str:
 
 def runner_up(trace: Trace, query: int) -> int | None:
     """The key that comes close behind the query's single favourite (at least CLOSE of its weight), if one does."""
-    best = favourites(trace.weights[query])
+    best = favourites(trace.attention[query])
     if len(best) > 1:
         return None
-    row = trace.weights[query]
+    row = trace.attention[query]
     others = [j for j in np.argsort(-row, kind="stable") if j != best[0]]
     return int(others[0]) if others and row[others[0]] >= CLOSE * row[best[0]] else None
 
@@ -129,8 +129,8 @@ def doubt(trace: Trace, query: int) -> tuple[str, str]:
     close = runner_up(trace, query)
     if close is None:
         return "", ""
-    return (f"close: {labels[close]} {trace.weights[query, close]:.2f}",
-            f"Hardly more than at {_bold(labels[close])} ({trace.weights[query, close]:.2f}): the toy's features "
+    return (f"close: {labels[close]} {trace.attention[query, close]:.2f}",
+            f"Hardly more than at {_bold(labels[close])} ({trace.attention[query, close]:.2f}): the toy's features "
             "cannot tell these two apart for this word, so don't read much into the winner.")
 
 
@@ -140,7 +140,7 @@ def asymmetry(trace: Trace) -> str:
     if len(labels) == 1:
         return (f"With one word, {_bold(labels[0])} can only look at itself: its whole row of attention, 1, "
                 "goes there.")
-    best = [favourites(row) for row in trace.weights]
+    best = [favourites(row) for row in trace.attention]
     for a, (b, *tied) in enumerate(best):
         if not tied and b != a and len(best[b]) == 1 and best[b][0] != a:
             if trace.settings.causal and b < a:  # b cannot see a: the mask decides, not b's question
@@ -163,7 +163,7 @@ def repeats(trace: Trace) -> str:
         where = [i for i, token in enumerate(trace.tokens) if token == word]
         if len(where) < 2:
             continue
-        same = all(np.allclose(trace.weights[where[0]], trace.weights[i]) for i in where[1:])
+        same = all(np.allclose(trace.attention[where[0]], trace.attention[i]) for i in where[1:])
         copies = ", ".join(trace.labels[i] for i in where)
         if same:
             reason = "positions are switched off" if not trace.settings.positional else \
@@ -184,7 +184,7 @@ def output_sources(trace: Trace, query: int) -> str:
         return (f"After attention, {_bold(word)}'s output is 0 in every dimension: the words it looks at pass on "
                 "nothing here, whatever their weights.")
     top = int(np.abs(out).argmax())
-    share = trace.weights[query] * trace.V[:, top]  # each word's part of that output dimension
+    share = trace.attention[query] * trace.V[:, top]  # each word's part of that output dimension
     sources = favourites(np.abs(share))
     part = np.abs(share[sources]).sum() / max(np.abs(share).sum(), 1e-12)
     names = ", ".join(_bold(trace.labels[j]) for j in sources)
@@ -199,7 +199,7 @@ def output_sources(trace: Trace, query: int) -> str:
 def bag_shares(trace: Trace, query: int) -> str:
     """The proportions of the focus word's bag (its row of A: the bar of the bag-of-words chart), and where a share
     of 5 % or more brings nothing in because that word's value is 0."""
-    word, row = trace.labels[query], trace.weights[query]
+    word, row = trace.labels[query], trace.attention[query]
     order = [int(j) for j in np.argsort(-row, kind="stable") if row[j] >= 0.005][:3]
     parts = ", ".join(f"{row[j]:.0%} {_bold(trace.labels[j])}" for j in order)
     rest = 1 - row[order].sum()

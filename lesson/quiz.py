@@ -118,7 +118,7 @@ def _reordered(question: Question, order: list[int]) -> Question:
 
 
 def _intuition(trace: Trace, query: int) -> list[Question]:
-    labels, row = trace.labels, trace.weights[query]
+    labels, row = trace.labels, trace.attention[query]
     word = labels[query]
     found = []
     tops = notes.favourites(row)
@@ -148,15 +148,15 @@ def _intuition(trace: Trace, query: int) -> list[Question]:
         tuple(option for option, _ in sums), 0, tuple(why for _, why in sums)))
     if len(labels) > 1:
         a, b = query, best if best != query else (query + 1) % len(labels)
-        same = _f(trace.weights[a, b]) == _f(trace.weights[b, a])  # the two numbers the question and its why show
+        same = _f(trace.attention[a, b]) == _f(trace.attention[b, a])  # the two numbers the question and its why show
         options = ("Yes, attention is always symmetric", "Not in general: each word asks its own question")
         found.append(Question(
             f"symmetric|{_view(trace, query)}",
-            f"**{labels[a]}** gives **{labels[b]}** weight {_f(trace.weights[a, b])}. Must **{labels[b]}** give "
+            f"**{labels[a]}** gives **{labels[b]}** weight {_f(trace.attention[a, b])}. Must **{labels[b]}** give "
             f"**{labels[a]}** the same weight?", options, 1,
-            (f"No: here {labels[b]} gives {labels[a]} {_f(trace.weights[b, a])}"
+            (f"No: here {labels[b]} gives {labels[a]} {_f(trace.attention[b, a])}"
              + (" — equal by chance, not by rule" if same else "") + ". The table of favourites shows it.",
-             f"Right: {labels[b]} gives {labels[a]} {_f(trace.weights[b, a])}. Queries and keys come from different "
+             f"Right: {labels[b]} gives {labels[a]} {_f(trace.attention[b, a])}. Queries and keys come from different "
              "matrices, and each row is shared out on its own.")))
     if len(found) < 3:  # one word, or a tie: the database picture instead of the favourite
         found.append(Question(
@@ -177,7 +177,7 @@ def _intuition(trace: Trace, query: int) -> list[Question]:
 
 def _q_and_k(trace: Trace, query: int) -> list[Question]:
     labels = trace.labels
-    key = int(trace.weights[query].argmax())
+    key = int(trace.attention[query].argmax())
     q, k = trace.Q[query], trace.K[key]
     cosine = trace.settings.similarity == "cosine"
     right = float(trace.scores[query, key])
@@ -265,7 +265,7 @@ def _values(trace: Trace, query: int) -> list[Question]:
          "No: the order of the words comes in through the positions added to X, not through the mixing."))
     top = int(np.abs(trace.output[query]).argmax())
     dim = trace.v_dims[top]
-    share = trace.weights[query] * trace.V[:, top]
+    share = trace.attention[query] * trace.V[:, top]
     sources = notes.favourites(np.abs(share))
     if len(trace.labels) == 1 or len(sources) > 1:
         return [output, mix]  # one word, or a tie: no single word adds the most

@@ -1,7 +1,7 @@
 """Page 6, a real trained transformer (all-MiniLM-L6-v2), as tables and named matrices: no streamlit.
 
 Everything here reads one `explainer.pretrained.Run` (the student's sentence through the model) and arranges its
-numbers: the WordPiece tokens, one layer's 12 attention maps as one figure (the small multiples), one head broken
+numbers: the WordPiece tokens, one layer's attention maps (a head each) as one figure, one head broken
 down into the lesson's steps as `explainer.Matrix` objects, and sentences stated from the numbers (which head looks
 at the previous token, at [SEP], ...; how layer 1 differs from layer 6). Nothing is written for one sentence.
 """
@@ -17,7 +17,8 @@ from explainer import NOUN_KINDS, Matrix, kind, word_vector
 from explainer.pretrained import Run
 from explainer.trace import unique_labels
 
-from .charts import Figure, head_maps
+from .charts import head_maps
+from .figures import Figure
 
 CLS, SEP = "[CLS]", "[SEP]"
 
@@ -89,7 +90,7 @@ def focus_token(run: Run, toy_tokens, focus: int) -> int | None:
     return found[occurrence] if occurrence < len(found) else None
 
 
-# --- one layer's 12 maps -------------------------------------------------------------------------------------------
+# --- one layer's maps ----------------------------------------------------------------------------------------------
 
 GRID_PICK = "pick"  # the click selection on the grid: the head clicked
 
@@ -112,7 +113,7 @@ def grid_alt(run: Run, layer: int) -> str:
     attention = run.attention[layer]
     names = labels(run)
     favourite = attention.mean(axis=1).argmax(axis=1)  # per head: the key with the most weight, averaged over rows
-    return (f"Twelve heatmaps, the attention of layer {layer + 1}'s heads over {len(names)} tokens "
+    return (f"{attention.shape[0]} heatmaps, the attention of layer {layer + 1}'s heads over {len(names)} tokens "
             f"({', '.join(names)}). The key each head weighs most, on average: "
             + "; ".join(f"head {h + 1}: {names[k]}" for h, k in enumerate(favourite))
             + ". Below them, the open head's map again, larger, its rows and columns named by their tokens.")
@@ -120,28 +121,29 @@ def grid_alt(run: Run, layer: int) -> str:
 
 # --- one head, step by step ----------------------------------------------------------------------------------------
 
-# page 6's heatmaps (charts.heatmap's options): 32 columns leave a phone no room for numbers
+# page 6's heatmaps (charts.heatmap's options): a head's 32 columns leave a phone no room for numbers
 HEATMAP = {"numbers_if_room": True}
 
 
 def head_matrices(run: Run, layer: int, head: int, focus: int) -> dict[str, Matrix]:
-    """One head broken into the lesson's steps, as named matrices: Q, K, V (n × 32), S = Q·Kᵀ/√32, A = softmax(S)
-    (n × n), and o, the output row of the token in focus (1 × 32), a blend of the rows of V by its row of A."""
+    """One head broken into the lesson's steps, as named matrices: Q, K, V (n × d_k), S = Q·Kᵀ/√d_k,
+    A = softmax(S) (n × n), and o, the output row of the token in focus (1 × d_k), a blend of the rows of V by its
+    row of A."""
     names = labels(run)
     part = run.layers[layer]
     q, k, v = (np.asarray(m[head], dtype=float) for m in (part.q, part.k, part.v))
     d_k = q.shape[1]
     dims = tuple(str(i + 1) for i in range(d_k))
     where = f"layer {layer + 1} · head {head + 1} of {run.attention.shape[1]}"
-    weights = np.asarray(run.attention[layer, head], dtype=float)
+    attention = np.asarray(run.attention[layer, head], dtype=float)
     return {
-        "Q": Matrix("Qₕ", "queries: this head's 32 columns of X·W_Qᵀ + b", q, names, dims, where),
-        "K": Matrix("Kₕ", "keys: this head's 32 columns of X·W_Kᵀ + b", k, names, dims, where),
-        "V": Matrix("Vₕ", "values: this head's 32 columns of X·W_Vᵀ + b", v, names, dims, where),
+        "Q": Matrix("Qₕ", f"queries: this head's {d_k} columns of X·W_Qᵀ + b", q, names, dims, where),
+        "K": Matrix("Kₕ", f"keys: this head's {d_k} columns of X·W_Kᵀ + b", k, names, dims, where),
+        "V": Matrix("Vₕ", f"values: this head's {d_k} columns of X·W_Vᵀ + b", v, names, dims, where),
         "S": Matrix("Sₕ", f"scaled scores Qₕ·Kₕᵀ/√{d_k}", q @ k.T / math.sqrt(d_k), names, names, where),
-        "A": Matrix("Aₕ", "attention weights softmax(Sₕ): each row sums to 1", weights, names, names, where),
+        "A": Matrix("Aₕ", "attention weights softmax(Sₕ): each row sums to 1", attention, names, names, where),
         "o": Matrix("oₕ", f"the output of “{names[focus]}”: Σⱼ aⱼ·vⱼ, its row of Aₕ times Vₕ",
-                    (weights[focus] @ v)[None, :], (names[focus],), dims, where),
+                    (attention[focus] @ v)[None, :], (names[focus],), dims, where),
     }
 
 

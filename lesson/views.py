@@ -30,13 +30,13 @@ from explainer import (
 )
 from explainer.trace import COSINE_STEPS
 
-from .frames import Columns
 from .state import TEMPERATURE_RANGE
+from .tables import Columns
 
 
 def _one_head(trace: Trace) -> None:
-    if trace.weights.ndim != 2:
-        raise ValueError(f"views read one head at a time; pass trace.head(i), not weights {trace.weights.shape}")
+    if trace.attention.ndim != 2:
+        raise ValueError(f"views read one head at a time; pass trace.head(i), not weights {trace.attention.shape}")
 
 
 def _check_token(trace: Trace, index: int, what: str = "query") -> int:
@@ -59,7 +59,7 @@ def chain(trace: Trace) -> pd.DataFrame:
         shape = " × ".join(str(s) for s in getattr(trace, name).shape)
         if heads > 1 and name in ("Q", "K", "V"):
             shape += f" ({heads} heads × {getattr(trace, name).shape[1] // heads} columns each)"
-        elif heads > 1 and name in ("scores", "weights"):
+        elif heads > 1 and name in ("scores", "attention"):
             shape += f" (one {len(trace.tokens)} × {len(trace.tokens)} per head)"
         elif heads > 1 and name == "output":
             shape += " (the heads' outputs side by side)"
@@ -70,17 +70,17 @@ def chain(trace: Trace) -> pd.DataFrame:
 def top_keys(trace: Trace) -> Columns:
     """The lesson's table: for each query word, the key it attends to most and with what probability."""
     _one_head(trace)
-    weights = trace.weights
-    best = weights.argmax(axis=1)
+    attention = trace.attention
+    best = attention.argmax(axis=1)
     labels = np.asarray(trace.labels, dtype=object)
-    return {"q": labels, "k": labels[best], "probability": weights[np.arange(len(best)), best]}
+    return {"q": labels, "k": labels[best], "probability": attention[np.arange(len(best)), best]}
 
 
 def attention_row(trace: Trace, query: int) -> Columns:
     """Where one word looks: each word of the sentence with the attention the query gives it."""
     query = _check_token(trace, query)
     positions = np.arange(len(trace.labels))
-    return {"word": np.asarray(trace.labels, dtype=object), "position": positions, "weight": trace.weights[query],
+    return {"word": np.asarray(trace.labels, dtype=object), "position": positions, "weight": trace.attention[query],
             "focus": positions == query}
 
 
@@ -88,13 +88,13 @@ def lookup(trace: Trace, query: int) -> Columns:
     """Attention as a soft database lookup: every (key, value) row with the weight the query gives it (weight, key,
     then the value's dimensions one column each)."""
     query = _check_token(trace, query)
-    return {"weight": trace.weights[query], "key": np.asarray(trace.labels, dtype=object),
+    return {"weight": trace.attention[query], "key": np.asarray(trace.labels, dtype=object),
             **dict(zip(trace.v_dims, trace.V.T, strict=True))}
 
 
 def exact_match(trace: Trace, query: int) -> Columns:
     """The one (key, value) row an exact SELECT would return: the best-matching key's (see lookup)."""
-    best = int(trace.weights[_check_token(trace, query)].argmax())
+    best = int(trace.attention[_check_token(trace, query)].argmax())
     return {"key": np.asarray(trace.labels[best : best + 1], dtype=object),
             **{dim: trace.V[best : best + 1, d] for d, dim in enumerate(trace.v_dims)}}
 
@@ -103,7 +103,7 @@ def lookup_results(trace: Trace, query: int) -> Columns:
     """What each lookup returns for one query: attention's blend of all values beside the one value of the row
     an exact match would return (the best-matching key's)."""
     query = _check_token(trace, query)
-    best = int(trace.weights[query].argmax())
+    best = int(trace.attention[query].argmax())
     n = len(trace.v_dims)
     return {
         "dim": np.asarray(list(trace.v_dims) * 2, dtype=object),
@@ -176,7 +176,7 @@ def softmax_steps(trace: Trace, query: int) -> dict[str, Columns]:
         "1 raw score": trace.scores[query],
         "2 scaled": np.where(masked, np.nan, scaled),
         "3 exp(scaled − max)": exponentials(scaled),
-        "4 probability": trace.weights[query],
+        "4 probability": trace.attention[query],
     }
     keys = np.asarray(trace.labels, dtype=object)
     return {step: {"key": keys, "value": values, "masked": masked} for step, values in steps.items()}
@@ -220,16 +220,16 @@ def contributions(trace: Trace, query: int) -> Columns:
     Summing `contribution` over the words of one dim gives the output o_q in that dim.
     """
     query = _check_token(trace, query)
-    weights = trace.weights[query]
+    row = trace.attention[query]
     n, d = trace.V.shape
     return {
         "word": np.repeat(np.asarray(trace.labels, dtype=object), d),
         "word_index": np.repeat(np.arange(n), d),
         "dim": np.tile(np.asarray(trace.v_dims, dtype=object), n),
         "dim_index": np.tile(np.arange(d), n),
-        "weight": np.repeat(weights, d),
+        "weight": np.repeat(row, d),
         "value": trace.V.ravel(),
-        "contribution": (weights[:, None] * trace.V).ravel(),
+        "contribution": (row[:, None] * trace.V).ravel(),
     }
 
 
@@ -248,7 +248,7 @@ def chain_formula(trace: Trace) -> str:
     # two lines, so that the chain fits a phone's width
     return (rf"\begin{{aligned}} {shaped('X', trace.X)} &\xrightarrow{{W_Q^\top,\,W_K^\top,\,W_V^\top}} "
             rf"{shaped(qkv, trace.Q)} \xrightarrow{{\;{scores}\;}} {shaped('S', trace.scores)} \\ "
-            rf"&\xrightarrow{{\text{{softmax}}}} {shaped('A', trace.weights)} \xrightarrow{{\;A\,V\;}} "
+            rf"&\xrightarrow{{\text{{softmax}}}} {shaped('A', trace.attention)} \xrightarrow{{\;A\,V\;}} "
             rf"{shaped('O', trace.output)} \end{{aligned}}")
 
 
@@ -266,9 +266,9 @@ def weighted_sum_formula(trace: Trace, query: int, shown: int = 3) -> str:
     """o_q = Σ a_qj v_j with the numbers, one term a line: the `shown` largest weights written out, the rest as
     "+ …"."""
     query = _check_token(trace, query)
-    weights = trace.weights[query]
-    order = np.argsort(-weights, kind="stable")
-    terms = [rf"{_tex_number(weights[j])}\,v_{{{_tex_word(trace, j)}}}" for j in order[:shown]]
+    row = trace.attention[query]
+    order = np.argsort(-row, kind="stable")
+    terms = [rf"{_tex_number(row[j])}\,v_{{{_tex_word(trace, j)}}}" for j in order[:shown]]
     rest = r" \\ &+ \dots" if len(order) > shown else ""
     return (rf"\begin{{aligned}} o_{{{_tex_word(trace, query)}}} &= \sum_j a_j\, v_j \\ &= "
             + r" \\ &+ ".join(terms) + rest + r" \end{aligned}")

@@ -5,8 +5,8 @@ import frame
 from lesson import charts, notes, views
 
 PAGE = "pages/1_Intuition.py"
-lesson = frame.start(PAGE)
-trace, focus = lesson.view, lesson.focus
+view = frame.start(PAGE)
+trace, focus = view.shown, view.focus
 
 st.title("1 · Intuition: every word looks for the words that explain it")
 frame.text(
@@ -48,7 +48,7 @@ with hard:
     st.table({"key": found["key"], **{column: [f"{found[column][0]:.4g}"] for column in value_columns}},
              hide_index=True, hide_header=False)  # a dict's header is hidden unless asked for
 with soft:
-    st.markdown(f"**Attention: query = “{lesson.focus_word}”, every row back, weighted**")
+    st.markdown(f"**Attention: query = “{view.focus_word}”, every row back, weighted**")
     st.dataframe(views.lookup(trace, focus), hide_index=True, width="stretch",
                  # widths that fit a phone (390 px): at their own widths the last value column was off screen
                  column_config={"weight": st.column_config.ProgressColumn(
@@ -70,7 +70,7 @@ frame.text(
 st.caption(f"s(q, k), the score of a query against a key, is here {notes.score_words(trace)} "
            "(stages 2 and 3 take it apart).")
 frame.chart(charts.bars(views.lookup_results(trace, focus), x="value", y="dim", color="result", rule_at=0,
-                        title=f"What the query gets back: soft vs hard{lesson.of_head}"),
+                        title=f"What the query gets back: soft vs hard{view.of_head}"),
             alt_text="Bars comparing, for each value dimension, the blended value attention returns with the "
                      "single value the exact lookup returns.",
             numbers=lambda: views.lookup_results(trace, focus))

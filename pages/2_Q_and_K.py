@@ -4,8 +4,8 @@ import streamlit as st
 import explainer
 import frame
 from explainer.positions import BASE, CLOCK_SPEEDS
-from lesson import charts, notes, views
-from lesson.frames import side_by_side, wide
+from lesson import charts, figures, notes, views
+from lesson.tables import side_by_side, wide
 
 PAGE = "pages/2_Q_and_K.py"
 TERMS = "q_and_k_terms"  # the term-by-term breakdown's section
@@ -20,10 +20,10 @@ def cell_clicked() -> None:
     st.session_state[TERMS] = True  # the student asked to see this score taken apart
 
 
-lesson = frame.start(PAGE)
-trace, focus, key = lesson.view, lesson.focus, lesson.key
+view = frame.start(PAGE)
+trace, focus, key = view.shown, view.focus, view.key
 n, d_model, d_k = len(trace.labels), trace.X.shape[1], trace.Q.shape[1]
-cosine = lesson.state.similarity == "cosine"
+cosine = view.state.similarity == "cosine"
 n_features, n_positions = len(explainer.FEATURES), len(explainer.POSITION_DIMS)
 
 st.title("2 · Q and K: the inquiry system")
@@ -42,8 +42,8 @@ frame.text(
     "readable. (In a trained model E and PE share every dimension, and the model learns to tell them apart.)",
     frame.formula(r"X = E + PE"))
 frame.matrix(trace.matrix("X"), focus_row=focus)
-parts = ["embeddings", "positions"] if lesson.state.positional else ["embeddings"]
-with st.expander("E and PE, each on its own" if lesson.state.positional else "E on its own (positions are off)",
+parts = ["embeddings", "positions"] if view.state.positional else ["embeddings"]
+with st.expander("E and PE, each on its own" if view.state.positional else "E on its own (positions are off)",
                  key="q_and_k_parts", on_change="rerun") as section:
     if section.open:  # built only when opened, like every breakdown of the lesson
         for name in parts:
@@ -56,7 +56,7 @@ with st.expander("Look up a word: which words the toy knows, and their features"
     if section.open:  # built only when opened: 21,000 words are looked up, not sent
         typed = st.text_input("A word, or its first letters", key="q_and_k_lookup",
                               placeholder="e.g. visit, sister, happy")
-        sought = (explainer.find_words(typed) or [lesson.trace.tokens[lesson.focus]])[0]
+        sought = (explainer.find_words(typed) or [view.trace.tokens[view.focus]])[0]
         found = views.vocabulary_lookup(sought)
         if len(found["word"]):
             st.table(found, hide_index=True, hide_header=False)
@@ -70,20 +70,20 @@ frame.text(
     "dimensions. " + (
         "Think of the designed weights as questions: a row of **W_Q** says which features *ask* a question, the "
         "same row of **W_K** which features *answer* it. Four questions are about meaning:"
-        if lesson.state.weight_set == "designed" else
-        f"These are the **{lesson.state.weight_set}** weights: their rows ask no question anyone designed, so their "
+        if view.state.weight_set == "designed" else
+        f"These are the **{view.state.weight_set}** weights: their rows ask no question anyone designed, so their "
         "dimensions are numbered, d1 to d8. Switch to the designed weights in the sidebar to see each row as a "
         "question about meaning or position."),
-    notes.questions() if lesson.state.weight_set == "designed" else None,
+    notes.questions() if view.state.weight_set == "designed" else None,
     "Four more, **near?**, are about position: W_Q turns each query's clocks forward, W_K reads each key's clocks "
     "as they are, so that the words just after a word match it best (open *The position questions* below). "
     "In a real transformer nobody designs them: W_Q and W_K start random and are learned by **backpropagation**, "
     "nudged a little after each training example toward queries and keys that make the model's predictions "
     "better. Switch the weights to *random* in the sidebar to see an untrained model."
-    if lesson.state.weight_set == "designed" else
+    if view.state.weight_set == "designed" else
     "A real transformer starts from random W_Q and W_K and learns them by **backpropagation** (page 5 shows how).")
 weights = [trace.matrix("W_Q"), trace.matrix("W_K")]
-frame.chart(charts.grid([charts.heatmap(m) for m in weights], columns=1, width=charts.FULL_PANEL),
+frame.chart(figures.grid([charts.heatmap(m) for m in weights], columns=1, width=figures.FULL_PANEL),
             alt_text=" ".join(charts.describe(m) for m in weights),
             numbers=lambda: side_by_side(weights), stretch=False)
 with st.expander("The position questions: how much a key gains from where it stands", key=NEAR,
@@ -108,8 +108,8 @@ frame.text(
 st.caption("The lesson writes W with shape d_k × d_model and multiplies by its transpose, as PyTorch's "
            "nn.Linear does. Storing W the other way round, d_model × d_k, and writing X·W is the same thing.")
 q_and_k = [trace.matrix("Q"), trace.matrix("K")]
-frame.chart(charts.grid([charts.heatmap(q_and_k[0], focus_row=focus), charts.heatmap(q_and_k[1], focus_row=key)],
-                        columns=1, width=charts.FULL_PANEL),
+frame.chart(figures.grid([charts.heatmap(q_and_k[0], focus_row=focus), charts.heatmap(q_and_k[1], focus_row=key)],
+                        columns=1, width=figures.FULL_PANEL),
             alt_text=f"{charts.describe(q_and_k[0])} {charts.describe(q_and_k[1])}",
             numbers=lambda: side_by_side(q_and_k), stretch=False)
 
@@ -145,7 +145,7 @@ with st.expander("One score, term by term", key=TERMS, on_change="rerun") as sec
         # Chart titles leave the words out (the label names them): a new word then changes the chart's data, not
         # its spec, and the browser updates the drawing instead of building it again.
         frame.chart(charts.bars(terms, x="product", y="dim", rule_at=0,
-                                title=f"{q_name} × {k_name}, dim by dim{lesson.of_head}"),
+                                title=f"{q_name} × {k_name}, dim by dim{view.of_head}"),
                     alt_text="Bars of the product of query and key in each dimension; they add up to the score.",
                     numbers=terms)
         st.markdown("A dimension adds to the score when query and key have the same sign there, and subtracts "
@@ -168,14 +168,14 @@ frame.text(
     "The **dot product** is cosine × |q| × |k|: a longer key gets a larger score in the same direction. Transformers "
     "use the plain dot product — cheap, and length becomes one more thing the model can learn to use. "
     "(The sidebar's *More settings* switches the whole chain to cosine.) Below, the query of "
-    f"**{trace.labels[focus]}** against every key{lesson.of_head}.")
+    f"**{trace.labels[focus]}** against every key{view.of_head}.")
 similar = views.similarities(trace, focus)
-frame.chart(charts.grid([charts.bars(similar, x="dot", y="key", rule_at=0,
+frame.chart(figures.grid([charts.bars(similar, x="dot", y="key", rule_at=0,
                                      title="q·k"),
                          charts.bars(similar, x="cosine", y="key", rule_at=0, domain=(-1, 1),
                                      title="cos(q, k)")],
                         columns=2, width=92),
-            alt_text=f"Bars of the dot product of the focus word's query with each key{lesson.of_head}, and of their "
+            alt_text=f"Bars of the dot product of the focus word's query with each key{view.of_head}, and of their "
                      "cosine similarity, between −1 and 1.", numbers=similar, stretch=False)
 
 frame.text(f"## The query of {trace.labels[focus]} and the keys as arrows",
@@ -183,7 +183,7 @@ frame.text(f"## The query of {trace.labels[focus]} and the keys as arrows",
            "opposite, negative. Training arranges the arrows so that each query points toward the keys it needs.")
 points = views.fan(trace, focus)
 frame.chart(charts.vectors(points, bounds=views.fan_bounds(trace),
-                           title=f"q in red, every k in grey{lesson.of_head}"),
+                           title=f"q in red, every k in grey{view.of_head}"),
             alt_text="Arrows from the origin: the focus word's query along the horizontal axis, each key at its true "
                      "angle to it and with its true length.",
             numbers=points, stretch=False)

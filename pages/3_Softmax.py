@@ -2,12 +2,12 @@
 import streamlit as st
 
 import frame
-from lesson import charts, notes, views
+from lesson import charts, figures, notes, views
 
 PAGE = "pages/3_Softmax.py"
-lesson = frame.start(PAGE)
-trace, focus, state = lesson.view, lesson.focus, lesson.state
-word = lesson.focus_word
+view = frame.start(PAGE)
+trace, focus, state = view.shown, view.focus, view.state
+word = view.focus_word
 
 st.title("3 · Softmax: from scores to probabilities")
 divisor = r"\sqrt{d_k}\,T" if state.divides_by_root_dk else "T"
@@ -25,18 +25,18 @@ frame.text(
     "(it cancels in the division) but keeps eˣ from overflowing. The largest becomes e⁰ = 1.\n"
     "4. **Probabilities**: each exponential divided by their sum.")
 steps = views.softmax_steps(trace, focus)
-frame.chart(charts.grid([charts.bars(rows, x="value", y="key", title=step + lesson.of_head,
+frame.chart(figures.grid([charts.bars(rows, x="value", y="key", title=step + view.of_head,
                                      unit=step.startswith("3"), probability=step.startswith("4"),
                                      rule_at=None if step.startswith(("3", "4")) else 0)  # 3, 4: between 0 and 1
                          for step, rows in steps.items()], columns=2, width=92),
             alt_text="The focus word's row in four steps: raw scores, scaled scores, exponentials and probabilities, "
                      "one bar per key.", numbers=lambda: views.softmax_table(steps), stretch=False)
-total = trace.weights[focus].sum()
+total = trace.attention[focus].sum()
 st.metric(f"Sum of the row of “{word}”", f"{total:.3f}", help="Every row of the attention matrix sums to 1.")
 if state.causal:
     st.caption("The causal mask is on: keys after the focus word get −∞ before softmax, so their share is 0.")
 frame.text(notes.cosine_spread(trace), "## All the rows: the attention matrix")
-frame.matrix(trace.matrix("weights"), probability=True, focus_row=focus,
+frame.matrix(trace.matrix("attention"), probability=True, focus_row=focus,
              subtitle="each row sums to 1; the columns need not")
 
 frame.text(
@@ -55,7 +55,7 @@ spread = charts.lines(experiment, x="d_k", y=["std of q·k", "√d_k"], log_x=Tr
                       title="Spread of q·k for random vectors", y_title="standard deviation")
 largest = charts.lines(experiment, x="d_k", y=["largest weight, unscaled", "largest weight, ÷√d_k"], log_x=True,
                        y_domain=(0, 1), title="Largest weight in a row of 10 keys", y_title="largest weight (average)")
-frame.chart(charts.grid([spread, largest], columns=1, width=charts.FULL_PANEL, own_colours=True),
+frame.chart(figures.grid([spread, largest], columns=1, width=figures.FULL_PANEL, own_colours=True),
             alt_text="The measured standard deviation of q·k follows the square root of d_k. Without scaling the "
                      "largest softmax weight climbs toward 1 as d_k grows; with scaling it stays low.",
             numbers=experiment, stretch=False)
@@ -71,7 +71,7 @@ frame.text(
 st.slider(**frame.bound("temperature", "page"))
 sweep = views.temperature_sweep(trace, focus)
 frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),
-                         mark_x=state.temperature, title=f"The focus word's row as T changes{lesson.of_head}",
+                         mark_x=state.temperature, title=f"The focus word's row as T changes{view.of_head}",
                          y_title="attention weight"),
             alt_text=f"Each key's weight in the focus word's row for temperatures from {sweep['temperature'].min():g} "
                      f"to {sweep['temperature'].max():g}.",

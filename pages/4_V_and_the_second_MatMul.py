@@ -2,13 +2,13 @@
 import streamlit as st
 
 import frame
-from lesson import charts, notes, views
-from lesson.frames import cells, side_by_side, wide
+from lesson import charts, figures, notes, views
+from lesson.tables import cells, side_by_side, wide
 
 PAGE = "pages/4_V_and_the_second_MatMul.py"
-lesson = frame.start(PAGE)
-trace, focus = lesson.view, lesson.focus
-word, n, d_model, d_v = lesson.focus_word, len(trace.labels), trace.X.shape[1], trace.V.shape[1]
+view = frame.start(PAGE)
+trace, focus = view.shown, view.focus
+word, n, d_model, d_v = view.focus_word, len(trace.labels), trace.X.shape[1], trace.V.shape[1]
 
 st.title("4 · V and the second MatMul")
 frame.text(
@@ -18,7 +18,7 @@ frame.text(
     frame.formula(rf"\underset{{{n}\times{d_v}}}{{V}} = \underset{{{n}\times{d_model}}}{{X}}\;"
                   rf"\underset{{{d_model}\times{d_v}}}{{W_V^\top}}"))
 values = [trace.matrix("W_V"), trace.matrix("V")]
-frame.chart(charts.grid([charts.heatmap(m) for m in values], columns=1, width=charts.FULL_PANEL, own_colours=True),
+frame.chart(figures.grid([charts.heatmap(m) for m in values], columns=1, width=figures.FULL_PANEL, own_colours=True),
             alt_text=" ".join(charts.describe(m) for m in values),
             numbers=lambda: side_by_side(values), stretch=False)
 
@@ -30,7 +30,7 @@ frame.text(
     frame.formula(views.weighted_sum_formula(trace, focus)))
 parts = views.contributions(trace, focus)
 frame.chart(charts.stacked_contributions(parts,
-                                         title=f"aⱼ·vⱼ: what each word puts in{lesson.of_head}"),
+                                         title=f"aⱼ·vⱼ: what each word puts in{view.of_head}"),
             alt_text="Stacked bars: for each output dimension of the focus word, the share a·v each word adds.",
             numbers=parts)
 
@@ -40,12 +40,12 @@ frame.text("## All the outputs at once: A · V",
 # A, V and O one under the other (side by side they would not fit a phone). V unmarked: every row of it goes into
 # each output. O on V's colours: each o is a weighted mean of the rows of V, so it never reaches beyond them (and
 # the spec stays when the weights change).
-product = [trace.matrix("weights"), trace.matrix("V"), trace.matrix("output")]
+product = [trace.matrix("attention"), trace.matrix("V"), trace.matrix("output")]
 reach = charts.signed_reach(trace.V)
-frame.chart(charts.grid([charts.heatmap(product[0], probability=True, focus_row=focus),
+frame.chart(figures.grid([charts.heatmap(product[0], probability=True, focus_row=focus),
                          charts.heatmap(product[1], reach=reach),
                          charts.heatmap(product[2], reach=reach, focus_row=focus)],
-                        columns=1, width=charts.FULL_PANEL, own_colours=True),
+                        columns=1, width=figures.FULL_PANEL, own_colours=True),
             alt_text=" ".join([charts.describe(product[0], probability=True), *map(charts.describe, product[1:])]),
             numbers=lambda: side_by_side(product), stretch=False)
 
@@ -56,11 +56,11 @@ frame.text(
     "bars above). The word's own row of V is what it meant alone; its row of O is what it means *in this "
     "sentence*: it now carries the relations from it to every other word.",
     notes.bag_shares(trace, focus))
-weights = trace.matrix("weights")
-frame.chart(charts.bag_of_words(cells(weights), title=f"the proportions of each bag: the weights A{lesson.of_head}"),
+attention = trace.matrix("attention")
+frame.chart(charts.bag_of_words(cells(attention), title=f"the proportions of each bag: the weights A{view.of_head}"),
             alt_text="For each word, a 100% bar split into the attention weight it gives every word: the "
                      "proportions of its bag.",
-            numbers=lambda: wide(weights))
+            numbers=lambda: wide(attention))
 frame.text(
     "## What happens to the output next",
     "- **W_O**: the heads' outputs, side by side, are multiplied by one more learned matrix, which mixes them.\n"

@@ -12,8 +12,8 @@ from lesson.state import SETTINGS
 PAGE = "pages/5_How_W_Q_and_W_K_are_learned.py"
 TRAINED = "learning_trained"  # the trainings (seed, steps, rate) this session has run: their results are shown
 SNAPSHOT = "learning_snapshot"  # the snapshot scrubbed to
-lesson = frame.start(PAGE)
-state, focus = lesson.state, lesson.focus
+view = frame.start(PAGE)
+state, focus = view.state, view.focus
 sentence = state.sentence
 settings = (state.seed, state.train_steps, state.train_rate)
 
@@ -76,7 +76,7 @@ else:
 
 frame.text(comparison, "## Use these weights on every page")
 in_use = SETTINGS["weight_set"].word(state.weight_set)
-frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=focus,
+frame.matrix(view.shown.matrix("attention"), probability=True, focus_row=focus,
              subtitle=f"as the other pages show it: {in_use} weights")
 if state.weight_set == "trained":
     st.caption(f"Every page now uses the weights trained here ({state.train_steps} steps, learning rate "
@@ -95,10 +95,10 @@ if st.toggle("Show one gradient step for your sentence, backwards through the ch
     frame.text(
         f"{views.step_from(start_step)}, one step for *{sentence}* alone (training averages "
         f"this over its 64 sentences). Each word's target is the one the task's rule gives it. {step.note(focus)} "
-        f"The row of **{lesson.focus_word}** is outlined. Small gradients are shown times a power of ten, said in "
+        f"The row of **{view.focus_word}** is outlined. Small gradients are shown times a power of ten, said in "
         "each title.",
         frame.formula(views.STEPS["dO"]))
-    for column, name in zip(st.columns(2), ("d_output", "d_weights"), strict=True):
+    for column, name in zip(st.columns(2), ("d_output", "d_attention"), strict=True):
         with column:
             frame.matrix(step.matrix(name), focus_row=focus)
     key, worked = step.worked_softmax(focus)
@@ -108,12 +108,12 @@ if st.toggle("Show one gradient step for your sentence, backwards through the ch
         "other key. The Jacobian of a row, ∂Aᵢⱼ/∂Sᵢₗ = Aᵢⱼ(δⱼₗ − Aᵢₗ)/√d_k (δⱼₗ is 1 when j = l and 0 otherwise: "
         "raising a score raises its own weight and lowers the others), applied to the row's gradient gives: each "
         "score's gradient is its weight times how much its dA beats the row's weighted average — a key with weight "
-        f"near 0, or near 1, gets almost no gradient. For **{lesson.focus_word}** and "
+        f"near 0, or near 1, gets almost no gradient. For **{view.focus_word}** and "
         + ("itself" if key == focus else f"**{step.labels[key]}**") + ", in the powers of ten of the matrices:",
         frame.formula(views.STEPS["dS"]), frame.formula(worked))
     weights_column, gradient_column = st.columns(2)
     with weights_column:
-        frame.matrix(step.weights(start_step), probability=True, focus_row=focus)
+        frame.matrix(step.attention(start_step), probability=True, focus_row=focus)
     with gradient_column:
         frame.matrix(step.matrix("d_scores"), focus_row=focus)
     st.latex(views.STEPS["dQK"])
@@ -124,5 +124,5 @@ if st.toggle("Show one gradient step for your sentence, backwards through the ch
     frame.matrix(step.matrix("dW_Q"))
     frame.matrix(step.matrix("dW_K"))
 
-frame.check_yourself(5, lesson.view, focus)
+frame.check_yourself(5, view.shown, focus)
 frame.footer(PAGE)

@@ -3,12 +3,12 @@ import streamlit as st
 
 import explainer
 import frame
-from lesson import charts, real
-from lesson.frames import side_by_side
+from lesson import charts, figures, real
+from lesson.tables import side_by_side
 
 PAGE = "pages/6_A_real_transformer.py"
 model = frame.model.loaded()  # first: the layers and heads a link may ask for are the model's
-lesson = frame.start(PAGE, limits=frame.model.limits(model))
+view = frame.start(PAGE, limits=frame.model.limits(model))
 
 st.title("6 · A real transformer")
 st.markdown(
@@ -21,20 +21,20 @@ st.markdown(
     "1/√32, as the lesson's 1/√dₖ."
 )
 
-run = frame.model.run(model, lesson.state.sentence) if model else None
+run = frame.model.run(model, view.state.sentence) if model else None
 if run is None:
     if model is None:
         frame.model.unavailable()
     st.markdown("Meanwhile, here is the toy's attention on your sentence, the picture each of the real model's "
                 "72 heads would draw:")
-    frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=lesson.focus,
+    frame.matrix(view.shown.matrix("attention"), probability=True, focus_row=view.focus,
                  subtitle="the toy's, with the sidebar's settings; each row sums to 1")
     frame.footer(PAGE)
     st.stop()
 
 names = real.labels(run)
 n = len(names)
-found = real.focus_token(run, lesson.trace.tokens, lesson.focus)
+found = real.focus_token(run, view.trace.tokens, view.focus)
 focus = 0 if found is None else found
 
 frame.text("## Your sentence, as the model reads it", real.tokens_text(run), real.tokens_note(run),
@@ -43,7 +43,7 @@ layer, head = frame.model.choice(model)
 frame.chart(real.grid(run, layer, head), alt_text=real.grid_alt(run, layer),
             numbers=lambda: real.grid_table(run, layer), key=frame.model.GRID_KEY, on_select=frame.model.grid_clicked,
             stretch=False)
-links = real.relation_heads(run, lesson.trace.tokens)
+links = real.relation_heads(run, view.trace.tokens)
 frame.text(f"What the heads of layer {layer + 1} do with this sentence, averaged over the rows of its words:",
            "\n".join(f"- {line}" for line in real.observations(run, layer)),
            "## What the heads find in your sentence's meaning",
@@ -64,7 +64,7 @@ frame.text(
                   rf"{{\sqrt{{{model.d_k}}}}} \\ A_h &= \mathrm{{softmax}}(S_h) \\ "
                   r"o_h &= \textstyle\sum_j a_{j}\, v_j \end{aligned}"))
 if found is None:
-    st.caption(f"“{lesson.focus_word}” is not one whole token for the model, so the outlined row is [CLS]'s.")
+    st.caption(f"“{view.focus_word}” is not one whole token for the model, so the outlined row is [CLS]'s.")
 if st.toggle(f"Show this head's Q, K and V ({n} × {model.d_k} each)", key="real_qkv",
              help=f"Each head has {model.d_k} of the {model.d_model} query, key and value columns: X·W_Qᵀ + b cut "
                   f"into {model.n_heads} slices."):
@@ -72,16 +72,16 @@ if st.toggle(f"Show this head's Q, K and V ({n} × {model.d_k} each)", key="real
     frame.matrix(m["Q"], focus_row=focus, reach=reach, **real.HEATMAP)
     frame.matrix(m["K"], reach=reach, **real.HEATMAP)
     frame.matrix(m["V"], **real.HEATMAP)
-frame.chart(charts.grid([charts.heatmap(m["S"], focus_row=focus, **real.HEATMAP),
+frame.chart(figures.grid([charts.heatmap(m["S"], focus_row=focus, **real.HEATMAP),
                          charts.heatmap(m["A"], probability=True, focus_row=focus, **real.HEATMAP)],
-                        columns=1, width=charts.FULL_PANEL, own_colours=True),
+                        columns=1, width=figures.FULL_PANEL, own_colours=True),
             alt_text=f"{charts.describe(m['S'])} {charts.describe(m['A'], probability=True)}",
             numbers=lambda: side_by_side([m["S"], m["A"]]),
             stretch=False)
 frame.matrix(m["o"], **real.HEATMAP)
 
 frame.text("## Beside the toy")
-frame.matrix(lesson.view.matrix("weights"), probability=True, focus_row=lesson.focus,
+frame.matrix(view.shown.matrix("attention"), probability=True, focus_row=view.focus,
              subtitle=["the toy's attention on the same sentence,", "with the sidebar's settings"])
 frame.text("The toy's rows share their weight among the words only; the real model's also among [CLS], [SEP] and "
            "pieces of words, and no single head of it is the whole story.",

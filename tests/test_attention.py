@@ -113,7 +113,7 @@ def test_attention_agrees_with_a_naive_loop(qkv, data):
     result = scaled_dot_product_attention(Q, K, V, mask=mask, scaled=scaled, temperature=temperature)
     scale = (1 / math.sqrt(Q.shape[-1]) if scaled else 1) / temperature
     expected_out, expected_weights = naive_attention(Q.tolist(), K.tolist(), V.tolist(), mask.tolist(), scale)
-    np.testing.assert_allclose(result.weights, expected_weights, atol=1e-9)
+    np.testing.assert_allclose(result.attention, expected_weights, atol=1e-9)
     np.testing.assert_allclose(result.output, expected_out, atol=1e-9)
     assert result.scale == pytest.approx(scale)
 
@@ -122,7 +122,7 @@ def test_attention_agrees_with_a_naive_loop(qkv, data):
 def test_attention_on_a_stack_equals_attention_on_each_matrix(qkv):
     Q, K, V = qkv
     result = scaled_dot_product_attention(Q, K, V)
-    out, weights = result.output, result.weights
+    out, weights = result.output, result.attention
     assert out.shape == (2, 3, Q.shape[-2], V.shape[-1])
     for b in range(2):
         for h in range(3):
@@ -135,7 +135,7 @@ def test_attention_on_a_stack_equals_attention_on_each_matrix(qkv):
 def test_each_output_row_is_a_convex_combination_of_the_value_rows(qkv):
     Q, K, V = qkv
     result = scaled_dot_product_attention(Q, K, V)
-    out, weights = result.output, result.weights
+    out, weights = result.output, result.attention
     assert np.all(weights >= 0)
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0)
     # a convex combination stays inside the box spanned by the value rows, dimension by dimension
@@ -156,7 +156,7 @@ def test_the_causal_mask_zeroes_every_weight_above_the_diagonal(qkv):
     Q, K, V = qkv
     n = min(len(Q), len(K))
     Q, K, V = Q[:n], K[:n], V[:n]
-    weights = scaled_dot_product_attention(Q, K, V, mask=causal_mask(n)).weights
+    weights = scaled_dot_product_attention(Q, K, V, mask=causal_mask(n)).attention
     assert np.all(np.triu(weights, k=1) == 0)
     assert weights[0, 0] == 1.0  # the first word can only look at itself
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0)
@@ -170,7 +170,7 @@ def test_default_scale_is_one_over_root_d_k():
     Q = np.array([[1.0, 1.0, 1.0, 1.0]])
     K = np.array([[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]])
     V = np.eye(2)
-    weights = scaled_dot_product_attention(Q, K, V).weights
+    weights = scaled_dot_product_attention(Q, K, V).attention
     # scores 4 and 0, divided by sqrt(4) = 2: softmax([2, 0])
     np.testing.assert_allclose(weights, [[np.e**2 / (np.e**2 + 1), 1 / (np.e**2 + 1)]])
 

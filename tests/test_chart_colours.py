@@ -7,7 +7,7 @@ import pytest
 
 from explainer import Matrix, Settings, experiments, run_attention
 from lesson import charts, views
-from lesson.frames import cells
+from lesson.tables import cells
 
 SENTENCE = "the quick brown fox jumps over the lazy dog near the river"  # 12 words, "the" three times
 
@@ -36,7 +36,7 @@ def word_charts(trace, query=4):
     parts = views.contributions(trace, query)
     return {
         "stacked contributions": charts.stacked_contributions(parts, title="o"),
-        "bag of words": charts.bag_of_words(cells(trace.matrix("weights")), title="b"),
+        "bag of words": charts.bag_of_words(cells(trace.matrix("attention")), title="b"),
         "temperature sweep": charts.lines(views.temperature_sweep(trace, query), x="temperature", y="weight",
                                           color="key", log_x=True, mark_x=1.0, title="s"),
         "bars by word": charts.bars(parts, x="contribution", y="dim", color="word", words=True, title="a·v"),
@@ -69,7 +69,7 @@ def test_a_word_has_the_same_colour_on_every_chart_and_for_every_query(trace):
 def test_a_shorter_sentence_takes_the_first_colours():
     """Word i is colour i whatever the sentence: "jane" gets the colour of "the (1)" above."""
     short = run_attention("jane visits africa")
-    (color,) = encodings(charts.bag_of_words(cells(short.matrix("weights")), title="b"), "color")
+    (color,) = encodings(charts.bag_of_words(cells(short.matrix("attention")), title="b"), "color")
     assert color["scale"]["domain"] == ["jane", "visits", "africa"]
     assert color["scale"]["range"] == list(charts.WORD_COLOURS[:3])
 

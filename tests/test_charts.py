@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from explainer import DEFAULT_SENTENCE, Matrix, Settings, experiments, run_attention
-from lesson import charts, views
-from lesson.frames import cells
+from lesson import charts, figures, views
+from lesson.tables import cells
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def data_of(spec):
 
 
 def test_probability_heatmap_uses_the_fixed_zero_to_one_scale(trace):
-    spec, marks = layers(charts.heatmap(trace.matrix("weights"), probability=True, focus_row=0))
+    spec, marks = layers(charts.heatmap(trace.matrix("attention"), probability=True, focus_row=0))
     color = marks["rect"]["encoding"]["color"]
     assert color["field"] == "value" and color["scale"] == {"domain": [0, 1], "scheme": charts.PROBABILITY_SCHEME}
     assert spec["title"]["text"] == "A  (3 × 3)"
@@ -36,7 +36,7 @@ def test_probability_heatmap_uses_the_fixed_zero_to_one_scale(trace):
     assert tooltip_fields == ["row", "col", "value"]
     data = data_of(spec)
     cell = data[(data.row == "jane") & (data.col == "visits")]
-    assert cell.value.item() == trace.weights[0, 1] and cell.label.item() == f"{trace.weights[0, 1]:.2f}"
+    assert cell.value.item() == trace.attention[0, 1] and cell.label.item() == f"{trace.attention[0, 1]:.2f}"
     assert data.focus.sum() == 3 and set(data[data.focus].row) == {"jane"}
 
 
@@ -134,11 +134,11 @@ def test_lines_melt_several_columns_into_series():
 
 
 def test_describe_gives_a_text_alternative_that_names_the_matrix_and_stays_when_its_values_move(trace):
-    text = charts.describe(trace.matrix("weights"), probability=True)
+    text = charts.describe(trace.matrix("attention"), probability=True)
     assert "A  (3 × 3)" in text and "probabilities" in text and "Rows: jane, visits, africa" in text
     hotter = run_attention(DEFAULT_SENTENCE, Settings(temperature=3.0))
-    assert not np.allclose(hotter.weights, trace.weights)
-    assert charts.describe(hotter.matrix("weights"), probability=True) == text
+    assert not np.allclose(hotter.attention, trace.attention)
+    assert charts.describe(hotter.matrix("attention"), probability=True) == text
 
 
 @pytest.mark.parametrize("largest, reach", [(3.65, 4), (0.84, 0.9), (13.51, 20), (4.0, 4), (0.0, 1), (0.05, 0.05)])
@@ -146,23 +146,23 @@ def test_signed_reach_rounds_up_to_one_significant_digit(largest, reach):
     assert charts.signed_reach(np.array([[largest, -largest / 2]])) == pytest.approx(reach)
 
 
-def page_figures(**settings) -> list[charts.Figure]:
+def page_figures(**settings) -> list[figures.Figure]:
     """The figures the pages draw, for one lesson state."""
     trace = run_attention("the cat sat on the mat", Settings(**settings))
     steps = views.softmax_steps(trace, 1)
-    figures = [charts.heatmap(trace.matrix(name), probability=name == "weights", focus_row=1)
-               for name in ("X", "Q", "K", "V", "scores", "weights", "output")]
-    figures += [charts.bars(rows, x="value", y="key", title=step, probability=step.startswith("4"),
+    drawn = [charts.heatmap(trace.matrix(name), probability=name == "attention", focus_row=1)
+               for name in ("X", "Q", "K", "V", "scores", "attention", "output")]
+    drawn += [charts.bars(rows, x="value", y="key", title=step, probability=step.startswith("4"),
                             rule_at=0 if not step.startswith(("3", "4")) else None)
                 for step, rows in steps.items()]
-    figures += [charts.sentence_strip(views.attention_row(trace, 1), select="word"),
+    drawn += [charts.sentence_strip(views.attention_row(trace, 1), select="word"),
                 charts.bars(views.lookup_results(trace, 1), x="value", y="dim", color="result", title="t"),
                 charts.stacked_contributions(views.contributions(trace, 1), title="o"),
-                charts.bag_of_words(cells(trace.matrix("weights")), title="b"),
+                charts.bag_of_words(cells(trace.matrix("attention")), title="b"),
                 charts.lines(views.temperature_sweep(trace, 1), x="temperature", y="weight", color="key",
                              log_x=True, mark_x=trace.settings.temperature, title="s"),
                 charts.vectors(views.fan(trace, 1), title="v")]
-    return figures
+    return drawn
 
 
 @pytest.mark.parametrize("changed", [dict(temperature=0.93), dict(temperature=0.5, causal=True), dict(scaled=False),
@@ -214,7 +214,7 @@ def test_negative_numbers_are_written_beside_the_zero_line_with_no_range_that_co
     assert (data._at[negative] == 0).all() and np.allclose(data._at[~negative], terms["product"][~negative])
     bar = next(layer for layer in layers_ if layer["mark"]["type"] == "bar")
     assert "range" not in bar["encoding"]["x"].get("scale", {})
-    in_grid = charts.grid([figure, figure], columns=2, width=92).chart().to_dict()
+    in_grid = figures.grid([figure, figure], columns=2, width=92).chart().to_dict()
     assert "width" not in str([panel.get("encoding", {}) for panel in in_grid["concat"]])
 
 
@@ -251,7 +251,7 @@ def test_crowded_heatmaps_write_their_numbers_smaller(columns, size):
 
 def test_crowded_heatmaps_write_shorter_numbers():
     trace = run_attention(LONG)
-    weights = charts.heatmap(trace.matrix("weights"), probability=True).data
+    weights = charts.heatmap(trace.matrix("attention"), probability=True).data
     small = weights[(weights.value > 0) & (weights.value < 0.1)]
     assert len(small) and all(re.fullmatch(r"\.0\d", label) for label in small.label)  # .05, never 0.1
     scores = charts.heatmap(trace.matrix("scores")).data
@@ -284,7 +284,7 @@ def test_many_lines_list_their_legend_on_the_right_and_keep_their_plot_tall():
 
 @pytest.mark.parametrize("build", [
     lambda trace: charts.stacked_contributions(views.contributions(trace, 0), title="o"),
-    lambda trace: charts.bag_of_words(cells(trace.matrix("weights")), title="b")])
+    lambda trace: charts.bag_of_words(cells(trace.matrix("attention")), title="b")])
 def test_word_legends_fit_twelve_words_under_the_plot_without_shrinking_it(build):
     spec = build(run_attention(LONG)).chart().to_dict()
     (color,) = [layer["encoding"]["color"] for layer in spec.get("layer", [spec]) if "color" in layer["encoding"]]
@@ -314,21 +314,21 @@ def test_value_axes_drop_trailing_zeros_and_never_write_exponents():
 
 def test_a_grid_is_one_chart_whose_panels_each_draw_their_own_figure(trace):
     q, k = charts.heatmap(trace.matrix("Q"), focus_row=0), charts.heatmap(trace.matrix("K"), focus_row=1)
-    grid = charts.grid([q, k], columns=2, width=100)
+    grid = figures.grid([q, k], columns=2, width=100)
     spec = grid.chart().to_dict()  # validated against the Vega-Lite schema
     assert spec["columns"] == 2 and len(spec["concat"]) == 2
     data = data_of(spec)
     for index, (panel, figure) in enumerate(zip(spec["concat"], (q, k), strict=True)):
         alone = figure.chart().to_dict()
         assert panel["title"] == alone["title"] and panel["width"] == 100
-        assert panel["transform"][0] == {"filter": f"(datum['{charts.PANEL}'] === {index})"}  # its own rows only
-        rows = data[data[charts.PANEL] == index].drop(columns=charts.PANEL).reset_index(drop=True)
+        assert panel["transform"][0] == {"filter": f"(datum['{figures.PANEL}'] === {index})"}  # its own rows only
+        rows = data[data[figures.PANEL] == index].drop(columns=figures.PANEL).reset_index(drop=True)
         pd.testing.assert_frame_equal(rows, data_of(alone), check_dtype=False)
 
 
 def test_a_grid_refuses_figures_of_different_columns(trace):
     with pytest.raises(ValueError, match="same columns"):
-        charts.grid([charts.heatmap(trace.matrix("Q")), charts.bars(views.similarities(trace, 0), x="dot", y="key",
+        figures.grid([charts.heatmap(trace.matrix("Q")), charts.bars(views.similarities(trace, 0), x="dot", y="key",
                                                                     title="dot")], columns=2, width=100)
 
 

@@ -59,7 +59,7 @@ def test_a_sentence_over_the_word_limit_says_how_many_words_it_has():
 
 def test_a_sentence_of_twelve_words_runs_through_the_whole_chain():
     trace = run_attention("the quick brown fox jumps over the lazy dog near the river")
-    assert len(trace.tokens) == 12 and trace.weights.shape == (12, 12)
+    assert len(trace.tokens) == 12 and trace.attention.shape == (12, 12)
 
 
 def test_input_error_is_a_value_error_and_not_text_is_refused():
@@ -115,7 +115,7 @@ def test_unknown_words_are_flagged_and_quiet():
     assert not trace.embeddings[2].any()  # no features: it asks nothing and answers nothing
     known_longest = max(np.linalg.norm(VOCABULARY[word]) for word in ("jane", "visits", "africa"))
     assert np.linalg.norm(trace.embeddings[2]) <= known_longest
-    assert [trace.tokens[j] for j in trace.weights[:2].argmax(axis=1)] == ["visits", "jane"]  # nobody looks at it
+    assert [trace.tokens[j] for j in trace.attention[:2].argmax(axis=1)] == ["visits", "jane"]  # nobody looks at it
 
 
 @pytest.mark.parametrize("typed, meant", [("frend", "friend"), ("beutiful", "beautiful"), ("schol", "school")])
@@ -174,11 +174,11 @@ def test_the_designed_position_questions_find_the_next_word():
 
 def test_word_order_changes_what_the_designed_weights_see():
     order, reversed_order = run_attention("the red ball"), run_attention("ball red the")
-    assert not np.allclose(order.weights, reversed_order.weights[::-1, ::-1])
-    assert [order.tokens[j] for j in order.weights[:2].argmax(axis=1)] == ["ball", "ball"]
+    assert not np.allclose(order.attention, reversed_order.attention[::-1, ::-1])
+    assert [order.tokens[j] for j in order.attention[:2].argmax(axis=1)] == ["ball", "ball"]
     random = run_attention("jane visits africa", Settings(weight_set="random")), \
         run_attention("jane visits africa", Settings(weight_set="random", positional=False))
-    assert not np.allclose(random[0].weights, random[1].weights)
+    assert not np.allclose(random[0].attention, random[1].attention)
 
 
 def test_cosine_scores_are_not_divided_by_root_d_k():
@@ -195,18 +195,18 @@ def test_cosine_scores_are_not_divided_by_root_d_k():
                                                       ("africa", "visits", 0.76)])
 def test_designed_weights_reproduce_the_lessons_table(query, key, lesson_value):
     trace = run_attention(DEFAULT_SENTENCE)
-    row = trace.weights[trace.tokens.index(query)]
+    row = trace.attention[trace.tokens.index(query)]
     assert trace.tokens[int(row.argmax())] == key
     assert row[trace.tokens.index(key)] == pytest.approx(lesson_value, abs=0.02)
 
 
 def test_the_lessons_table_holds_without_positions_too():
     trace = run_attention(DEFAULT_SENTENCE, Settings(positional=False))
-    assert [trace.tokens[j] for j in trace.weights.argmax(axis=1)] == ["visits", "africa", "visits"]
+    assert [trace.tokens[j] for j in trace.attention.argmax(axis=1)] == ["visits", "africa", "visits"]
 
 
 def test_attention_is_not_symmetric():
-    weights = run_attention(DEFAULT_SENTENCE).weights
+    weights = run_attention(DEFAULT_SENTENCE).attention
     assert not np.allclose(weights, weights.T)
 
 
@@ -223,11 +223,11 @@ def test_every_built_in_example_runs_with_consistent_shapes(sentence, weights):
     d_v = len(explainer.CONTENTS)
     assert trace.W_Q.shape == trace.W_K.shape == (d_k, d_model) and trace.W_V.shape == (d_v, d_model)
     assert trace.Q.shape == trace.K.shape == (n, d_k) and trace.V.shape == trace.output.shape == (n, d_v)
-    assert trace.scores.shape == trace.weights.shape == (n, n)
-    np.testing.assert_allclose(trace.weights.sum(axis=1), 1.0)
+    assert trace.scores.shape == trace.attention.shape == (n, n)
+    np.testing.assert_allclose(trace.attention.sum(axis=1), 1.0)
     np.testing.assert_allclose(trace.Q, trace.X @ trace.W_Q.T)
     np.testing.assert_allclose(trace.scores, trace.Q @ trace.K.T)
-    np.testing.assert_allclose(trace.output, trace.weights @ trace.V)
+    np.testing.assert_allclose(trace.output, trace.attention @ trace.V)
 
 
 def test_scaling_and_temperature_divide_the_scores():
@@ -242,25 +242,25 @@ def test_scaling_and_temperature_divide_the_scores():
 def test_temperature_changes_how_sharp_a_row_is_not_its_order(temperature):
     base = run_attention(DEFAULT_SENTENCE)
     tempered = run_attention(DEFAULT_SENTENCE, Settings(temperature=temperature))
-    np.testing.assert_array_equal(np.argsort(tempered.weights, axis=1), np.argsort(base.weights, axis=1))
+    np.testing.assert_array_equal(np.argsort(tempered.attention, axis=1), np.argsort(base.attention, axis=1))
 
     def entropy(weights):  # per row: 0 for one-hot, log n for uniform
         return -(weights * np.log(weights)).sum(axis=1)
     if temperature < 1:  # colder: every row sharper
-        assert np.all(entropy(tempered.weights) < entropy(base.weights))
+        assert np.all(entropy(tempered.attention) < entropy(base.attention))
     else:  # warmer: every row flatter
-        assert np.all(entropy(tempered.weights) > entropy(base.weights))
+        assert np.all(entropy(tempered.attention) > entropy(base.attention))
 
 
 def test_low_temperature_approaches_a_hard_lookup():
-    weights = run_attention(DEFAULT_SENTENCE, Settings(temperature=0.01)).weights
+    weights = run_attention(DEFAULT_SENTENCE, Settings(temperature=0.01)).attention
     np.testing.assert_allclose(weights, np.eye(3)[[1, 2, 1]], atol=1e-6)
 
 
 def test_the_causal_mask_hides_later_words():
     trace = run_attention(DEFAULT_SENTENCE, Settings(causal=True))
-    assert np.all(np.triu(trace.weights, k=1) == 0)
-    assert trace.weights[0, 0] == 1.0
+    assert np.all(np.triu(trace.attention, k=1) == 0)
+    assert trace.attention[0, 0] == 1.0
     assert np.isneginf(trace.logits[0, 1])
 
 
@@ -273,13 +273,13 @@ def test_cosine_scores_lie_between_minus_one_and_one():
 
 def test_multi_head_output_is_the_heads_outputs_side_by_side():
     trace = run_attention("the dog chased the ball", Settings(heads=2))
-    assert trace.weights.shape == (2, 5, 5)
+    assert trace.attention.shape == (2, 5, 5)
     d_head, d_value = explainer.D_K // 2, len(explainer.CONTENTS) // 2
     pieces = []
     for h in range(2):
         part, values = slice(h * d_head, (h + 1) * d_head), slice(h * d_value, (h + 1) * d_value)
         head = explainer.scaled_dot_product_attention(trace.Q[:, part], trace.K[:, part], trace.V[:, values])
-        np.testing.assert_allclose(trace.head(h).weights, head.weights)
+        np.testing.assert_allclose(trace.head(h).attention, head.attention)
         pieces.append(head.output)
     np.testing.assert_allclose(trace.output, np.hstack(pieces))
     assert trace.head(1).matrix("Q").title == "Q  (5 × 4) · head 2 of 2"
@@ -294,7 +294,7 @@ def test_random_weights_are_reproducible_from_the_seed():
     assert not np.allclose(a.W_Q, c.W_Q)
     first = run_attention("the cat sat", Settings(weight_set="random", seed=7))
     again = run_attention("the cat sat", Settings(weight_set="random", seed=7))
-    np.testing.assert_array_equal(first.weights, again.weights)
+    np.testing.assert_array_equal(first.attention, again.attention)
     # the draw itself is numpy's default_rng(seed): W_Q and W_K together, then W_V
     d_model, d_k = explainer.D_MODEL, explainer.D_K
     rng = np.random.default_rng(7)
@@ -306,13 +306,13 @@ def test_random_weights_are_reproducible_from_the_seed():
 def test_the_trace_cannot_be_changed_by_accident():
     trace = run_attention(DEFAULT_SENTENCE)
     with pytest.raises(ValueError):
-        trace.weights[0, 0] = 1.0
+        trace.attention[0, 0] = 1.0
 
 
 def test_repeated_words_get_unique_labels():
     trace = run_attention("the cat sat on the mat")
     assert trace.labels == ("the (1)", "cat", "sat", "on", "the (2)", "mat")
-    weights = trace.matrix("weights")
+    weights = trace.matrix("attention")
     assert weights.title == "A  (6 × 6)" and weights.rows == weights.cols == trace.labels
     assert trace.matrix("X").cols == FEATURES + POSITION_DIMS
 
@@ -341,7 +341,7 @@ def test_matrix_names_what_it_has():
     with pytest.raises(ValueError, match="no matrix named 'Z'"):
         trace.matrix("Z")
     with pytest.raises(ValueError, match=r"pick one with trace\.head"):
-        run_attention(DEFAULT_SENTENCE, Settings(heads=2)).matrix("weights")
+        run_attention(DEFAULT_SENTENCE, Settings(heads=2)).matrix("attention")
 
 
 def test_the_engine_needs_numpy_only():

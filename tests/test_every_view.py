@@ -62,7 +62,7 @@ def test_every_page_runs_and_its_heatmaps_say_their_true_shape_and_head(page, na
 def test_the_intuition_page_quotes_the_views_own_favourite(name):
     at = open_page("pages/1_Intuition.py", VIEWS[name])
     state, view = _trace(VIEWS[name])
-    row = view.weights[state.focus]
+    row = view.attention[state.focus]
     said = next(m.value for m in at.markdown if "looks most at" in m.value or "no single favourite" in m.value)
     assert f"**{row.max():.2f}**" in said
     if np.sum(np.isclose(row, row.max(), atol=1e-9)) == 1:
@@ -75,7 +75,7 @@ def test_the_worked_score_on_the_q_and_k_page_is_the_cell_it_explains(name):
     at.session_state["q_and_k_terms"] = True  # the student opens "One score, term by term"
     at.run()
     state, view = _trace(VIEWS[name])
-    key = state.key if state.key is not None else int(view.weights[state.focus].argmax())
+    key = state.key if state.key is not None else int(view.attention[state.focus].argmax())
     formula = next(formula for formula in formulas(at) if r"\cdot" in formula and "aligned" in formula)
     assert formula.removesuffix(r" \end{aligned}").endswith(f"= {view.scores[state.focus, key]:.2f}")
     assert (r"\cos" in formula) == (state.similarity == "cosine")
@@ -114,7 +114,7 @@ def test_the_intuition_page_says_where_the_rules_end_as_the_numbers_do(name):
     table = next(t.value for t in at.table if "in doubt?" in t.value.columns)
     designed = state.weight_set == "designed"
     for i, doubt in enumerate(table["in doubt?"]):
-        row = np.sort(view.weights[i])[::-1]
+        row = np.sort(view.attention[i])[::-1]
         asks = [d for d, q in enumerate(view.qk_dims) if q in MEANING_QUESTIONS]
         if state.causal and i == 0 and len(row) > 1:
             assert doubt == "by the mask" and row[1] == 0, (view.labels[i], doubt)  # it sees only itself

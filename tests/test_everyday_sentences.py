@@ -63,7 +63,7 @@ def shares(judged: list[Judged], **settings) -> tuple[float, float, list[str]]:
     for one in judged:
         trace = run_attention(one.sentence, Settings(**settings))
         for i, accepted in enumerate(one.accepted):
-            looked = trace.labels[int(trace.weights[i].argmax())]
+            looked = trace.labels[int(trace.attention[i].argmax())]
             right, known, total = right + (looked in accepted), known + (not trace.unknown[i]), total + 1
             if looked not in accepted:
                 misses.append(f"{trace.labels[i]} -> {looked} | {one.sentence}")

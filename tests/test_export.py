@@ -23,12 +23,12 @@ VIEWS = [
 def test_the_script_alone_recomputes_the_views_weights_and_output(sentence, settings, tmp_path):
     trace = run_attention(sentence, Settings(**settings))
     path = tmp_path / "attention.py"
-    report = "\nimport json, sys\njson.dump({'weights': weights.tolist(), 'output': output.tolist()}, sys.stderr)\n"
+    report = "\nimport json, sys\njson.dump({'attention': attention.tolist(), 'output': output.tolist()}, sys.stderr)\n"
     path.write_text(export.script(trace) + report)
     done = subprocess.run([sys.executable, "-I", str(path)], capture_output=True, text=True, cwd=tmp_path, check=True)
     result = json.loads(done.stderr)
-    weights = trace.weights if trace.weights.ndim == 3 else trace.weights[None]
-    np.testing.assert_allclose(result["weights"], weights, rtol=0, atol=1e-12)
+    attention = trace.attention if trace.attention.ndim == 3 else trace.attention[None]
+    np.testing.assert_allclose(result["attention"], attention, rtol=0, atol=1e-12)
     np.testing.assert_allclose(result["output"], trace.output, rtol=0, atol=1e-12)
     assert "attention weights, head 1 of" in done.stdout
 

@@ -65,7 +65,7 @@ def test_hand_written_gradients_agree_with_finite_differences(n, d_model, d_k, d
 
 
 def test_the_steps_inside_agree_with_finite_differences_too():
-    """d_output, d_weights, d_scores, dQ and dK, each against the loss as a function of that intermediate alone."""
+    """d_output, d_attention, d_scores, dQ and dK, each against the loss as a function of that intermediate alone."""
     rng = np.random.default_rng(7)
     X, target = rng.normal(size=(5, 6)), rng.normal(size=(5, 3))
     W_Q, W_K, W_V = rng.normal(size=(4, 6)), rng.normal(size=(4, 6)), rng.normal(size=(3, 6))
@@ -74,7 +74,7 @@ def test_the_steps_inside_agree_with_finite_differences_too():
     scale = 1 / np.sqrt(4)
     after = {  # gradient: (the loss as a function of one intermediate, that intermediate)
         "d_output": (lambda output: mse(output, target), r.output),
-        "d_weights": (lambda A: mse(A @ r.V, target), r.weights),
+        "d_attention": (lambda A: mse(A @ r.V, target), r.attention),
         "d_scores": (lambda S: mse(softmax(S * scale) @ r.V, target), r.scores),
         "dQ": (lambda Q: mse(softmax(Q @ r.K.T * scale) @ r.V, target), r.Q),
         "dK": (lambda K: mse(softmax(r.Q @ K.T * scale) @ r.V, target), r.K),
@@ -197,21 +197,24 @@ def test_on_step_is_called_after_every_step():
 
 
 def test_a_training_is_kept_per_process_read_only_and_the_same_as_training_again():
-    learning._cache.clear()
-    assert not learning.is_trained(2, 30, 5.0)
     calls = []
-    first = learning.trained(2, 30, 5.0, on_step=lambda done, steps: calls.append(done))
-    assert calls == list(range(1, 31)) and learning.is_trained(2, 30, 5)
-    assert learning.trained(2, 30, 5, on_step=lambda done, steps: calls.append(done)) is first and len(calls) == 30
+
+    def count(done, steps):
+        calls.append(done)
+
+    first = learning.trained(2071, 30, 4.25, on_step=count)  # arguments no other test trains with: a new training
+    assert calls == list(range(1, 31))
+    assert learning.trained(2071, 30, 4.25, on_step=count) is first and len(calls) == 30  # kept: no step runs
+    assert learning.trained(2071, 30, 4.25) is first
     with pytest.raises(ValueError):
         first.W_Q[0, 0] = 1.0
     with pytest.raises(ValueError):
         first.sentences[0].X[0, 0] = 1.0
-    again = train(2, 30, 5.0)
+    again = train(2071, 30, 4.25)
     np.testing.assert_array_equal(again.W_Q, first.W_Q)
-    for n in range(learning.CACHED + 3):  # the oldest make room
+    for n in range(learning.CACHED):  # as many others make room: the least recently used goes
         learning.trained(n, 10, 1.0)
-    assert len(learning._cache) == learning.CACHED and not learning.is_trained(2, 30, 5.0)
+    assert learning.trained(2071, 30, 4.25, on_step=count) is not first and len(calls) == 60  # trained again
 
 
 def test_trained_weights_are_a_weight_set_of_the_lessons_width_and_deterministic():
@@ -220,16 +223,16 @@ def test_trained_weights_are_a_weight_set_of_the_lessons_width_and_deterministic
     assert W.W_Q.shape == W.W_K.shape == (D_K, explainer.D_MODEL)
     np.testing.assert_array_equal(W.W_V, designed_weights().W_V)
     np.testing.assert_array_equal(W.W_Q, train(seed=3).W_Q)
-    learning._cache.clear()
+    learning.forget()
     view = run_attention("jane visits africa", Settings(weight_set="trained", seed=3))
-    learning._cache.clear()  # a fresh process: trained again, from nothing
+    learning.forget()  # a fresh process: trained again, from nothing
     again = run_attention("jane visits africa", Settings(weight_set="trained", seed=3))
     np.testing.assert_array_equal(view.W_Q, again.W_Q)
-    np.testing.assert_array_equal(view.weights, again.weights)
-    assert [int(row.argmax()) for row in view.weights] == [1, 2, 1]  # the intended pattern, on every page
+    np.testing.assert_array_equal(view.attention, again.attention)
+    assert [int(row.argmax()) for row in view.attention] == [1, 2, 1]  # the intended pattern, on every page
     for heads in (2, 4):  # heads split the learned d_k as they split the others'
         split = run_attention("jane visits africa", Settings(weight_set="trained", seed=3, heads=heads))
-        assert split.weights.shape == (heads, 3, 3)
+        assert split.attention.shape == (heads, 3, 3)
     other = run_attention("jane visits africa", Settings(weight_set="trained", seed=3, train_steps=50, train_rate=1.0))
     assert not np.array_equal(other.W_Q, view.W_Q)
 

@@ -14,7 +14,7 @@ SENTENCES = ["jane visits africa", "the cat sat on the mat", "hello", "the the t
 def test_the_asymmetry_note_names_a_real_pair(sentence, settings):
     trace = run_attention(sentence, Settings(**settings)).head(0)
     text = notes.asymmetry(trace)
-    best = trace.weights.argmax(axis=1)
+    best = trace.attention.argmax(axis=1)
     if "not symmetric" in text:
         a, b, c = (text.split("**")[i] for i in (1, 3, 7))
         i, j = trace.labels.index(a), trace.labels.index(b)
@@ -57,7 +57,7 @@ def test_cosine_spread_is_said_only_in_cosine_mode_with_the_views_temperature():
 def test_the_self_similarity_note_admits_a_tie_under_attention():
     # unknown words: a meaning head whose scores are all 0
     head = run_attention("zorb quib flim", Settings(heads=4)).head(0)
-    assert np.allclose(head.weights, 1 / 3)
+    assert np.allclose(head.attention, 1 / 3)
     text = notes.self_similarity(views.self_similarity(head).values, head, 0)
     assert "no single favourite" in text and "looks most at" not in text.split("With W_Q and W_K")[1]
 
@@ -82,6 +82,6 @@ def test_the_bag_note_says_when_a_real_share_brings_nothing_in():
     one = run_attention("a")
     assert not one.V.any() and "**a** has a value of 0" in notes.bag_shares(one, 0)  # all of the bag, nothing in it
     trace = run_attention("she gave her little brother a red apple")
-    row = trace.weights[0]
+    row = trace.attention[0]
     small = [trace.labels[j] for j in range(len(row)) if 0.005 <= row[j] < 0.05 and not trace.V[j].any()]
     assert small and not any(f"**{word}** has a value of 0" in notes.bag_shares(trace, 0) for word in small)

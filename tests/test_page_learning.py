@@ -248,7 +248,7 @@ def test_use_these_weights_puts_the_trained_ones_on_every_page_and_in_the_link()
     state = at.session_state["lesson"]
     assert (state.weight_set, state.seed, state.train_steps) == ("trained", 3, 300)
     assert dict(at.query_params) == {"weights": "trained", "seed": "3", "steps": "300"}
-    learning._cache.clear()  # the link, opened in a fresh process, trains again and gets the same numbers
+    learning.forget()  # the link, opened in a fresh process, trains again and gets the same numbers
     other = open_page("pages/2_Q_and_K.py", {"weights": "trained", "seed": "3", "steps": "300"})
     no_exception(other)
     W = learning.train(3, 300).W_Q

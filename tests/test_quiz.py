@@ -38,7 +38,7 @@ def test_exactly_one_option_is_right_and_each_has_its_why(sentence, settings, st
 def test_the_right_answers_are_the_views_own_numbers(sentence, settings):
     trace = run_attention(sentence, Settings(**settings)).head(0)
     for query in range(len(trace.tokens)):
-        row = trace.weights[query]
+        row = trace.attention[query]
         for question in quiz.questions(1, trace, query):
             if question.prompt.startswith("Which word"):
                 assert question.options[question.answer] == trace.labels[int(row.argmax())]

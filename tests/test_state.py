@@ -25,7 +25,7 @@ def assert_valid(lesson: LessonState) -> None:
         assert low <= getattr(lesson, name) <= high
     assert lesson.real_layer >= 1 and lesson.real_head >= 1
     trace = run_attention(lesson.sentence, lesson.settings)
-    assert trace.head(lesson.head).weights.shape == (n, n)
+    assert trace.head(lesson.head).attention.shape == (n, n)
 
 
 @given(queries)

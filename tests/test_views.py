@@ -18,13 +18,13 @@ def trace():
 def test_top_keys_is_the_lessons_table(trace):
     table = pd.DataFrame(views.top_keys(trace))
     assert list(zip(table.q, table.k, strict=True)) == [("jane", "visits"), ("visits", "africa"), ("africa", "visits")]
-    np.testing.assert_allclose(table.probability, trace.weights.max(axis=1))
+    np.testing.assert_allclose(table.probability, trace.attention.max(axis=1))
 
 
 def test_the_lookup_returns_every_row_weighted_and_an_exact_select_the_best_one(trace):
     table = pd.DataFrame(views.lookup(trace, 0))
     assert list(table.columns) == ["weight", "key", *trace.v_dims]  # one column per value dimension
-    np.testing.assert_allclose(table.weight, trace.weights[0])
+    np.testing.assert_allclose(table.weight, trace.attention[0])
     np.testing.assert_allclose(table[list(trace.v_dims)].to_numpy(), trace.V)
     found = pd.DataFrame(views.exact_match(trace, 0))
     assert list(found.key) == ["visits"]  # jane's best key
@@ -35,7 +35,7 @@ def test_lookup_results_put_the_blend_beside_the_best_row(trace):
     results = pd.DataFrame(views.lookup_results(trace, 1))
     soft = results[results.result.str.startswith("soft")].value.to_numpy()
     hard = results[results.result.str.startswith("hard")].value.to_numpy()
-    np.testing.assert_allclose(soft, sum(trace.weights[1, j] * trace.V[j] for j in range(3)))
+    np.testing.assert_allclose(soft, sum(trace.attention[1, j] * trace.V[j] for j in range(3)))
     np.testing.assert_allclose(hard, trace.V[2])  # visits' best key is africa
 
 
@@ -83,7 +83,7 @@ def test_x_times_x_transposed_is_symmetric_and_each_word_matches_itself_best(tra
     plain = views.self_similarity(trace)
     np.testing.assert_allclose(plain.values, plain.values.T)
     assert list(plain.values.argmax(axis=1)) == [0, 1, 2]
-    assert list(trace.weights.argmax(axis=1)) != [0, 1, 2]  # W_Q and W_K make jane look elsewhere
+    assert list(trace.attention.argmax(axis=1)) != [0, 1, 2]  # W_Q and W_K make jane look elsewhere
 
 
 def test_softmax_steps_end_in_the_attention_row(trace):
@@ -93,7 +93,7 @@ def test_softmax_steps_end_in_the_attention_row(trace):
     np.testing.assert_allclose(raw, trace.scores[0])
     np.testing.assert_allclose(scaled, trace.scores[0] / math.sqrt(explainer.D_K))  # T = 1
     assert shifted.max() == 1.0
-    np.testing.assert_allclose(probability, trace.weights[0])
+    np.testing.assert_allclose(probability, trace.attention[0])
 
 
 def test_softmax_steps_show_masked_keys_as_masked():
@@ -107,13 +107,13 @@ def test_softmax_steps_show_masked_keys_as_masked():
 def test_the_softmax_table_has_a_row_per_key_and_a_column_per_step(trace):
     table = views.softmax_table(views.softmax_steps(trace, 1))
     assert list(table.index) == list(trace.labels) and len(table.columns) == 4
-    np.testing.assert_allclose(table.iloc[:, 3], trace.weights[1])
+    np.testing.assert_allclose(table.iloc[:, 3], trace.attention[1])
 
 
 def test_temperature_sweep_keeps_the_order_and_sharpens(trace):
     sweep = pd.DataFrame(views.temperature_sweep(trace, 0, np.array([0.1, 1.0, 5.0])))
     rows = {t: g.set_index("key").weight for t, g in sweep.groupby("temperature")}
-    np.testing.assert_allclose(rows[1.0].to_numpy(), trace.weights[0])
+    np.testing.assert_allclose(rows[1.0].to_numpy(), trace.attention[0])
     for weights in rows.values():
         assert weights.idxmax() == "visits"
         assert weights.sum() == pytest.approx(1.0)
@@ -129,7 +129,7 @@ def test_contributions_add_up_to_the_output(trace):
 def test_weighted_sum_formula_names_the_largest_terms(trace):
     formula = views.weighted_sum_formula(trace, 0)
     assert formula.startswith(r"\begin{aligned} o_{\text{jane}}")
-    assert rf"{trace.weights[0, 1]:.2f}\,v_{{\text{{visits}}}}" in formula
+    assert rf"{trace.attention[0, 1]:.2f}\,v_{{\text{{visits}}}}" in formula
 
 
 def test_chain_lists_every_step_with_its_shape(trace):

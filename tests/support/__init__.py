@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import frame
-from lesson.charts import PANEL
+from lesson.figures import PANEL
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -54,7 +54,7 @@ def formulas(at) -> list[str]:
 
 def charts(at) -> list[tuple[dict, object]]:
     """Every Vega-Lite chart on an AppTest page: its spec and its data (a pandas DataFrame). A grid of panels
-    (lesson.charts.grid: one element) counts as its panels, each with its own rows of the data."""
+    (lesson.figures.grid: one element) counts as its panels, each with its own rows of the data."""
     import pandas as pd
     import pyarrow as pa
 

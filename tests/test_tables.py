@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from explainer import FEATURES, Matrix, run_attention
-from lesson.frames import cells, side_by_side, wide
+from lesson.tables import cells, side_by_side, wide
 
 
 def tidy(matrix):
@@ -14,11 +14,11 @@ def tidy(matrix):
 
 def test_cells_has_one_row_per_cell_with_labels_and_values():
     trace = run_attention("jane visits africa")
-    frame = tidy(trace.matrix("weights"))
+    frame = tidy(trace.matrix("attention"))
     assert len(frame) == 9
     assert list(frame.columns) == ["row", "col", "value", "row_index", "col_index"]
     cell = frame[(frame.row == "jane") & (frame.col == "visits")]
-    assert cell.value.item() == trace.weights[0, 1]
+    assert cell.value.item() == trace.attention[0, 1]
     assert cell.row_index.item() == 0 and cell.col_index.item() == 1
     np.testing.assert_allclose(frame.groupby("row").value.sum(), 1.0)
 
@@ -33,10 +33,10 @@ def test_cells_works_for_rectangular_matrices_with_feature_names():
 
 def test_wide_keeps_the_labels_for_export():
     trace = run_attention("the cat sat on the mat")
-    table = wide(trace.matrix("weights"))
+    table = wide(trace.matrix("attention"))
     assert table.shape == (6, 6)
     assert list(table.index) == list(trace.labels)
-    assert table.loc["cat", "sat"] == trace.weights[1, 2]
+    assert table.loc["cat", "sat"] == trace.attention[1, 2]
 
 
 def test_cells_refuse_labels_that_do_not_fit():
