@@ -10,14 +10,14 @@ trace, focus, state = view.shown, view.focus, view.state
 word = view.focus_word
 
 st.title("3 · Softmax: from scores to probabilities")
-divisor = r"\sqrt{d_k}\,T" if state.divides_by_root_dk else "T"
+divisor, in_exponent = (r"\sqrt{d_k}\,T", r"(\sqrt{d_k}\,T)") if state.divides_by_root_dk else ("T", "T")
 frame.text(
     "Raw scores can be any size and any sign. To use them as weights we want numbers between 0 and 1 that add up "
     "to 1 along each row — one probability per key for each query. Softmax does exactly that: it makes every score "
     "positive with the exponential, then divides by the row's total. Bigger scores get bigger shares, and the "
     "order of the scores never changes.",
     frame.formula(rf"a_{{ij}} = \text{{softmax}}_j\!\left(\frac{{s_{{ij}}}}{{{divisor}}}\right) = "
-                  rf"\frac{{e^{{\,s_{{ij}}/({divisor})}}}}{{\sum_l e^{{\,s_{{il}}/({divisor})}}}}"),
+                  rf"\frac{{e^{{\,s_{{ij}}/{in_exponent}}}}}{{\sum_l e^{{\,s_{{il}}/{in_exponent}}}}}"),
     f"## The row of “{word}”, step by step",
     "1. **Raw scores** q·k, one per key.\n"
     f"2. **Scaled**: {notes.scaling(trace)}, and by the temperature T = {state.temperature:g}.\n"

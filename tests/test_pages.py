@@ -378,3 +378,11 @@ def test_the_select_box_quotes_a_quote_as_sql_does():
 def test_home_counts_the_columns_of_each_head_in_good_english():
     text = " ".join(m.value for m in open_page("app.py", {"heads": "4"}).markdown)
     assert "4 slices of 2 columns, V into 4 slices of 1 column." in text
+
+
+@pytest.mark.parametrize("query, divisor", [({}, r"(\sqrt{d_k}\,T)"), ({"scaling": "off"}, "T"),
+                                            ({"similarity": "cosine"}, "T")])
+def test_softmaxs_formula_divides_by_what_this_view_divides_by(query, divisor):
+    (softmax,) = [f for f in formulas(open_page("pages/3_Softmax.py", query)) if r"\text{softmax}_j" in f]
+    assert softmax.count(rf"s_{{ij}}/{divisor}") == 1 and softmax.count(rf"s_{{il}}/{divisor}") == 1
+    assert ("sqrt{d_k}" in softmax) == (divisor != "T") and "/(T)" not in softmax
