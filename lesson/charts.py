@@ -555,8 +555,9 @@ def _over_an_earlier(names: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def _draw_lines(data, *, x, y, color, title, log_x, y_title, marked, x_range, y_domain, series, words):
     x_scale = alt.Scale(type="log", domain=list(x_range), nice=False) if log_x else alt.Scale(domain=list(x_range))
-    # one line alone (a loss curve) in the first series grey: the theme's blue would read as a negative value
-    line = alt.Chart().mark_line(point=True, color=SERIES_COLOURS[0]).encode(
+    # one line alone (a loss curve) in the first series grey, as an encoding: the theme's blue would read as a
+    # negative value, and Streamlit's theme paints over a colour set on the mark (seen in Chromium)
+    line = alt.Chart().mark_line(point=True).encode(color=alt.value(SERIES_COLOURS[0]),
         x=alt.X(f"{x}:Q", scale=x_scale, title=x),
         y=alt.Y(f"{y}:Q", scale=alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined, title=y_title),
         tooltip=[alt.Tooltip(f"{x}:Q", format=".3~g"), *([alt.Tooltip(f"{color}:N")] if color else []),

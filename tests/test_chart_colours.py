@@ -192,4 +192,4 @@ def test_lines_that_coincide_stay_visible_and_the_page_says_so():
 def test_a_line_alone_is_grey_not_the_themes_blue():
     curve = charts.lines({"step": np.arange(3), "loss": np.array([0.3, 0.2, 0.1])}, x="step", y="loss", title="l")
     (line, *_) = curve.chart().to_dict()["layer"]
-    assert line["mark"]["color"] == charts.SERIES_COLOURS[0] and "color" not in line["encoding"]
+    assert line["encoding"]["color"] == {"value": charts.SERIES_COLOURS[0]} and "color" not in line["mark"]
