@@ -419,7 +419,7 @@ class Classroom:
 
     def _live(self, code: object) -> tuple[ClassInfo, str]:
         """The live class `code` names, and its key; its form is checked before the store is asked."""
-        if not isinstance(code, str) or not _CODE.fullmatch(code.strip().upper()):
+        if not isinstance(code, str) or not code.isascii() or not _CODE.fullmatch(code.strip().upper()):
             raise BadCodeError(f"A class code has {CODE_LENGTH} letters and digits (with no 0, 1, O, I or L); this "
                           "link's is not one. The lesson works as usual without a class.")
         code = code.strip().upper()

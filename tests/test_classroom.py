@@ -113,7 +113,7 @@ def test_a_code_is_read_as_typed_in_lower_case_or_with_spaces(make, clock):
 
 
 MALFORMED = ["", "ABC", "ABCDEFG", "ABCDE0", "ABCDEO", "ABCDE1", "ABCDEI", "ABCDEL", "ABC DE", "<b>AB</b>",
-             "ABCDÉF", "A" * 100_000, None, 123456, ["ABCDEF"]]
+             "ABCDÉF", "ßßß", "A" * 100_000, None, 123456, ["ABCDEF"]]
 
 
 @pytest.mark.parametrize("code", MALFORMED, ids=range(len(MALFORMED)))
