@@ -61,6 +61,7 @@ stages = [
     "values and the second MatMul: each word becomes a weighted bag of words.",
     "watch W_Q and W_K being learned by backpropagation, one gradient step in numbers.",
     "then a real trained transformer (MiniLM) on your sentence: 6 layers × 12 heads.",
+    "for a teacher: start a class, see its answers to the questions live, without names, and send it a view.",
 ]
 # The stages as one list, not a link each: a link's label never wraps, so on a phone each was cut off mid-sentence
 # (and every element costs a move). The menu and the link at the bottom of every page lead to them.

@@ -14,7 +14,8 @@ import explainer
 from lesson import notes
 from lesson.state import LessonState
 
-from . import model, store
+from . import classroom, model, store
+from .classroom import teach
 from .navigation import PAGES, Page, footer, link_to_view, page
 from .quiz import check_yourself, passed
 from .show import chart, formula, matrix, numbers_table, scaling_experiment, text
@@ -23,7 +24,7 @@ from .store import bound, clicked, query
 
 __all__ = ["PAGES", "Page", "bound", "chart", "check_yourself", "clicked", "footer", "formula",
            "link_to_view", "matrix", "model", "numbers_table", "passed", "query", "scaling_experiment", "start",
-           "text", "View"]
+           "teach", "text", "View"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def start(path: str, limits: dict[str, int] | None = None) -> View:
     this = page(path)
     st.set_page_config(page_title=f"{this.title} · Self-attention", layout="wide")
     store.load(limits)
+    classroom.enter(this)  # before any link is drawn: a code that names no live class is dropped
     sidebar(this)
     state = store.current()
     store.link()

@@ -24,6 +24,7 @@ PAGES = (
     Page("pages/4_V_and_the_second_MatMul.py", "4 V and the second MatMul", "V_and_the_second_MatMul"),
     Page("pages/5_How_W_Q_and_W_K_are_learned.py", "5 How W_Q and W_K are learned", "How_W_Q_and_W_K_are_learned"),
     Page("pages/6_A_real_transformer.py", "6 A real transformer", "A_real_transformer"),
+    Page("pages/7_Teach_a_class.py", "7 Teach a class", "Teach_a_class"),
 )
 
 

@@ -9,6 +9,8 @@ import streamlit as st
 from explainer import Trace
 from lesson import quiz
 
+from .classroom import share
+
 PASSED = "quiz_passed"  # the stages whose questions were all answered right, this session
 VARIANT = "quiz_variant_{}"  # per stage: how many times the student asked for new questions, this session
 
@@ -33,6 +35,7 @@ def _questions(stage: int, view: Trace, focus: int) -> None:
                           index=None, key=key)
         if chosen is not None:
             (st.success if question.is_right(chosen) else st.error)(question.why[chosen])
+            share(stage, question, chosen)
             right += question.is_right(chosen)
     if right == len(questions):
         st.session_state[PASSED] = st.session_state.get(PASSED, set()) | {stage}

@@ -26,6 +26,7 @@ STORE = "lesson"  # the lesson state
 LINKED = "lesson_link"  # the query parameters last written to the URL
 NOTICES = "lesson_notices"  # what was changed in input, to show once
 STREAMLITS_OWN = ("embed", "embed_options")  # URL parameters Streamlit reads itself: never ours to change
+TEACHER = "teacher"  # the teacher's key of a class (frame.classroom reads it): not a lesson setting, never in a link
 
 
 def current() -> LessonState:
@@ -53,7 +54,7 @@ def link() -> None:
     """Keep the address bar a link to this exact view (defaults left out); write only when it changes."""
     params = lesson_state.to_query(current())
     repeated = any(len(st.query_params.get_all(name)) > 1 for name in st.query_params)
-    if repeated or _url_params() != params:
+    if repeated or TEACHER in st.query_params or _url_params() != params:  # the key leaves the address bar
         st.query_params.from_dict(params)
     st.session_state[LINKED] = params
 
@@ -69,8 +70,10 @@ def notices() -> list[str]:
 
 
 def _url_params() -> dict[str, str]:
-    """The lesson's URL query parameters: all but Streamlit's own (embed options), which stay whatever we write."""
-    return {name: value for name, value in st.query_params.to_dict().items() if name not in STREAMLITS_OWN}
+    """The lesson's URL query parameters: all but Streamlit's own (embed options), which stay whatever we write, and
+    the teacher's key, which frame.classroom takes before the address is rewritten without it."""
+    return {name: value for name, value in st.query_params.to_dict().items()
+            if name not in (*STREAMLITS_OWN, TEACHER)}
 
 
 def _notify(notices: list[str]) -> None:

@@ -297,6 +297,11 @@ class Classroom:
         self._backend = backend or MemoryBackend()
         self._clock = clock
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the classes live in this server's memory (a restart of the app ends them), not in Redis."""
+        return isinstance(self._backend, MemoryBackend)
+
     def _guarded(self, action: Callable):
         try:
             return action()

@@ -28,6 +28,7 @@ class LessonState(Settings):
     numbers: bool = False  # show the numbers behind every chart as tables
     real_layer: int = 1  # page 6: the real model's layer shown, counted from 1 (as the page and its links count)
     real_head: int = 1  # page 6: the real model's head shown, counted from 1
+    class_code: str = ""  # the class the student is in (lesson.classroom), "" for none: the link carries it
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -48,7 +49,8 @@ class Setting:
     (frame.store.bound). Its default is the field's own."""
 
     parameter: str  # its name in a link
-    kind: str  # text, flag, choice, number, whole, word (of the sentence) or pick (one of several: a layer, a head)
+    kind: str  # text, flag, choice, number, whole, word (of the sentence), pick (one of several: a layer, a head)
+    #          or code (a class's code: its form is checked here, whether its class is live by the store, on the page)
     label: str = ""  # a widget's label (a page may word its own)
     help: str = ""  # a widget's tooltip
     options: tuple = ()  # choice: the values it may take
@@ -99,6 +101,7 @@ SETTINGS = {
     "real_layer": Setting("layer", "pick", "Layer", "Layer 1 reads the embeddings; each next layer reads the one "
                           "before.", first=1, noun="layer"),
     "real_head": Setting("rhead", "pick", "Head (or click a map)", first=1, noun="head"),
+    "class_code": Setting("class", "code"),
 }
 TEMPERATURE_RANGE = SETTINGS["temperature"].range  # lesson.views sweeps it
 
@@ -133,6 +136,8 @@ def clean(raw: Mapping[str, object], base: LessonState = DEFAULT, limits: Mappin
             value, notice = _flag(value, default, shown)
         elif setting.kind == "choice":
             value, notice = _choice(value, default, setting, shown)
+        elif setting.kind == "code":
+            value, notice = _code(value, shown)
         else:
             value, notice = _number(value, default, setting, shown)
         state[name] = value
@@ -154,6 +159,17 @@ def _choice(value: object, default: object, setting: Setting, shown: str) -> tup
         if value == option or str(value).strip().lower() == str(option):
             return option, None
     return default, f"{shown} must be one of {', '.join(map(str, setting.options))}: using {default}."
+
+
+def _code(value: object, shown: str) -> tuple[str, str | None]:
+    """A class code, upper-cased: CODE_LENGTH letters of CODE_ALPHABET, or "" (no class)."""
+    from .classroom import CODE_ALPHABET, CODE_LENGTH  # here: lesson.classroom imports lesson.quiz, which imports this
+
+    text = value.strip() if isinstance(value, str) and value.isascii() else None  # ascii first: "ß".upper() is "SS"
+    if text is not None and (text == "" or (len(text) == CODE_LENGTH and set(text.upper()) <= set(CODE_ALPHABET))):
+        return text.upper(), None
+    return "", (f"{shown} must be a class code of {CODE_LENGTH} letters and digits (with no 0, 1, O, I or L): the "
+                "lesson goes on without a class.")
 
 
 def _number(value: object, default: float, setting: Setting, shown: str) -> tuple[float, str | None]:

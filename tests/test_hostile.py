@@ -55,7 +55,7 @@ def test_a_hostile_sentence_is_shown_as_text_and_breaks_nothing(page, sentence):
         assert markup not in text
     for html in raw_html(at):
         assert not [tag for tag in TAGS if tag in html], html
-    assert charts(at)
+    assert charts(at) or page == "pages/7_Teach_a_class.py"  # the teacher's page draws no chart
 
 
 @pytest.mark.parametrize("page", PAGES)

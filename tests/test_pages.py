@@ -20,7 +20,7 @@ def no_exception(at):
 def test_every_page_runs_for_every_example_and_for_unknown_words(page, sentence):
     at = open_page(page, {"sentence": sentence})
     no_exception(at)
-    assert charts(at), "every page draws at least one chart"
+    assert charts(at) or page == "pages/7_Teach_a_class.py", "every page but the teacher's draws a chart"
     notes = " ".join(i.value for i in at.info)
     if sentence == UNKNOWN:
         assert "Not in the toy's vocabulary: **zorblat**" in notes and "tonight" not in notes
@@ -90,8 +90,10 @@ def test_more_settings_stay_open_while_the_student_uses_them():
 
 # Q·Kᵀ comes before scaling and temperature: the Q and K page draws nothing they change. The designed weights read
 # no position column, so positions change only what the Q and K page draws of X.
+# The teacher's page draws no chart at all.
 UNCHANGED = {("pages/2_Q_and_K.py", "scaled"), ("pages/2_Q_and_K.py", "temperature"),
-             *((page, "positional") for page in PAGES if page != "pages/2_Q_and_K.py")}
+             *((page, "positional") for page in PAGES if page != "pages/2_Q_and_K.py"),
+             *(("pages/7_Teach_a_class.py", field) for *_, field, _ in CONTROLS)}
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -9,9 +9,12 @@ from lesson.state import DEFAULT, LessonState, clean, from_query, to_query
 
 MARKER = "<b>zq"  # typed into values; must never come back in a notice
 
-parameter_names = st.sampled_from([*(s.parameter for s in state.SETTINGS.values()), "unknown", "x" * 40, ""])
+# "teacher": a class's teacher key (frame.store.TEACHER), in the link but not a lesson setting
+parameter_names = st.sampled_from([*(s.parameter for s in state.SETTINGS.values()), "teacher", "unknown", "x" * 40,
+                                   ""])
 values = st.text(max_size=40) | st.sampled_from(["on", "off", "2", "4", "-1", "1e309", "nan", "inf", "0.001", "visits",
-                                                 "the (2)", "random", "cosine", "99999", " 3 ", MARKER])
+                                                 "the (2)", "random", "cosine", "99999", " 3 ", MARKER,
+                                                 "ABC234", " abc234 ", "ßßßßßß", "x" * 43])
 queries = st.dictionaries(parameter_names | st.text(max_size=10), values | st.lists(values, max_size=3), max_size=12)
 
 
@@ -158,3 +161,17 @@ def test_emoji_are_left_out_with_a_notice_once():
     assert tokenize(sentence) == ["jane", "visits", "africa"] and "🙂" not in sentence
     assert notices == ["Emoji and symbols are not words here, so they were left out of the sentence."]
     assert fit_sentence(sentence, EXAMPLES[0]) == (sentence, [])  # said once: the kept text has none left
+
+
+def test_a_class_code_is_upper_cased_kept_in_the_link_and_a_malformed_one_dropped_with_a_notice():
+    from lesson.classroom import CODE_ALPHABET, CODE_LENGTH
+
+    code = (CODE_ALPHABET[::-1] * CODE_LENGTH)[:CODE_LENGTH]
+    lesson, notices = from_query({"class": f" {code.lower()} "})
+    assert (lesson.class_code, notices) == (code, [])
+    assert to_query(lesson) == {"class": code} and from_query(to_query(lesson)) == (lesson, [])
+    for bad in (code[:-1], code + "A", "O" + code[1:], "ß" * CODE_LENGTH, MARKER):
+        lesson, notices = from_query({"class": bad})
+        assert lesson.class_code == "" and len(notices) == 1 and "'class' must be a class code" in notices[0]
+        assert bad.strip() not in notices[0]
+    assert from_query({"teacher": "x" * 43})[0] == DEFAULT, "the teacher's key is no lesson setting"

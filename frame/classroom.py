@@ -1,0 +1,213 @@
+"""A class taught with the app, on the Streamlit side: the server's one store of classes (lesson.classroom), each
+browser session's anonymous student token, the line every page shows a student in a class (with the teacher's view
+offered), the answers to Check yourself shared, and the teacher's page: start a class, its two links, the live
+dashboard and the view sent to the class.
+
+The class code is a lesson setting (`class` in the link, lesson.state): every link of the lesson carries it. The
+teacher's key is not: it comes in the teacher's link (store.TEACHER), is kept in the teacher's session only, and the
+address bar is rewritten without it (frame.store.link), so that no link made from a page ever holds it.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from lesson import classroom as classes
+from lesson import quiz
+
+from . import store
+from .navigation import PAGES, Page, link_to_view, page
+
+TOKEN = "class_token"  # this session's anonymous token as a student
+JOINED = "class_joined"  # the code this session has joined as a student
+TEACHES = "class_teaches"  # {code: key}: the classes this session holds the teacher's key of
+SHARED = "class_shared_{}"  # per class and question: the option last sent to the store
+SEEN = "class_seen"  # the version of the teacher's view last followed or declined
+UPDATE_SECONDS = 3  # the dashboard reads the counts again this often
+TEACH_PAGE = "pages/7_Teach_a_class.py"
+
+
+@st.cache_resource(show_spinner=False)
+def server_classes() -> classes.Classroom:
+    """The server's classes, one store for every session (lesson.classroom.from_environment: memory or Redis)."""
+    return classes.from_environment()
+
+
+def _token() -> str:
+    if TOKEN not in st.session_state:
+        st.session_state[TOKEN] = classes.new_student_token()
+    return st.session_state[TOKEN]
+
+
+def _teaches() -> dict[str, str]:
+    return st.session_state.setdefault(TEACHES, {})
+
+
+def enter(this: Page) -> None:
+    """Called by frame.start after the state is loaded, before anything links: take the teacher's key from the link,
+    drop a code that names no live class (with a warning), and show a student the class's line and any new view
+    the teacher sent."""
+    code = store.current().class_code
+    key = st.query_params.get(store.TEACHER)
+    if code and key is not None:
+        try:
+            server_classes().check_teacher(code, key)
+            _teaches()[code] = key
+        except classes.WrongKeyError as error:
+            st.warning(str(error))
+        except classes.ClassroomError:
+            pass  # the code itself is checked just below
+    if not code:
+        return
+    teaching = code in _teaches()
+    try:
+        if teaching or st.session_state.get(JOINED) == code:
+            server_classes().check(code)
+        else:
+            server_classes().join(code, _token())
+            st.session_state[JOINED] = code
+    except (classes.NoSuchClassError, classes.BadCodeError, classes.LimitError) as error:
+        st.warning(str(error))
+        store.update({"class_code": ""})
+        return
+    except classes.ClassroomError as error:
+        st.caption(str(error))
+        return
+    if this.path == TEACH_PAGE:
+        return
+    if teaching:
+        st.caption(f"You teach class {code}: your own answers are not counted.")
+        return
+    line, button = st.columns([5, 1], vertical_alignment="center")
+    line.info(f"You are in class {code}: your answers to Check yourself are shared with the teacher, without names.",
+              icon=":material/groups:")
+    button.button("Leave the class", key="class_leave", on_click=store.update, args=({"class_code": ""},))
+    _offer(this, code)
+
+
+def _page_at(path: str) -> Page | None:
+    return next((other for other in PAGES if "/" + other.url_path == path), None)
+
+
+@st.fragment(run_every=UPDATE_SECONDS)
+def _offer(this: Page, code: str) -> None:
+    """The view the teacher sent last, looked for every few seconds and offered one click away (a link: back returns
+    to the student's own view), once per view sent; gone when the student is on it or declines it."""
+    try:
+        sent = server_classes().latest_view(code)
+    except classes.ClassroomError:
+        return  # the class ended or the store is away: the page's next run says so
+    if sent is None or sent.version <= st.session_state.get(SEEN, 0):
+        return
+    target = _page_at(sent.path)
+    params = {name: value for name, value in sent.params.items() if name != store.TEACHER} | {"class": code}
+    if target is None:
+        return
+    if target == this and store.query() == params:
+        st.session_state[SEEN] = sent.version
+        return
+    with st.container(border=True):
+        st.markdown("**Your teacher sent the class a view.** Go there when you like: your own view stays one "
+                    "step back.")
+        go, stay = st.columns(2, vertical_alignment="center")
+        go.page_link(target.path, label=f"Go to the teacher's view: {target.title}", query_params=params,
+                     icon=":material/arrow_forward:")
+        stay.button("Stay here", key="class_stay", on_click=st.session_state.__setitem__, args=(SEEN, sent.version))
+
+
+def share(stage: int, question: quiz.Question, chosen: int) -> None:
+    """Send a student's answer to their class (the store counts the first per question); a store's refusal is said
+    in a caption, the quiz goes on."""
+    code = store.current().class_code
+    if not code or code in _teaches():
+        return
+    shared = SHARED.format(hashlib.sha1(f"{code}|{question.key}".encode()).hexdigest()[:16])
+    if st.session_state.get(shared) == chosen:
+        return
+    st.session_state[shared] = chosen
+    try:
+        server_classes().record_answer(code, _token(), stage, question.key, chosen, question.is_right(chosen))
+    except classes.ClassroomError as error:
+        st.caption(str(error))
+
+
+def _start() -> None:
+    try:
+        started = server_classes().start()
+    except classes.ClassroomError as error:
+        st.session_state["class_start_error"] = str(error)
+        return
+    _teaches()[started.code] = started.key
+    store.update({"class_code": started.code})
+
+
+def teach(view) -> None:
+    """The teacher's page: start a class; with the key, the class's links, the dashboard and the view to send."""
+    this = page(TEACH_PAGE)
+    code = view.state.class_code
+    memory = (" The class lives in this app server's memory: a restart of the app ends it."
+              if server_classes().in_memory else "")
+    if not code:
+        st.markdown("Start a class and share its link: students who open it answer *Check yourself* as usual, and "
+                    "you see here, live and without names, how the class answered each question. You can also send "
+                    f"the class the view you are explaining. A class lasts {classes.CLASS_HOURS} hours.{memory}")
+        st.button("Start a class", type="primary", icon=":material/groups:", on_click=_start)
+        error = st.session_state.pop("class_start_error", None)
+        if error:
+            st.warning(error)
+        return
+    key = _teaches().get(code)
+    if key is None:
+        st.warning(f"This session does not hold the teacher's key of class {code}: only the teacher's link shows "
+                   "the class's answers and sends it views. Open the teacher's link, or start a class of your own.")
+        return
+    st.metric("Class code, for the students to type or read aloud", code)
+    st.caption(f"The class lasts {classes.CLASS_HOURS} hours from its start.{memory}")
+    stages = [other for other in PAGES if other != this]
+    target = st.selectbox("Page for the class", stages, index=1, format_func=lambda other: other.title,
+                          key="class_target", help="The page the students' link opens, and the one sent to them.")
+    params = store.query()
+    st.markdown("**The students' link** (your current settings, on that page, in the class):")
+    st.code(link_to_view(target, params), language=None, wrap_lines=True)
+    if st.button("Send this view to the class", icon=":material/send:"):
+        try:
+            sent = server_classes().send_view(code, key, "/" + target.url_path, params)
+            st.success(f"Sent: every student in the class is offered {target.title} with your settings (view "
+                       f"{sent.version}).")
+        except classes.ClassroomError as error:
+            st.warning(str(error))
+    with st.expander("Your teacher's link: keep it to yourself, it opens this dashboard from any device"):
+        st.code(link_to_view(this, params | {store.TEACHER: key}), language=None, wrap_lines=True)
+    _dashboard(code, key, view)
+
+
+@st.fragment(run_every=UPDATE_SECONDS)
+def _dashboard(code: str, key: str, view) -> None:
+    """The class's answers, read again every few seconds: per stage, then per question of this view."""
+    try:
+        results = server_classes().results(code, key)
+    except classes.ClassroomError as error:
+        st.warning(str(error))
+        return
+    st.subheader("The class's answers")
+    st.caption(f"{results.students} student{'s' * (results.students != 1)} joined; each counts once per question, "
+               f"with their first answer. Updated every {UPDATE_SECONDS} seconds.")
+    st.table([{"Stage": PAGES[stage].title, "Students who answered": count.students, "Answers": count.answers,
+               "Right at the first try": count.right} for stage, count in results.stages.items()], hide_index=True)
+    st.caption("Below, the questions of your current view, with the misconception behind each wrong answer; students "
+               "who changed their sentence or settings answered others, counted in the table only.")
+    for stage in quiz.STAGES:
+        st.markdown(f"#### {PAGES[stage].title}")
+        for question in quiz.questions(stage, view.shown, view.focus):
+            counted = results.questions.get(question.key)
+            answers = counted.answers if counted else 0
+            lines = [question.prompt, "",
+                     f"{answers} student{'s' * (answers != 1)} answered"
+                     + (f", {counted.right} right at the first try:" if counted else ".")]
+            for index, option in enumerate(question.options):
+                chose = counted.chosen.get(index, 0) if counted else 0
+                mark = "right" if question.is_right(index) else "wrong"
+                lines.append(f"- **{chose}** · {option} ({mark})"
+                             + ("" if question.is_right(index) else f"  \n  {question.why[index]}"))
+            st.markdown("\n".join(lines))
