@@ -17,7 +17,7 @@ from lesson.state import LessonState
 from . import model, store
 from .navigation import PAGES, Page, footer, link_to_view, page
 from .quiz import check_yourself, passed
-from .show import chart, formula, matrix, numbers_table, scaling_experiment, text
+from .show import chart, formula, matrix, numbers_table, projector, scaling_experiment, text
 from .sidebar import sidebar
 from .store import bound, clicked, query
 
@@ -62,6 +62,8 @@ def start(path: str, limits: dict[str, int] | None = None) -> View:
     this = page(path)
     st.set_page_config(page_title=f"{this.title} · Self-attention", layout="wide")
     store.load(limits)
+    if store.current().projector:
+        projector()
     sidebar(this)
     state = store.current()
     store.link()
