@@ -18,7 +18,7 @@ from . import classroom, model, store
 from .classroom import teach
 from .navigation import PAGES, Page, footer, link_to_view, page
 from .quiz import check_yourself, passed
-from .show import chart, formula, matrix, numbers_table, scaling_experiment, text
+from .show import chart, formula, matrix, numbers_table, projector, scaling_experiment, text
 from .sidebar import sidebar
 from .store import bound, clicked, query
 
@@ -64,6 +64,8 @@ def start(path: str, limits: dict[str, int] | None = None) -> View:
     st.set_page_config(page_title=f"{this.title} · Self-attention", layout="wide")
     store.load(limits)
     classroom.enter(this)  # before any link is drawn: a code that names no live class is dropped
+    if store.current().projector:
+        projector()
     sidebar(this)
     state = store.current()
     store.link()

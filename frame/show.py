@@ -16,10 +16,24 @@ def chart(figure: figures.Figure, *, alt_text: str, numbers=None, key: str | Non
           stretch: bool = True) -> None:
     """Draw a figure (full width unless `stretch` is off), with its text alternative, and, when the student asked
     for the numbers, its numbers (a DataFrame, or a function making one) below it."""
-    st.vega_lite_chart(figure.arrow(), spec=figure.spec(), width="stretch" if stretch else "content",
-                       alt=alt_text, key=key, on_select=on_select or "ignore")
+    st.vega_lite_chart(figure.arrow(), spec=figure.spec(projector=current().projector),
+                       width="stretch" if stretch else "content", alt=alt_text, key=key,
+                       on_select=on_select or "ignore")
     if numbers is not None:
         numbers_table(numbers)
+
+
+# Projector mode's type: every size of the page is in rem, so the root's size makes all its text, headings, formulas
+# and controls larger; its text black, captions too. A constant, nothing of the student's.
+PROJECTOR_STYLE = ("<style>html { font-size: 22px; } [data-testid='stMain'] { color: #000; } "
+                   "[data-testid='stMain'] [data-testid='stCaptionContainer'] { color: #222; } "
+                   "[data-testid='stVegaLiteChart'] { max-width: 100%; overflow-x: auto; }</style>")
+
+
+def projector() -> None:
+    """Projector mode, for the page: the sidebar folded away and larger type (the charts: lesson.figures)."""
+    st.set_page_config(initial_sidebar_state="collapsed")
+    st.html(PROJECTOR_STYLE)
 
 
 def text(*blocks: str | None) -> None:

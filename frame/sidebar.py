@@ -42,6 +42,7 @@ def sidebar(this: Page) -> None:
             if more.open:
                 _more_settings(state)
         st.toggle(**bound("numbers"))
+        st.toggle(**bound("projector"))
         with st.expander("Share or take away this view", key="sidebar_share", on_change="rerun") as share:
             if share.open:
                 _share(this, state)

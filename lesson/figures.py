@@ -6,9 +6,14 @@ through the data itself (never on a number computed from it), and `look` holds e
 So two figures with the same look differ only in their data, and a drawing made for one serves the other with
 the data swapped: that is how the app draws a chart for a new temperature without asking Altair again, which
 costs 10-20 ms a chart (Figure.spec: one spec per look, for the whole server).
+
+Projector mode (the lesson's `projector` setting) draws the same figures for a room's screen: its spec is the
+figure's spec with every type size, line width and row step made larger, and a black-on-white config for the
+rest (`projected`), cached apart from the normal one.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, partial
@@ -37,10 +42,11 @@ class Figure:
         """The Altair chart of this figure's data."""
         return self.draw(self.data)
 
-    def spec(self) -> dict:
+    def spec(self, projector: bool = False) -> dict:
         """The Vega-Lite spec of the drawing, without the data: asked of Altair once per look for every session of
-        the server, and shared, so never to be changed by a caller."""
-        return _spec(_Drawing(self.look, self.draw))
+        the server, and shared, so never to be changed by a caller. `projector`: the spec for a room's screen."""
+        drawing = _Drawing(self.look, self.draw)
+        return _projector_spec(drawing) if projector else _spec(drawing)
 
     def arrow(self) -> pa.Table:
         """The data as an Arrow table, made straight from the columns: Streamlit sends a chart's data as Arrow
@@ -65,6 +71,58 @@ def _spec(drawing: _Drawing) -> dict:
     spec = drawing.draw(pd.DataFrame()).to_dict(validate=False)
     del spec["data"], spec["datasets"]
     return spec
+
+
+# Projector mode: type and the room it takes (labels' limits, rows, fixed widths and heights, a heatmap's room for
+# its numbers) this many times larger, lines this many times thicker; what a chart leaves to Vega-Lite's defaults
+# set large and black. A chart of fixed width gets wider than a phone: it scrolls sideways (frame.show's style).
+PROJECTOR_TYPE, PROJECTOR_LINE = 1.4, 2
+_TYPE_KEYS = {"fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize", "labelLimit", "step", "width", "height"}
+_LINE_KEYS = {"strokeWidth", "thickness", "symbolStrokeWidth"}
+_BLACK = "#000000"
+PROJECTOR_CONFIG = {
+    "axis": {"labelFontSize": 16, "titleFontSize": 17, "labelColor": _BLACK, "titleColor": _BLACK,
+             "domainColor": _BLACK, "tickColor": _BLACK, "domainWidth": 2, "tickWidth": 2},
+    "legend": {"labelFontSize": 16, "titleFontSize": 17, "labelColor": _BLACK, "titleColor": _BLACK},
+    "header": {"labelFontSize": 16, "titleFontSize": 17, "labelColor": _BLACK, "titleColor": _BLACK},
+    "title": {"fontSize": 22, "subtitleFontSize": 17, "color": _BLACK, "subtitleColor": _BLACK},
+    "text": {"fontSize": 17}, "line": {"strokeWidth": 4}, "rule": {"strokeWidth": 3}, "point": {"size": 120},
+}
+
+
+def projected(spec: dict) -> dict:
+    """A spec for a room's screen (a new one: `spec` is left as it is). Sizes a chart sets itself are scaled
+    (PROJECTOR_TYPE, PROJECTOR_LINE), also where an encoding's scale gives them (a focus outline's width) or an
+    expression compares the plot's width with the room its type takes ("width >= 180 ? 1 : 0"); the defaults
+    are PROJECTOR_CONFIG's."""
+    spec = _scaled(spec)
+    config = spec.get("config", {})
+    spec["config"] = config | {part: config.get(part, {}) | values for part, values in PROJECTOR_CONFIG.items()}
+    return spec
+
+
+def _scaled(value, key: str = ""):
+    if isinstance(value, dict):
+        if key in _LINE_KEYS and "scale" in value:  # a width by a field: its scale's range holds the widths
+            scale = value["scale"] | {"range": [width * PROJECTOR_LINE for width in value["scale"]["range"]]}
+            return value | {"scale": scale}
+        return {name: _scaled(inner, name) for name, inner in value.items()}
+    if isinstance(value, list):
+        return [_scaled(inner, key) for inner in value]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if key == "expr" and isinstance(value, str):
+            return re.sub(r"width >= (\d+)", lambda room: f"width >= {round(int(room[1]) * PROJECTOR_TYPE)}", value)
+        return value
+    if key in _TYPE_KEYS:
+        return round(value * PROJECTOR_TYPE)
+    if key in _LINE_KEYS:
+        return value * PROJECTOR_LINE
+    return value
+
+
+@lru_cache(maxsize=500)
+def _projector_spec(drawing: _Drawing) -> dict:
+    return projected(_spec(drawing))
 
 
 Table = Columns | pd.DataFrame  # what the builders take: a view's columns (lesson.views), or a DataFrame

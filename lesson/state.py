@@ -26,6 +26,7 @@ class LessonState(Settings):
     focus: int = 0  # the query word in focus: its position in the sentence
     key: int | None = None  # the key word in focus on the Q and K page; None = the focus word's top key
     numbers: bool = False  # show the numbers behind every chart as tables
+    projector: bool = False  # for a room's screen: larger type, thicker lines, the sidebar folded (frame.projector)
     real_layer: int = 1  # page 6: the real model's layer shown, counted from 1 (as the page and its links count)
     real_head: int = 1  # page 6: the real model's head shown, counted from 1
     class_code: str = ""  # the class the student is in (lesson.classroom), "" for none: the link carries it
@@ -97,6 +98,8 @@ SETTINGS = {
     "focus": Setting("focus", "word", "Word in focus (the query)"),
     "key": Setting("key", "word", "Key word"),
     "numbers": Setting("numbers", "flag", "Show the numbers under every chart", "Tables to read, copy or export."),
+    "projector": Setting("projector", "flag", "Projector mode", "Larger type and numbers, thicker lines and the "
+                         "sidebar folded away, to read every page from the back of a room."),
     # how many there are is the model's to say: clean() is told (`limits`) on the page that has it loaded
     "real_layer": Setting("layer", "pick", "Layer", "Layer 1 reads the embeddings; each next layer reads the one "
                           "before.", first=1, noun="layer"),

@@ -55,7 +55,7 @@ def lesson_states(draw):
         temperature=draw(st.integers(1, 500)) / 100, causal=draw(st.booleans()),
         similarity=draw(st.sampled_from(["dot", "cosine"])), heads=heads, head=draw(st.integers(0, heads - 1)),
         focus=draw(st.integers(0, n - 1)), key=draw(st.none() | st.integers(0, n - 1)), numbers=draw(st.booleans()),
-        real_layer=draw(st.integers(1, 6)), real_head=draw(st.integers(1, 12)))
+        projector=draw(st.booleans()), real_layer=draw(st.integers(1, 6)), real_head=draw(st.integers(1, 12)))
 
 
 @given(lesson_states())
@@ -85,6 +85,7 @@ def test_the_default_view_has_an_empty_link_and_defaults_are_left_out():
     ({"rate": "fast"}, "train_rate", 5.0, "'rate' must be a number from 0.1 to 100: using 5."),
     ({"rate": "0"}, "train_rate", 0.1, "'rate' must be between 0.1 and 100: using 0.1."),
     ({"rate": "nan"}, "train_rate", 5.0, "'rate' must be a number"),
+    ({"projector": "big"}, "projector", False, "'projector' must be on or off: using off."),
     ({"heads": "3"}, "heads", 1, "'heads' must be one of 1, 2, 4"),
     ({"heads": "2", "head": "5"}, "head", 0, "'head' must be a head from 1 to 2"),
     ({"focus": "paris"}, "focus", 0, "'focus' must be a word of the sentence"),
@@ -94,6 +95,12 @@ def test_unusable_link_values_are_replaced_and_said_so(params, field, expected, 
     lesson, notices = from_query(params)
     assert getattr(lesson, field) == expected
     assert any(notice in n for n in notices), notices
+
+
+def test_projector_mode_is_carried_by_its_link():
+    assert to_query(LessonState(projector=True)) == {"projector": "on"}
+    assert from_query({"projector": "on"}) == (LessonState(projector=True), [])
+    assert from_query({"projector": "off"}) == (DEFAULT, [])
 
 
 def test_a_trained_view_keeps_its_training_in_the_link_and_only_what_differs():
