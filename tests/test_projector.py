@@ -61,7 +61,7 @@ def test_projector_mode_draws_every_page_for_a_room_and_leaves_the_normal_view_a
     for at in (on, plain, off):
         assert not at.exception and not at.warning
     assert specs(off) == specs(plain), "projector=off is the normal view"
-    assert len(specs(on)) == len(specs(plain)) > 0
+    assert len(specs(on)) == len(specs(plain)) and (specs(plain) or page == "pages/7_Teach_a_class.py")  # it has none
     for projected, normal in zip(specs(on), specs(plain), strict=True):
         assert_drawn_for_a_room(json.loads(projected), json.loads(normal))
     assert len(styles(on)) == 1 and "font-size" in styles(on)[0]
