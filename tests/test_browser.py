@@ -19,7 +19,8 @@ from tests.support.server import streamlit
 
 REQUIRED = os.environ.get("EXPLAINER_REQUIRE_BROWSER") == "1"
 DRAWN = """() => { const charts = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')];
-                   return charts.length > 0 && charts.every(chart => chart.querySelector('svg')); }"""
+                   return document.querySelector('h1') !== null && charts.every(chart => chart.querySelector('svg'));
+                   }"""
 VIEW = {"sentence": "the cat sat on the mat", "focus": "mat", "temperature": "0.5", "positions": "off"}
 
 
@@ -61,8 +62,8 @@ def page(browser):
 
 
 def settle(tab, timeout: float = 30_000) -> None:
-    """Wait until the app has finished the run that the last action started, and its charts are drawn (every
-    lesson page has some: a page with none has not been drawn yet).
+    """Wait until the app has finished the run that the last action started: its title is there and every chart it
+    sent is drawn (the teacher's page has none).
 
     Fails (Playwright's TimeoutError) when the run does not finish or a chart is not drawn in time.
     """
@@ -124,7 +125,8 @@ def test_a_deep_link_restores_its_page_and_state_on_a_fresh_server(browser, targ
         assert sidebar_value(tab, "Temperature") == "0.5"
         assert not tab.get_by_label("Add positions (positional encoding)").is_checked()
         assert query_of(tab) == VIEW
-        assert {"mat", "sat"} <= chart_words(tab)
+        if target.path != "pages/7_Teach_a_class.py":  # the teacher's page draws no chart
+            assert {"mat", "sat"} <= chart_words(tab)
         assert tab.locator("[data-testid=stException]").count() == 0
         tab.close()
 
