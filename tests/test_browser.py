@@ -19,8 +19,9 @@ from tests.support.server import streamlit
 
 REQUIRED = os.environ.get("EXPLAINER_REQUIRE_BROWSER") == "1"
 DRAWN = """() => { const charts = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')];
-                   return document.querySelector('h1') !== null && charts.every(chart => chart.querySelector('svg'));
-                   }"""
+                   const footer = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPageLink]')]
+                       .some(link => /^(← Previous|Next):/.test(link.innerText.trim()));
+                   return footer && charts.every(chart => chart.querySelector('svg')); }"""
 VIEW = {"sentence": "the cat sat on the mat", "focus": "mat", "temperature": "0.5", "positions": "off"}
 
 
@@ -62,8 +63,8 @@ def page(browser):
 
 
 def settle(tab, timeout: float = 30_000) -> None:
-    """Wait until the app has finished the run that the last action started: its title is there and every chart it
-    sent is drawn (the teacher's page has none).
+    """Wait until the app has finished the run that the last action started: its footer, the last element of every
+    page, is there, and every chart it sent is drawn (the teacher's page has none).
 
     Fails (Playwright's TimeoutError) when the run does not finish or a chart is not drawn in time.
     """

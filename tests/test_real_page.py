@@ -260,7 +260,8 @@ def _says_why(at, *why: str) -> None:
         assert part in errors[0]
     assert not [spec for spec, _ in charts(at) if _title(spec).startswith(("Layer ", "Aₕ"))]
     assert _title(_chart(at, "A  (")[0]).startswith("A  (3 × 3)")  # the toy's, meanwhile
-    assert [link.label for link in at.main.get("page_link")][-1].startswith("← Previous")
+    labels = [link.label for link in at.main.get("page_link")]
+    assert labels[-2].startswith("← Previous") and labels[-1].startswith("Next")  # the page's footer, last
 
 
 def test_an_empty_model_folder_is_named_and_nothing_breaks(no_network, monkeypatch, tmp_path):
