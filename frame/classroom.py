@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 
+import segno
 import streamlit as st
 
 from lesson import classroom as classes
 from lesson import quiz
+from lesson.state import SETTINGS
 
 from . import store
 from .navigation import PAGES, Page, link_to_view, page
@@ -24,6 +26,8 @@ JOINED = "class_joined"  # the code this session has joined as a student
 TEACHES = "class_teaches"  # {code: key}: the classes this session holds the teacher's key of
 SHARED = "class_shared_{}"  # per class and question: the option last sent to the store
 SEEN = "class_seen"  # the version of the teacher's view last followed or declined
+TOLD = "class_told"  # the version of the teacher's view last announced in a toast
+NOTICE = "class_notice"  # what the last start or end of a class has to say, shown once on the teacher's page
 UPDATE_SECONDS = 3  # the dashboard reads the counts again this often
 TEACH_PAGE = "pages/7_Teach_a_class.py"
 
@@ -107,6 +111,10 @@ def _offer(this: Page, code: str) -> None:
     if target == this and store.query() == params:
         st.session_state[SEEN] = sent.version
         return
+    if st.session_state.get(TOLD) != sent.version:  # once per view: a student scrolled down sees no box at the top
+        st.session_state[TOLD] = sent.version
+        st.toast("Your teacher sent the class a view: it is offered at the top of this page.",
+                 icon=":material/send:")
     with st.container(border=True):
         st.markdown("**Your teacher sent the class a view.** Go there when you like: your own view stays one "
                     "step back.")
@@ -136,10 +144,35 @@ def _start() -> None:
     try:
         started = server_classes().start()
     except classes.ClassroomError as error:
-        st.session_state["class_start_error"] = str(error)
+        st.session_state[NOTICE] = str(error)
         return
     _teaches()[started.code] = started.key
     store.update({"class_code": started.code})
+
+
+def _end(code: str, key: str) -> None:
+    try:
+        server_classes().end(code, key)
+    except classes.ClassroomError as error:
+        st.session_state[NOTICE] = str(error)
+        return
+    _teaches().pop(code, None)
+    store.update({"class_code": ""})
+    st.session_state[NOTICE] = (f"Class {code} has ended and its answers are deleted. Its students are told so on "
+                                "their next move, and go on with the lesson alone.")
+
+
+def class_view() -> dict[str, str]:
+    """The teacher's current view as the class gets it: every setting but the look of the teacher's own screen
+    (projector mode is for the room's screen, not the students' phones)."""
+    screen = SETTINGS["projector"].parameter
+    return {name: value for name, value in store.query().items() if name != screen}
+
+
+def qr_code(link: str) -> str:
+    """The link as a QR code, an SVG drawing (segno: pure Python), black on white for a projector and a phone's
+    camera."""
+    return segno.make(link, error="m").svg_inline(scale=6, border=2, dark="black", light="white")
 
 
 def teach(view) -> None:
@@ -148,28 +181,35 @@ def teach(view) -> None:
     code = view.state.class_code
     memory = (" The class lives in this app server's memory: a restart of the app ends it."
               if server_classes().in_memory else "")
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        st.info(notice, icon=":material/info:")
     if not code:
         st.markdown("Start a class and share its link: students who open it answer *Check yourself* as usual, and "
                     "you see here, live and without names, how the class answered each question. You can also send "
                     f"the class the view you are explaining. A class lasts {classes.CLASS_HOURS} hours.{memory}")
         st.button("Start a class", type="primary", icon=":material/groups:", on_click=_start)
-        error = st.session_state.pop("class_start_error", None)
-        if error:
-            st.warning(error)
         return
     key = _teaches().get(code)
     if key is None:
         st.warning(f"This session does not hold the teacher's key of class {code}: only the teacher's link shows "
-                   "the class's answers and sends it views. Open the teacher's link, or start a class of your own.")
+                   "the class's answers and sends it views. A reload or a new tab forgets the key: open the "
+                   "teacher's link again, or start a class of your own.")
         return
-    st.metric("Class code, for the students to type or read aloud", code)
-    st.caption(f"The class lasts {classes.CLASS_HOURS} hours from its start.{memory}")
     stages = [other for other in PAGES if other != this]
-    target = st.selectbox("Page for the class", stages, index=1, format_func=lambda other: other.title,
-                          key="class_target", help="The page the students' link opens, and the one sent to them.")
-    params = store.query()
-    st.markdown("**The students' link** (your current settings, on that page, in the class):")
-    st.code(link_to_view(target, params), language=None, wrap_lines=True)
+    params = class_view()
+    words, picture = st.columns([3, 2])
+    with words:
+        st.metric("Class code, for the students to type or read aloud", code)
+        st.caption(f"The class lasts {classes.CLASS_HOURS} hours from its start.{memory}")
+        target = st.selectbox("Page for the class", stages, index=1, format_func=lambda other: other.title,
+                              key="class_target", help="The page the students' link opens, and the one sent to them.")
+        students = link_to_view(target, params)
+        st.markdown("**The students' link** (your current settings, on that page, in the class):")
+        st.code(students, language=None, wrap_lines=True)
+    picture.image(qr_code(students), width=280,
+                  alt=f"QR code of the students' link to class {code}, for a phone's camera")
+    picture.caption("Scan to join the class")
     if st.button("Send this view to the class", icon=":material/send:"):
         try:
             sent = server_classes().send_view(code, key, "/" + target.url_path, params)
@@ -178,7 +218,12 @@ def teach(view) -> None:
         except classes.ClassroomError as error:
             st.warning(str(error))
     with st.expander("Your teacher's link: keep it to yourself, it opens this dashboard from any device"):
-        st.code(link_to_view(this, params | {store.TEACHER: key}), language=None, wrap_lines=True)
+        st.caption("A reload of this page forgets that you are the teacher: this link brings the dashboard back.")
+        st.code(link_to_view(this, store.query() | {store.TEACHER: key}), language=None, wrap_lines=True)
+    with st.popover("End the class", icon=":material/stop_circle:"):
+        st.markdown(f"End class {code} now? Its answers are deleted, and its students go on alone.")
+        st.button("End the class and delete its answers", type="primary", key="class_end", on_click=_end,
+                  args=(code, key))
     _dashboard(code, key, view)
 
 
@@ -195,19 +240,25 @@ def _dashboard(code: str, key: str, view) -> None:
                f"with their first answer. Updated every {UPDATE_SECONDS} seconds.")
     st.table([{"Stage": PAGES[stage].title, "Students who answered": count.students, "Answers": count.answers,
                "Right at the first try": count.right} for stage, count in results.stages.items()], hide_index=True)
-    st.caption("Below, the questions of your current view, with the misconception behind each wrong answer; students "
-               "who changed their sentence or settings answered others, counted in the table only.")
+    reveal = st.toggle("Show which answers are right", value=not view.state.projector, key="class_reveal",
+                       help="Off, the split of the answers shows without giving the right one away: for a projected "
+                            "screen while the class is still answering.")
+    st.caption("Below, the questions of your current view, "
+               + ("with the misconception behind each wrong answer; " if reveal else "with how the answers split; ")
+               + "students who changed their sentence or settings answered others, counted in the table only.")
     for stage in quiz.STAGES:
         st.markdown(f"#### {PAGES[stage].title}")
         for question in quiz.questions(stage, view.shown, view.focus):
             counted = results.questions.get(question.key)
             answers = counted.answers if counted else 0
-            lines = [question.prompt, "",
-                     f"{answers} student{'s' * (answers != 1)} answered"
-                     + (f", {counted.right} right at the first try:" if counted else ".")]
+            tail = "." if not counted else f", {counted.right} right at the first try:" if reveal else ":"
+            lines = [question.prompt, "", f"{answers} student{'s' * (answers != 1)} answered{tail}"]
             for index, option in enumerate(question.options):
                 chose = counted.chosen.get(index, 0) if counted else 0
-                mark = "right" if question.is_right(index) else "wrong"
-                lines.append(f"- **{chose}** · {option} ({mark})"
-                             + ("" if question.is_right(index) else f"  \n  {question.why[index]}"))
+                if not reveal:
+                    lines.append(f"- **{chose}** · {option}")
+                elif question.is_right(index):
+                    lines.append(f"- **{chose}** · {option} (right)")
+                else:
+                    lines.append(f"- **{chose}** · {option} (wrong)  \n  {question.why[index]}")
             st.markdown("\n".join(lines))

@@ -193,6 +193,11 @@ def test_the_teacher_sends_a_view_and_the_student_is_offered_it_not_moved():
     assert parse_qs(offer.proto.query_string) == {"temperature": ["2"], "class": [code]}
     assert key not in offer.proto.query_string
     assert student.session_state["lesson"].temperature == 0.5, "the student's own view stays"
+    assert [t.value for t in student.toast] == [
+        "Your teacher sent the class a view: it is offered at the top of this page."], "seen scrolled down"
+    student.run()
+    assert not student.toast, "said once per view sent"
+    assert [link for link in student.main.get("page_link") if "teacher's view" in link.proto.label], "offered still"
     student.button(key="class_stay").click().run()
     assert not [link for link in student.main.get("page_link") if "teacher's view" in link.proto.label]
 
@@ -203,3 +208,61 @@ def test_a_sent_view_of_no_page_is_never_offered():
     student = open_page(SOFTMAX, {"class": code})
     no_exception(student)
     assert not [link for link in student.main.get("page_link") if "teacher's view" in link.proto.label]
+
+
+def test_the_students_link_and_a_sent_view_leave_the_teachers_projector_behind():
+    teacher = open_page(TEACH, {"projector": "on", "temperature": "2"})
+    next(b for b in teacher.button if b.label == "Start a class").click().run()
+    no_exception(teacher)
+    code = teacher.session_state["lesson"].class_code
+    key = teacher.session_state[classroom.TEACHES][code]
+    students, teachers = (c.value for c in teacher.code)
+    assert parse_qs(students.partition("?")[2]) == {"temperature": ["2"], "class": [code]}
+    assert parse_qs(teachers.partition("?")[2]) == {"temperature": ["2"], "projector": ["on"], "class": [code],
+                                                    "teacher": [key]}
+    next(b for b in teacher.button if b.label == "Send this view to the class").click().run()
+    assert classroom.server_classes().latest_view(code).params == {"temperature": "2", "class": code}
+
+
+def test_the_qr_code_is_a_picture_with_words_for_who_cannot_see_it():
+    teacher, code, _key = start_class()
+    (image,) = [e for e in teacher.main if type(e).__name__ == "Image"]
+    assert image.proto.imgs[0].url.startswith("data:image/svg+xml")
+    assert image.proto.imgs[0].alt == f"QR code of the students' link to class {code}, for a phone's camera"
+
+
+def test_the_teacher_ends_the_class_and_its_students_are_told():
+    teacher, code, _key = start_class()
+    student = student_in(code)
+    teacher.button(key="class_end").click().run()
+    no_exception(teacher)
+    assert any(f"Class {code} has ended" in i.value for i in teacher.info)
+    assert teacher.session_state["lesson"].class_code == ""
+    assert any(b.label == "Start a class" for b in teacher.button)
+    with pytest.raises(classes.NoSuchClassError):
+        classroom.server_classes().check(code)
+    student.run()
+    no_exception(student)
+    assert any("No class has this code" in w.value for w in student.warning)
+    assert not any("You are in class" in i.value for i in student.info)
+
+
+@pytest.mark.parametrize("projected", [False, True])
+def test_the_dashboard_shows_the_right_answers_only_when_asked(projected):
+    teacher = open_page(TEACH, {"projector": "on"} if projected else {})
+    next(b for b in teacher.button if b.label == "Start a class").click().run()
+    code = teacher.session_state["lesson"].class_code
+    question = quiz.questions(3, run_attention("jane visits africa"), 0)[0]
+    student = student_in(code)
+    next(r for r in quiz_radios(student) if r.label == question.prompt).set_value(question.answer).run()
+    teacher.run()
+    reveal = teacher.toggle(key="class_reveal")
+    assert reveal.value is not projected, "a projected dashboard starts without giving the answers away"
+    for shown in (not projected, projected):
+        text = question_text(teacher, question)
+        assert (f"- **1** · {question.options[question.answer]} (right)" in text) is shown
+        assert ("right at the first try" in text) is shown
+        assert any(why in text for index, why in enumerate(question.why) if index != question.answer) is shown
+        assert f"- **1** · {question.options[question.answer]}" in text
+        teacher.toggle(key="class_reveal").set_value(not reveal.value).run()
+        reveal = teacher.toggle(key="class_reveal")
