@@ -235,7 +235,12 @@ def test_a_class_in_redis_spans_the_replicas_and_outlives_the_teachers_replica(c
         answered = await pupil.set(later.prompt, later.options[later.answer])  # the student, on the other, goes on
         assert later.why[later.answer] in answered.texts and not answered.exceptions
 
-        teacher, reopened = await visit(url, teachers_link, on_first)  # the teacher's link again, same browser
+        # The teacher's browser reconnects by itself, to the replica left: a new session, with the address bar,
+        # which holds no key. It gets no dashboard, and is not counted as a student of the class (checked below).
+        back = await teacher.reconnect()
+        assert not back.exceptions and not any(text.startswith("1 student") for text in back.texts)
+        assert any("does not hold the teacher's key" in text for text in back.texts), back.texts
+        teacher, reopened = await visit(url, teachers_link, on_first)  # so the teacher opens the link again
         assert not reopened.exceptions and code in reopened.texts and "teacher" not in reopened.query
         assert "1 student joined;" in " ".join(reopened.texts)
         assert "1 student answered, 0 right at the first try:" in counted(reopened, asked)
