@@ -65,8 +65,8 @@ def enter(this: Page) -> None:
     if not code:
         return
     teaching = code in _teaches()
-    try:
-        if teaching or st.session_state.get(JOINED) == code:
+    try:  # the teacher's page joins nobody: without the key it is mostly the teacher's own tab, reloaded or moved
+        if teaching or st.session_state.get(JOINED) == code or this.path == TEACH_PAGE:
             server_classes().check(code)
         else:
             server_classes().join(code, _token())

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import random
 import shutil
-import subprocess
 import threading
-import time
 
 import pytest
 
@@ -28,9 +26,8 @@ from lesson.classroom import (
     new_student_token,
 )
 from lesson.quiz import STAGES
-from tests.support.server import free_port
+from tests.support.server import REDIS_SERVER, free_port, redis_server
 
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 REQUIRED = __import__("os").environ.get("EXPLAINER_REQUIRE_REDIS") == "1"
 HOUR = 3600
 
@@ -49,27 +46,8 @@ def redis_url():
         if REQUIRED:
             pytest.fail("Redis tests are required (EXPLAINER_REQUIRE_REDIS=1) but redis-server is missing")
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    import redis
-
-    port = free_port()
-    process = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    try:
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("redis-server did not start")
+    with redis_server() as url:
         yield url
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -2,34 +2,65 @@
 
 Sessions are opened the way a browser opens them: the page's HTML first (which sets the route cookie), then the
 websocket carrying that cookie. Skipped, with the reason, when nginx is missing, unless EXPLAINER_REQUIRE_NGINX=1
-(as in CI), which turns that skip into a failure.
+(as in CI), which turns that skip into a failure. The class test also needs Debian's redis-server, with the same rule
+under EXPLAINER_REQUIRE_REDIS=1.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.support.protocol import ProtocolError, Session
-from tests.support.server import nginx, stop, streamlit
+from explainer import run_attention
+from lesson import quiz
+from lesson.classroom import REDIS_URL_VARIABLE
+from lesson.state import DEFAULT
+from tests.support.protocol import ProtocolError, Run, Session
+from tests.support.server import REDIS_SERVER, Server, nginx, redis_server, stop, streamlit
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REQUIRED = os.environ.get("EXPLAINER_REQUIRE_NGINX") == "1"
+REDIS_REQUIRED = os.environ.get("EXPLAINER_REQUIRE_REDIS") == "1"
 LINK = ("/Softmax", "sentence=the+cat+sat+on+the+mat&focus=mat&temperature=0.5")
 
 
-@pytest.fixture
-def cluster():
+def need_nginx() -> None:
     if not Path(NGINX).exists():
         if REQUIRED:
             pytest.fail("nginx tests are required (EXPLAINER_REQUIRE_NGINX=1) but nginx is missing")
         pytest.skip("nginx is not installed (apt-get install nginx)")
-    with streamlit() as first, streamlit() as second, \
+
+
+@contextlib.contextmanager
+def replicas(env: dict[str, str] | None = None):
+    """Two app servers (in the environment `env`) behind nginx: (nginx's URL, the first, the second)."""
+    with streamlit(env=env) as first, streamlit(env=env) as second, \
             nginx([first.url.removeprefix("http://"), second.url.removeprefix("http://")]) as url:
         yield url, first, second
+
+
+@pytest.fixture
+def cluster():
+    need_nginx()
+    with replicas() as found:
+        yield found
+
+
+@pytest.fixture
+def class_cluster():
+    """Two replicas behind nginx whose classes live in one Redis, named to both in EXPLAINER_REDIS_URL."""
+    need_nginx()
+    if not shutil.which(REDIS_SERVER):
+        if REDIS_REQUIRED:
+            pytest.fail("Redis tests are required (EXPLAINER_REQUIRE_REDIS=1) but redis-server is missing")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with redis_server() as redis_url, replicas(os.environ | {REDIS_URL_VARIABLE: redis_url}) as found:
+        yield found
 
 
 def run(coroutine):
@@ -120,3 +151,111 @@ def test_a_shared_link_opens_the_same_view_through_any_replica(cluster):
     views = run(scenario())
     assert all(title.startswith("3 · Softmax") and not exceptions for title, _, exceptions in views)
     assert len({digest for _, digest, _ in views}) == 1, "every replica draws exactly the same view"
+
+
+async def route_to(replica: Server, url: str) -> str:
+    """A route cookie that nginx sends to `replica`: a new visitor's, kept if a reconnect straight to `replica`
+    resumes the visitor's session (only the replica holding a session can resume it: the first test's control)."""
+    for _ in range(20):
+        probe = await student(url)
+        opened = probe.session_id
+        await probe.close()
+        probe.base_url = replica.url
+        await probe.reconnect()
+        await probe.close()
+        if probe.session_id == opened:
+            return probe.cookie
+    raise AssertionError(f"20 new visitors, none routed to {replica.url}")
+
+
+async def visit(url: str, link: str, cookie: str | None = None) -> tuple[Session, Run]:
+    """A browser opens `link` ("/Page?query") through nginx: with the route cookie `cookie`, or as a new visitor."""
+    split = urlsplit(link)
+    session = Session(url, split.path, split.query, timeout=30, load_page=cookie is None)
+    session.cookie = cookie or ""
+    return session, await session.open()
+
+
+def links(run: Run, code: str) -> tuple[str, str]:
+    """The students' link and the teacher's link the teacher's page shows (code blocks holding a link)."""
+    shown = [text for text in run.texts if text.startswith("/") and parse_qs(urlsplit(text).query).get("class")]
+    assert all(parse_qs(urlsplit(link).query)["class"] == [code] for link in shown), shown
+    students = [link for link in shown if "teacher" not in parse_qs(urlsplit(link).query)]
+    teachers = [link for link in shown if "teacher" in parse_qs(urlsplit(link).query)]
+    assert len(students) == len(teachers) == 1, shown
+    return students[0], teachers[0]
+
+
+def counted(run: Run, question: quiz.Question) -> str:
+    """What the teacher's dashboard says about one question: its prompt, how many answered, each option's count."""
+    said = [text for text in run.texts if text.startswith(question.prompt)]
+    assert len(said) == 1, f"the dashboard shows {question.prompt!r} once: {run.texts}"
+    return said[0]
+
+
+def test_a_class_in_redis_spans_the_replicas_and_outlives_the_teachers_replica(class_cluster):
+    url, first, second = class_cluster
+    view = run_attention(DEFAULT.sentence, DEFAULT.settings)  # the students' link opens the default view
+
+    async def scenario():
+        on_first, on_second = await route_to(first, url), await route_to(second, url)
+        teacher, _ = await visit(url, "/Teach_a_class", on_first)
+        started = await teacher.set("Start a class", None)
+        assert not started.exceptions, started.exceptions
+        code = started.query["class"]
+        assert code in started.texts, "the class code is shown (the metric)"
+        assert not any("restart of the app ends" in text for text in started.texts), "the class is not in memory"
+        students_link, teachers_link = links(started, code)
+        key = parse_qs(urlsplit(teachers_link).query)["teacher"][0]
+        assert key not in students_link and "teacher" not in started.query, "the key is in the teacher's link only"
+        assert len(teacher.fragments) == 1, "the dashboard is the page's one fragment that reruns by itself"
+        dashboard = next(iter(teacher.fragments))  # the browser reruns it every few seconds; here, when asked
+
+        pupil, opened = await visit(url, students_link, on_second)  # a student on the other replica
+        assert any(text.startswith(f"You are in class {code}:") for text in opened.texts), opened.texts
+        assert not any("No class has this code" in text for text in opened.texts)
+        check = next(w.label for w in pupil.widgets.values() if w.kind == "expander" and "Check yourself" in w.label)
+        await pupil.set(check, True)
+        asked, later, *_ = questions = quiz.questions(1, view, DEFAULT.focus)
+        assert all(pupil.widgets[q.prompt].options == tuple(q.options) for q in questions), "the stage's questions"
+        wrong = (asked.answer + 1) % len(asked.options)
+        answered = await pupil.set(asked.prompt, asked.options[wrong])
+        assert asked.why[wrong] in answered.texts and not answered.exceptions
+
+        shown = await teacher.rerun_fragment(dashboard)  # on the first replica
+        assert "1 student joined;" in " ".join(shown.texts)
+        assert "1 student answered, 0 right at the first try:" in counted(shown, asked)
+        assert f"- **1** · {asked.options[wrong]} (wrong)" in counted(shown, asked)
+        assert f"- **0** · {asked.options[asked.answer]} (right)" in counted(shown, asked)
+
+        stop(first.process)  # the teacher's replica
+        with pytest.raises(ProtocolError) as cut:
+            await teacher.rerun_fragment(dashboard)
+        assert cut.value.kind in ("disconnect", "timeout"), "the teacher was on the replica stopped"
+        answered = await pupil.set(later.prompt, later.options[later.answer])  # the student, on the other, goes on
+        assert later.why[later.answer] in answered.texts and not answered.exceptions
+
+        # The teacher's browser reconnects by itself, to the replica left: a new session, with the address bar,
+        # which holds no key. It gets no dashboard, and is not counted as a student of the class (checked below).
+        back = await teacher.reconnect()
+        assert not back.exceptions and not any(text.startswith("1 student") for text in back.texts)
+        assert any("does not hold the teacher's key" in text for text in back.texts), back.texts
+        teacher, reopened = await visit(url, teachers_link, on_first)  # so the teacher opens the link again
+        assert not reopened.exceptions and code in reopened.texts and "teacher" not in reopened.query
+        assert "1 student joined;" in " ".join(reopened.texts)
+        assert "1 student answered, 0 right at the first try:" in counted(reopened, asked)
+        assert "1 student answered, 1 right at the first try:" in counted(reopened, later)
+
+        newcomer, opened = await visit(url, students_link)  # a new student: only the second replica is left
+        assert any(text.startswith(f"You are in class {code}:") for text in opened.texts), opened.texts
+        await newcomer.set(check, True)
+        await newcomer.set(asked.prompt, asked.options[asked.answer])
+        shown = await teacher.rerun_fragment(next(iter(teacher.fragments)))
+        assert "2 students joined;" in " ".join(shown.texts)
+        assert "2 students answered, 1 right at the first try:" in counted(shown, asked)
+        assert f"- **1** · {asked.options[wrong]} (wrong)" in counted(shown, asked)
+        assert f"- **1** · {asked.options[asked.answer]} (right)" in counted(shown, asked)
+        for session in (teacher, pupil, newcomer):
+            await session.close()
+
+    run(scenario())

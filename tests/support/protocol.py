@@ -1,8 +1,9 @@
 """A small Streamlit client that speaks the browser's own protocol: protobuf messages over /_stcore/stream.
 
 It opens a page the way the browser does (a rerun request carrying the page name and the query string), reads
-what the server sends back (elements, widgets, the URL it wants, exceptions, "script finished"), and moves a
-widget by sending its new value. Cheap enough that 100 of them share one process beside the server.
+what the server sends back (elements, their text, widgets, the URL it wants, exceptions, "script finished"), moves a
+widget (or opens an expander that reruns) by sending its new value, and reruns a fragment the way the browser's timer
+does for `st.fragment(run_every=...)`. Cheap enough that 100 of them share one process beside the server.
 
 The protobuf classes ship inside the streamlit package (streamlit.proto); nothing else is needed but websockets,
 which streamlit itself depends on.
@@ -21,6 +22,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 FINISHED_OK = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+TEXTS = {"markdown": "body", "heading": "body", "alert": "body", "metric": "body", "code": "code_text"}  # kind: field
 WIDGETS = ("slider", "selectbox", "text_input", "checkbox", "radio", "number_input", "button_group", "button")
 
 
@@ -44,6 +46,7 @@ class Run:
     query: dict[str, str] | None = None  # the URL query string the server asked for, if it changed it
     status: int | None = None
     title: str = ""  # the page's title (its first heading): which page ran
+    texts: list[str] = field(default_factory=list)  # what text elements say (markdown, captions, alerts, metrics, code)
     content: hashlib.blake2b = field(default_factory=hashlib.blake2b)  # of every element drawn
 
     @property
@@ -57,6 +60,7 @@ class Widget:
     id: str
     kind: str
     label: str
+    options: tuple[str, ...] = ()  # a radio's or a selectbox's options, as shown
 
 
 class Session:
@@ -74,6 +78,7 @@ class Session:
         self.widgets: dict[str, Widget] = {}
         self.url_query: dict[str, str] = {k: v[-1] for k, v in parse_qs(query).items()}
         self.page_hash = ""
+        self.fragments: dict[str, float] = {}  # fragment id -> seconds between the reruns the browser's timer asks for
         self._socket = None
         self._cached: set[str] = set()
 
@@ -113,19 +118,26 @@ class Session:
         widget = self.widgets[label]
         return await self._rerun(time.perf_counter(), widget=(widget, value))
 
+    async def rerun_fragment(self, fragment_id: str) -> Run:
+        """Rerun one fragment of the page, as the browser does every `self.fragments[fragment_id]` seconds."""
+        return await self._rerun(time.perf_counter(), keep_query=True, fragment_id=fragment_id)
+
     async def close(self) -> None:
         if self._socket is not None:
             await self._socket.close()
             self._socket = None
 
     async def _rerun(self, start: float, page_name: str = "", widget: tuple[Widget, object] | None = None,
-                     keep_query: bool = False) -> Run:
+                     keep_query: bool = False, fragment_id: str = "") -> Run:
         message = BackMsg()
         state = message.rerun_script
         # the address bar: as opened, then as the server last rewrote it
         state.query_string = urlencode(self.url_query) if widget or keep_query else self.query
         state.page_script_hash = self.page_hash
         state.page_name = page_name
+        if fragment_id:
+            state.fragment_id = fragment_id
+            state.is_auto_rerun = True
         state.cached_message_hashes.extend(self._cached)
         if widget is not None:
             target, value = widget
@@ -135,7 +147,7 @@ class Session:
                 proto.double_array_value.data.append(float(value))
             elif target.kind in ("selectbox", "text_input", "radio"):
                 proto.string_value = str(value)
-            elif target.kind == "checkbox":
+            elif target.kind in ("checkbox", "expander"):  # an expander: open (True) or closed
                 proto.bool_value = bool(value)
             elif target.kind == "number_input":
                 proto.int_value = int(value)
@@ -173,6 +185,8 @@ class Session:
             elif kind == "page_info_changed":
                 run.query = {k: v[-1] for k, v in parse_qs(msg.page_info_changed.query_string).items()}
                 self.url_query = run.query
+            elif kind == "auto_rerun":
+                self.fragments[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
             elif kind == "delta":
                 self._read_delta(msg, run)
             elif kind == "ref_hash":  # a message this client has already: the server sends only its hash
@@ -185,6 +199,11 @@ class Session:
 
     def _read_delta(self, msg: ForwardMsg, run: Run) -> None:
         delta = msg.delta
+        if delta.WhichOneof("type") == "add_block":
+            block = delta.add_block
+            if block.WhichOneof("type") == "expandable" and block.expandable.id:  # one that reruns when opened
+                self.widgets[block.expandable.label] = Widget(block.expandable.id, "expander", block.expandable.label)
+            return
         if delta.WhichOneof("type") != "new_element":
             return
         element = delta.new_element
@@ -195,11 +214,14 @@ class Session:
         run.elements += 1
         if kind == "exception":
             run.exceptions.append(element.exception.message)
-        elif kind == "heading" and not run.title:
-            run.title = element.heading.body
+        elif kind in TEXTS:
+            run.texts.append(getattr(getattr(element, kind), TEXTS[kind]))
+            if kind == "heading" and not run.title:
+                run.title = element.heading.body
         elif kind in WIDGETS:
             widget = getattr(element, kind)
-            self.widgets[widget.label] = Widget(widget.id, kind, widget.label)
+            self.widgets[widget.label] = Widget(widget.id, kind, widget.label,
+                                               tuple(widget.options) if kind in ("radio", "selectbox") else ())
 
 
 def health(base_url: str, timeout: float = 1.0) -> bool:

@@ -1,8 +1,10 @@
-"""Start a Streamlit server for a benchmark and read what it costs: start-up time, memory (RSS), CPU time."""
+"""Start a Streamlit server for a benchmark and read what it costs: start-up time, memory (RSS), CPU time; and the
+servers around it in a deployment: nginx in front of replicas, Redis holding their classes."""
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from .protocol import health
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
 def free_port() -> int:
@@ -82,7 +85,6 @@ def nginx(upstreams: list[str], port: int | None = None):
     """nginx on localhost in front of `upstreams` ("127.0.0.1:PORT"), configured by deploy/nginx.conf with
     only its replica list and its port replaced; yields its base URL and stops it afterwards."""
     import re
-    import shutil
     import tempfile
 
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -113,3 +115,29 @@ def nginx(upstreams: list[str], port: int | None = None):
             yield url
         finally:
             stop(process)
+
+
+@contextlib.contextmanager
+def redis_server():
+    """Debian's redis-server on a free localhost port, writing no files; yields its URL and stops it afterwards."""
+    import redis
+
+    port = free_port()
+    process = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    try:
+        start = time.perf_counter()
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if process.poll() is not None or time.perf_counter() - start > 5:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        client.close()
+        stop(process)
