@@ -62,8 +62,8 @@ def enter(this: Page) -> None:
         return
     teaching = code in _teaches()
     try:
-        if teaching or st.session_state.get(JOINED) == code:
-            server_classes().check(code)
+        if teaching or st.session_state.get(JOINED) == code or this.path == TEACH_PAGE:
+            server_classes().check(code)  # on the teacher's page a session without the key is no student
         else:
             server_classes().join(code, _token())
             st.session_state[JOINED] = code
