@@ -273,3 +273,23 @@ def test_a_made_up_code_gets_a_warning_and_the_lesson_as_usual(person, server): 
     prompt, options = open_quiz(student)  # the lesson goes on: Check yourself answers as usual
     answer(student, prompt, options[0])
     no_exception(student)
+
+
+def test_the_qr_code_a_phone_scans_is_the_students_link(person, server):  # noqa: F811
+    """The QR code as the projector shows it (a screenshot of the drawn picture), read by a QR reader (zxing-cpp),
+    is the students' link the page prints beside it: a student who scans it lands in the class."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    teacher = person()
+    code, students, key = start_class(teacher, server)
+    picture = teacher.get_by_role("img", name=re.compile("QR code of the students' link"))
+    expect(picture).to_be_visible()
+    read = zxingcpp.read_barcodes(Image.open(io.BytesIO(picture.screenshot())))
+    assert [(found.format, found.text) for found in read] == [(zxingcpp.BarcodeFormat.QRCode, students)]
+    assert key not in students
+    student = person()
+    in_class(student, read[0].text, code)
+    no_exception(student)
