@@ -2,7 +2,9 @@
 
 It opens a page the way the browser does (a rerun request carrying the page name and the query string), reads
 what the server sends back (elements, widgets, the URL it wants, exceptions, "script finished"), and moves a
-widget by sending its new value. Cheap enough that 100 of them share one process beside the server.
+widget by sending its new value. A fragment the server runs on a timer (`st.fragment(run_every=...)`) is listed
+in `fragments`; rerun_fragment reruns it as the browser's timer does. Cheap enough that 100 of them share one
+process beside the server.
 
 The protobuf classes ship inside the streamlit package (streamlit.proto); nothing else is needed but websockets,
 which streamlit itself depends on.
@@ -44,6 +46,7 @@ class Run:
     query: dict[str, str] | None = None  # the URL query string the server asked for, if it changed it
     status: int | None = None
     title: str = ""  # the page's title (its first heading): which page ran
+    texts: list[str] = field(default_factory=list)  # what the run wrote: markdown, code, metric and alert bodies
     content: hashlib.blake2b = field(default_factory=hashlib.blake2b)  # of every element drawn
 
     @property
@@ -57,6 +60,7 @@ class Widget:
     id: str
     kind: str
     label: str
+    options: tuple[str, ...] = ()  # a radio's or a selectbox's options, as shown (the value `set` sends)
 
 
 class Session:
@@ -74,6 +78,7 @@ class Session:
         self.widgets: dict[str, Widget] = {}
         self.url_query: dict[str, str] = {k: v[-1] for k, v in parse_qs(query).items()}
         self.page_hash = ""
+        self.fragments: dict[str, float] = {}  # fragment id -> seconds: what the browser would rerun on a timer
         self._socket = None
         self._cached: set[str] = set()
 
@@ -113,13 +118,17 @@ class Session:
         widget = self.widgets[label]
         return await self._rerun(time.perf_counter(), widget=(widget, value))
 
+    async def rerun_fragment(self, fragment_id: str) -> Run:
+        """Rerun one fragment, as the browser does when its `run_every` timer fires."""
+        return await self._rerun(time.perf_counter(), keep_query=True, fragment_id=fragment_id)
+
     async def close(self) -> None:
         if self._socket is not None:
             await self._socket.close()
             self._socket = None
 
     async def _rerun(self, start: float, page_name: str = "", widget: tuple[Widget, object] | None = None,
-                     keep_query: bool = False) -> Run:
+                     keep_query: bool = False, fragment_id: str = "") -> Run:
         message = BackMsg()
         state = message.rerun_script
         # the address bar: as opened, then as the server last rewrote it
@@ -127,6 +136,11 @@ class Session:
         state.page_script_hash = self.page_hash
         state.page_name = page_name
         state.cached_message_hashes.extend(self._cached)
+        if fragment_id:
+            state.fragment_id = fragment_id
+            state.is_auto_rerun = True
+        else:  # a whole run says again which fragments run on a timer
+            self.fragments.clear()
         if widget is not None:
             target, value = widget
             proto = state.widget_states.widgets.add()
@@ -135,7 +149,7 @@ class Session:
                 proto.double_array_value.data.append(float(value))
             elif target.kind in ("selectbox", "text_input", "radio"):
                 proto.string_value = str(value)
-            elif target.kind == "checkbox":
+            elif target.kind in ("checkbox", "expander"):  # an expander: open (True) or closed
                 proto.bool_value = bool(value)
             elif target.kind == "number_input":
                 proto.int_value = int(value)
@@ -175,6 +189,8 @@ class Session:
                 self.url_query = run.query
             elif kind == "delta":
                 self._read_delta(msg, run)
+            elif kind == "auto_rerun":
+                self.fragments[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
             elif kind == "ref_hash":  # a message this client has already: the server sends only its hash
                 run.content.update(msg.ref_hash.encode())
             elif kind == "script_finished":
@@ -185,6 +201,10 @@ class Session:
 
     def _read_delta(self, msg: ForwardMsg, run: Run) -> None:
         delta = msg.delta
+        if delta.WhichOneof("type") == "add_block" and delta.add_block.WhichOneof("type") == "expandable":
+            expander = delta.add_block.expandable
+            if expander.id:  # one that reruns the page when opened (on_change="rerun"): a widget
+                self.widgets[expander.label] = Widget(expander.id, "expander", expander.label)
         if delta.WhichOneof("type") != "new_element":
             return
         element = delta.new_element
@@ -197,9 +217,14 @@ class Session:
             run.exceptions.append(element.exception.message)
         elif kind == "heading" and not run.title:
             run.title = element.heading.body
+        elif kind in ("markdown", "metric", "alert"):
+            run.texts.append(getattr(element, kind).body)
+        elif kind == "code":
+            run.texts.append(element.code.code_text)
         elif kind in WIDGETS:
             widget = getattr(element, kind)
-            self.widgets[widget.label] = Widget(widget.id, kind, widget.label)
+            self.widgets[widget.label] = Widget(widget.id, kind, widget.label,
+                                                tuple(widget.options) if kind in ("radio", "selectbox") else ())
 
 
 def health(base_url: str, timeout: float = 1.0) -> bool:
