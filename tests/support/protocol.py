@@ -1,9 +1,10 @@
 """A small Streamlit client that speaks the browser's own protocol: protobuf messages over /_stcore/stream.
 
 It opens a page the way the browser does (a rerun request carrying the page name and the query string), reads
-what the server sends back (elements, their text, widgets, the URL it wants, exceptions, "script finished"), moves a
-widget (or opens an expander that reruns) by sending its new value, and reruns a fragment the way the browser's timer
-does for `st.fragment(run_every=...)`. Cheap enough that 100 of them share one process beside the server.
+what the server sends back (elements, their text, widgets, the URL it wants, exceptions, "script finished"), and
+moves a widget (or opens an expander that reruns) by sending its new value. A fragment the server runs on a timer (`st.fragment(run_every=...)`) is listed
+in `fragments`; rerun_fragment reruns it as the browser's timer does. Cheap enough that 100 of them share one
+process beside the server.
 
 The protobuf classes ship inside the streamlit package (streamlit.proto); nothing else is needed but websockets,
 which streamlit itself depends on.
@@ -135,10 +136,12 @@ class Session:
         state.query_string = urlencode(self.url_query) if widget or keep_query else self.query
         state.page_script_hash = self.page_hash
         state.page_name = page_name
+        state.cached_message_hashes.extend(self._cached)
         if fragment_id:
             state.fragment_id = fragment_id
             state.is_auto_rerun = True
-        state.cached_message_hashes.extend(self._cached)
+        else:  # a whole run says again which fragments run on a timer
+            self.fragments.clear()
         if widget is not None:
             target, value = widget
             proto = state.widget_states.widgets.add()
