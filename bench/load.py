@@ -44,7 +44,7 @@ from urllib.parse import parse_qs, urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from frame import PAGES
-from frame.classroom import UPDATE_SECONDS
+from frame.classroom import DASHBOARD_SECONDS
 from lesson.quiz import STAGES
 from tests.support import APP, CHROMIUM, CHROMIUM_ARGS, ROOT, SCRIPT_DONE, percentile
 from tests.support.protocol import ProtocolError, Session
@@ -425,7 +425,7 @@ async def cohort(server, link: str, students: int, seconds: float, spread: float
         found = {"sent": len(quiz.sent), "recorded": len(quiz.recorded), "answer": summary(quiz.answers),
                  "window_s": round(max(quiz.sent, default=quiz.begun) - quiz.begun, 1)}
         if tab is not None:
-            await asyncio.sleep(2 * UPDATE_SECONDS + 1)  # two more refreshes: nothing counted twice or late
+            await asyncio.sleep(2 * DASHBOARD_SECONDS + 1)  # two more refreshes: nothing counted twice or late
             seen = await tab.evaluate("() => window.answersSeen")
             waits = shown_after(quiz.sent, seen)
             row = await tab.evaluate(READ_STAGE, title) or {}

@@ -28,7 +28,8 @@ SHARED = "class_shared_{}"  # per class and question: the option last sent to th
 SEEN = "class_seen"  # the version of the teacher's view last followed or declined
 TOLD = "class_told"  # the version of the teacher's view last announced in a toast
 NOTICE = "class_notice"  # what the last start or end of a class has to say, shown once on the teacher's page
-UPDATE_SECONDS = 3  # the dashboard reads the counts again this often
+DASHBOARD_SECONDS = 1  # the teacher's dashboard reads the counts this often (one session; an answer shows within 3 s)
+OFFER_SECONDS = 3  # each student's page looks this often for a view the teacher sent (a class of them: not too often)
 TEACH_PAGE = "pages/7_Teach_a_class.py"
 
 
@@ -94,7 +95,7 @@ def _page_at(path: str) -> Page | None:
     return next((other for other in PAGES if "/" + other.url_path == path), None)
 
 
-@st.fragment(run_every=UPDATE_SECONDS)
+@st.fragment(run_every=OFFER_SECONDS)
 def _offer(this: Page, code: str) -> None:
     """The view the teacher sent last, looked for every few seconds and offered one click away (a link: back returns
     to the student's own view), once per view sent; gone when the student is on it or declines it."""
@@ -227,7 +228,7 @@ def teach(view) -> None:
     _dashboard(code, key, view)
 
 
-@st.fragment(run_every=UPDATE_SECONDS)
+@st.fragment(run_every=DASHBOARD_SECONDS)
 def _dashboard(code: str, key: str, view) -> None:
     """The class's answers, read again every few seconds: per stage, then per question of this view."""
     try:
@@ -237,7 +238,7 @@ def _dashboard(code: str, key: str, view) -> None:
         return
     st.subheader("The class's answers")
     st.caption(f"{results.students} student{'s' * (results.students != 1)} joined; each counts once per question, "
-               f"with their first answer. Updated every {UPDATE_SECONDS} seconds.")
+               f"with their first answer. Updated by itself every {DASHBOARD_SECONDS} s.")
     st.table([{"Stage": PAGES[stage].title, "Students who answered": count.students, "Answers": count.answers,
                "Right at the first try": count.right} for stage, count in results.stages.items()], hide_index=True)
     reveal = st.toggle("Show which answers are right", value=not view.state.projector, key="class_reveal",

@@ -2,9 +2,9 @@
 
 It opens a page the way the browser does (a rerun request carrying the page name and the query string), reads
 what the server sends back (elements, their text, widgets, the URL it wants, exceptions, "script finished"), and
-moves a widget (or opens an expander that reruns) by sending its new value. A fragment the server runs on a timer (`st.fragment(run_every=...)`) is listed
-in `fragments`; rerun_fragment reruns it as the browser's timer does. Cheap enough that 100 of them share one
-process beside the server.
+moves a widget (or opens an expander that reruns) by sending its new value. A fragment the server runs on a timer
+(`st.fragment(run_every=...)`) is listed in `fragments`; rerun_fragment reruns it as the browser's timer does.
+Cheap enough that 100 of them share one process beside the server.
 
 The protobuf classes ship inside the streamlit package (streamlit.proto); nothing else is needed but websockets,
 which streamlit itself depends on.
