@@ -26,7 +26,7 @@ RUNS = """(() => {  // counts the runs (whole page or fragment) this tab's app s
     }).observe(document, {subtree: true, childList: true, attributes: true,
                           attributeFilter: ['data-test-script-state']});
 })();"""
-OFFER = "Your teacher sent the class a view"
+OFFER = "Your teacher sent the class a view."  # the offer's first words (a toast says more, for a page scrolled down)
 
 
 @pytest.fixture
@@ -214,7 +214,7 @@ def test_a_student_is_offered_the_teachers_view_follows_it_and_back_returns_to_t
     assert sent["class"] == code and "temperature" in sent
     offer = student.get_by_role("link", name="Go to the teacher's view: 3 Softmax")
     expect(offer).to_be_visible(timeout=UPDATE)  # by itself: the student's tab was not touched
-    expect(student.get_by_text(OFFER)).to_be_visible()
+    expect(student.get_by_text(OFFER, exact=True)).to_be_visible()
     assert len(student.loads) == 1, "the offer came without a reload"
     assert (urlsplit(student.url).path, query_of(student)) == (own, own_query), "offered, not moved"
 
@@ -224,14 +224,14 @@ def test_a_student_is_offered_the_teachers_view_follows_it_and_back_returns_to_t
     assert query_of(student) == sent, "the teacher's page and settings, in the class"
     assert sidebar_value(student, "Temperature") == sent["temperature"]
     expect(student.get_by_text(f"You are in class {code}")).to_be_visible()
-    expect(student.get_by_text(OFFER)).to_have_count(0)
+    expect(student.get_by_text(OFFER, exact=True)).to_have_count(0)
 
     student.go_back()
     settle(student)
     assert (urlsplit(student.url).path, query_of(student)) == (own, own_query), "Back returns to the student's view"
     assert sidebar_value(student, "Word in focus (the query)") == "africa"
     ran_since(student, runs(student))  # the offer's fragment ran again after Back: a view followed is not offered again
-    expect(student.get_by_text(OFFER)).to_have_count(0)
+    expect(student.get_by_text(OFFER, exact=True)).to_have_count(0)
 
     assert not any("teacher=" in url or key in url for url in student.visited), student.visited
     assert key not in student.content()
@@ -248,14 +248,14 @@ def test_stay_here_declines_a_view_for_good(person, server):  # noqa: F811
     in_class(student, link, code)
     own = student.url
     send_view(teacher)
-    expect(student.get_by_text(OFFER)).to_be_visible(timeout=UPDATE)
+    expect(student.get_by_text(OFFER, exact=True)).to_be_visible(timeout=UPDATE)
     student.get_by_role("button", name="Stay here").click()
-    expect(student.get_by_text(OFFER)).to_have_count(0, timeout=UPDATE)
+    expect(student.get_by_text(OFFER, exact=True)).to_have_count(0, timeout=UPDATE)
     ran_since(student, runs(student))  # the offer's fragment ran again, by itself: the view stays declined
-    expect(student.get_by_text(OFFER)).to_have_count(0)
+    expect(student.get_by_text(OFFER, exact=True)).to_have_count(0)
     assert student.url == own
     send_view(teacher)  # a new view is offered again
-    expect(student.get_by_text(OFFER)).to_be_visible(timeout=UPDATE)
+    expect(student.get_by_text(OFFER, exact=True)).to_be_visible(timeout=UPDATE)
     no_exception(student)
 
 
