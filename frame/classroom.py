@@ -25,8 +25,8 @@ TOKEN = "class_token"  # this session's anonymous token as a student
 JOINED = "class_joined"  # the code this session has joined as a student
 TEACHES = "class_teaches"  # {code: key}: the classes this session holds the teacher's key of
 SHARED = "class_shared_{}"  # per class and question: the option last sent to the store
-SEEN = "class_seen"  # the version of the teacher's view last followed or declined
-TOLD = "class_told"  # the version of the teacher's view last announced in a toast
+SEEN = "class_seen_{}"  # per class: the version of the teacher's view last followed or declined
+TOLD = "class_told_{}"  # per class: the version of the teacher's view last announced in a toast
 NOTICE = "class_notice"  # what the last start or end of a class has to say, shown once on the teacher's page
 DASHBOARD_SECONDS = 1  # the teacher's dashboard reads the counts this often (one session; an answer shows within 3 s)
 OFFER_SECONDS = 3  # each student's page looks this often for a view the teacher sent (a class of them: not too often)
@@ -56,6 +56,7 @@ def enter(this: Page) -> None:
     code = store.current().class_code
     key = st.query_params.get(store.TEACHER)
     if code and key is not None:
+        key = key.strip()
         try:
             server_classes().check_teacher(code, key)
             _teaches()[code] = key
@@ -103,17 +104,18 @@ def _offer(this: Page, code: str) -> None:
         sent = server_classes().latest_view(code)
     except classes.ClassroomError:
         return  # the class ended or the store is away: the page's next run says so
-    if sent is None or sent.version <= st.session_state.get(SEEN, 0):
+    seen, told = SEEN.format(code), TOLD.format(code)
+    if sent is None or sent.version <= st.session_state.get(seen, 0):
         return
     target = _page_at(sent.path)
     params = {name: value for name, value in sent.params.items() if name != store.TEACHER} | {"class": code}
     if target is None:
         return
-    if target == this and store.query() == params:
-        st.session_state[SEEN] = sent.version
+    if target == this and class_view() == params:
+        st.session_state[seen] = sent.version
         return
-    if st.session_state.get(TOLD) != sent.version:  # once per view: a student scrolled down sees no box at the top
-        st.session_state[TOLD] = sent.version
+    if st.session_state.get(told) != sent.version:  # once per view: a student scrolled down sees no box at the top
+        st.session_state[told] = sent.version
         st.toast("Your teacher sent the class a view: it is offered at the top of this page.",
                  icon=":material/send:")
     with st.container(border=True):
@@ -122,7 +124,7 @@ def _offer(this: Page, code: str) -> None:
         go, stay = st.columns(2, vertical_alignment="center")
         go.page_link(target.path, label=f"Go to the teacher's view: {target.title}", query_params=params,
                      icon=":material/arrow_forward:")
-        stay.button("Stay here", key="class_stay", on_click=st.session_state.__setitem__, args=(SEEN, sent.version))
+        stay.button("Stay here", key="class_stay", on_click=st.session_state.__setitem__, args=(seen, sent.version))
 
 
 def share(stage: int, question: quiz.Question, chosen: int) -> None:
@@ -180,8 +182,12 @@ def teach(view) -> None:
     """The teacher's page: start a class; with the key, the class's links, the dashboard and the view to send."""
     this = page(TEACH_PAGE)
     code = view.state.class_code
-    memory = (" The class lives in this app server's memory: a restart of the app ends it."
-              if server_classes().in_memory else "")
+    try:
+        memory = (" The class lives in this app server's memory: a restart of the app ends it."
+                  if server_classes().in_memory else "")
+    except classes.ClassroomError as error:
+        st.warning(str(error))
+        return
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.info(notice, icon=":material/info:")
@@ -194,8 +200,9 @@ def teach(view) -> None:
     key = _teaches().get(code)
     if key is None:
         st.warning(f"This session does not hold the teacher's key of class {code}: only the teacher's link shows "
-                   "the class's answers and sends it views. A reload or a new tab forgets the key: open the "
-                   "teacher's link again, or start a class of your own.")
+                   "the class's answers and sends it views. If you are its teacher, open your teacher's link again "
+                   "(a reload or a new tab forgets the key). Or start a class of your own.")
+        st.button("Start a new class", icon=":material/groups:", on_click=_start)
         return
     stages = [other for other in PAGES if other != this]
     params = class_view()
@@ -218,9 +225,14 @@ def teach(view) -> None:
                        f"{sent.version}).")
         except classes.ClassroomError as error:
             st.warning(str(error))
-    with st.expander("Your teacher's link: keep it to yourself, it opens this dashboard from any device"):
-        st.caption("A reload of this page forgets that you are the teacher: this link brings the dashboard back.")
-        st.code(link_to_view(this, store.query() | {store.TEACHER: key}), language=None, wrap_lines=True)
+    if view.state.projector:  # a room's screen never shows the key, not even one click away
+        st.caption("A reload of this page forgets that you are the teacher; your teacher's link brings the dashboard "
+                   "back. Projector mode hides it: switch projector mode off, on your own screen, to see it.")
+    else:
+        st.caption("A reload of this page forgets that you are the teacher: keep your teacher's link, which brings "
+                   "the dashboard back.")
+        with st.expander("Your teacher's link: keep it to yourself, it opens this dashboard from any device"):
+            st.code(link_to_view(this, store.query() | {store.TEACHER: key}), language=None, wrap_lines=True)
     with st.popover("End the class", icon=":material/stop_circle:"):
         st.markdown(f"End class {code} now? Its answers are deleted, and its students go on alone.")
         st.button("End the class and delete its answers", type="primary", key="class_end", on_click=_end,

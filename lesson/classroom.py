@@ -35,8 +35,9 @@ CLASS_HOURS = 6  # a class ends this long after it starts
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: nothing to mistake when read aloud or typed
 CODE_LENGTH = 6  # 31⁶ ≈ 887 million codes: guessing one of MAX_CLASSES live classes takes millions of tries
 MAX_CLASSES = 50  # live classes in one store (one server, or all replicas on one Redis)
+EMPTY_MINUTES = 15  # a class nobody has joined this long after its start gives way to a new one when the store is full
 MAX_STUDENTS = 150  # students in one class
-MAX_QUESTIONS = 500  # different questions answered in one class (a question names its view: new settings, new ones)
+MAX_QUESTIONS = 3000  # different questions answered in one class (a question names its view: new settings, new ones)
 MAX_ANSWERS = 100  # questions one student can have counted
 MAX_QUESTION_KEY = 1000  # characters of a question's key (lesson.quiz.Question.key)
 MAX_OPTION = 16  # option indices 0 … MAX_OPTION − 1
@@ -146,6 +147,16 @@ class MemoryBackend:
             room = self._rooms.get(code)
             return room and room["record"]
 
+    def evict_empty(self, ends_before: float) -> bool:
+        """Deletes the oldest class nobody has joined that ends before `ends_before` (so started long enough ago);
+        whether there was one."""
+        with self._lock:
+            empty = [(room["until"], code) for code, room in self._rooms.items()
+                     if room["until"] < ends_before and not room["sets"].get("students")]
+            if empty:
+                del self._rooms[min(empty)[1]]
+            return bool(empty)
+
     def delete(self, code: str) -> None:
         with self._lock:
             self._rooms.pop(code, None)
@@ -216,7 +227,7 @@ class RedisBackend:
     def from_url(cls, url: str, prefix: str = "explainer:") -> RedisBackend:
         import redis
 
-        return cls(redis.Redis.from_url(url, decode_responses=True, socket_timeout=3, socket_connect_timeout=3),
+        return cls(redis.Redis.from_url(url, decode_responses=True, socket_timeout=1, socket_connect_timeout=1),
                    prefix)
 
     def _key(self, code: str, name: str = "") -> str:
@@ -239,6 +250,16 @@ class RedisBackend:
 
     def record(self, code: str) -> str | None:
         return self._redis.get(self._key(code))
+
+    def evict_empty(self, ends_before: float) -> bool:
+        """Deletes the oldest class nobody has joined that ends before `ends_before` (so started long enough ago);
+        whether there was one."""
+        for code, _until in self._redis.zrangebyscore(f"{self._prefix}classes", "-inf", f"({ends_before}",
+                                                       withscores=True):
+            if not self._redis.scard(self._key(code, "students")):
+                self.delete(code)
+                return True
+        return False
 
     def delete(self, code: str) -> None:
         names = ("students", "questions", "first", "per_student", "counts", "view", *(f"stage:{s}" for s in STAGES))
@@ -321,6 +342,10 @@ class Classroom:
                 made = self._backend.create(code, record, until, now, _ttl(until, now))
                 if made == "ok":
                     return Started(code, key, until)
+                if made == "full" and self._backend.evict_empty(now - EMPTY_MINUTES * 60 + CLASS_HOURS * 3600):
+                    made = self._backend.create(code, record, until, now, _ttl(until, now))
+                    if made == "ok":
+                        return Started(code, key, until)
                 if made == "full":
                     raise LimitError(f"This server already has {MAX_CLASSES} classes running, its most; one "
                                        f"ends at the latest {CLASS_HOURS} hours after it started.")
@@ -359,17 +384,23 @@ class Classroom:
             if not isinstance(right, bool):
                 raise BadInputError("An answer is right or not.")
             self._join(info, token)
-            if not self._backend.add(info.code, "questions", question, MAX_QUESTIONS, ttl):
-                raise LimitError(f"This class has answered {MAX_QUESTIONS} different questions, its most; "
-                                   "answers to new ones are no longer counted.")
             first = json.dumps([token, hashlib.sha256(question.encode()).hexdigest()[:24]])
             if not self._backend.put(info.code, "first", first, "1", ttl, only_new=True):
                 return False
-            if self._backend.incr(info.code, "per_student", token, 1, ttl) > MAX_ANSWERS:
+
+            def undo() -> None:
                 self._backend.remove(info.code, "first", first)
                 self._backend.incr(info.code, "per_student", token, -1, ttl)
+
+            # the student's own limit first: one student's answers cannot use up the class's questions
+            if self._backend.incr(info.code, "per_student", token, 1, ttl) > MAX_ANSWERS:
+                undo()
                 raise LimitError(f"You have answered {MAX_ANSWERS} questions in this class, its most for one "
                                    "student; further answers are not shared.")
+            if not self._backend.add(info.code, "questions", question, MAX_QUESTIONS, ttl):
+                undo()
+                raise LimitError(f"This class has answered {MAX_QUESTIONS} different questions, its most; "
+                                   "answers to new ones are no longer counted.")
             self._backend.add(info.code, f"stage:{stage}", token, MAX_STUDENTS, ttl)
             self._backend.incr(info.code, "counts", json.dumps([stage, question, chosen, right]), 1, ttl)
             return True
@@ -468,4 +499,8 @@ def from_environment(environ: Mapping[str, str] = os.environ, clock: Callable[[]
     """The server's classes: in Redis when EXPLAINER_REDIS_URL names one (replicas sharing their classes), else in
     this process's memory."""
     url = environ.get(REDIS_URL_VARIABLE, "").strip()
-    return Classroom(RedisBackend.from_url(url) if url else MemoryBackend(), clock)
+    try:
+        return Classroom(RedisBackend.from_url(url) if url else MemoryBackend(), clock)
+    except ValueError as error:  # redis-py's word for an address it cannot read
+        raise UnavailableError(f"Classes are off on this server: {REDIS_URL_VARIABLE} is not a Redis address "
+                               "(redis://host:port/0). The lesson works as usual.") from error

@@ -388,3 +388,37 @@ def test_the_environment_picks_the_backend(redis_url):
     assert isinstance(store._backend, RedisBackend)
     started = store.start()
     assert classroom.from_environment({"EXPLAINER_REDIS_URL": redis_url}).check(started.code).code == started.code
+
+
+def test_a_class_nobody_joined_gives_way_when_the_store_is_full(make, clock, monkeypatch):
+    monkeypatch.setattr(classroom, "MAX_CLASSES", 2)
+    store = make(clock)
+    joined, empty = store.start(), store.start()
+    store.join(joined.code, new_student_token())
+    clock.now += (classroom.EMPTY_MINUTES - 1) * 60
+    with pytest.raises(LimitError, match="2 classes running"):
+        store.start()  # the empty class is young: its teacher may be about to share it
+    clock.now += 2 * 60
+    third = store.start()
+    with pytest.raises(NoSuchClassError):
+        store.check(empty.code)
+    assert store.check(joined.code).code == joined.code, "a class with students stays"
+    with pytest.raises(LimitError, match="2 classes running"):
+        store.start()  # the newcomer is young, the other has a student: nothing gives way
+    assert store.check(third.code).code == third.code
+
+
+def test_one_students_answers_cannot_use_up_the_classs_questions(make, clock, monkeypatch):
+    monkeypatch.setattr(classroom, "MAX_ANSWERS", 3)
+    monkeypatch.setattr(classroom, "MAX_QUESTIONS", 5)
+    store = make(clock)
+    started = store.start()
+    greedy, other = new_student_token(), new_student_token()
+    for question in "abcdefgh":
+        try:
+            store.record_answer(started.code, greedy, 1, question, 0, True)
+        except LimitError as error:
+            assert "answered 3 questions" in str(error)
+    for question in "xy":
+        assert store.record_answer(started.code, other, 1, question, 0, True), "the class still has room"
+    assert store.results(started.code, started.key).stages[1].answers == 5

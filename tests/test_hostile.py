@@ -95,3 +95,22 @@ def test_hostile_link_values_get_a_notice_and_a_clean_url():
     assert any("temperature" in n for n in notices) and any("focus" in n for n in notices)
     assert any("does not know" in n for n in notices)
     assert dict(at.query_params) == {"temperature": "5"}
+
+
+CLASS_PARAMS = [{"class": value} for value in ("<script>x</script>", "ABC234" * 1000, "abc 234", "ÀBC234", "\x00",
+                                                "ABC23\u200b4", "ＡＢＣ２３４", "")] + [
+    {"class": "ABC234", "teacher": value} for value in ("<b>x</b>", "k" * 100_000, "", " ", "\x00", "ß" * 43)]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("params", CLASS_PARAMS, ids=range(len(CLASS_PARAMS)))
+def test_a_hostile_class_or_teacher_in_a_link_gets_a_notice_and_the_lesson(page, params):
+    at = open_page(page, params)
+    assert not at.exception, [e.message for e in at.exception]
+    text = rendered_text(at)
+    for value in params.values():
+        if value.strip():
+            assert value not in text, "a link's value is never quoted back"
+    assert at.session_state["lesson"].class_code == "", "no such class: the lesson goes on without one"
+    assert "teacher" not in at.query_params and "class" not in at.query_params
+    assert charts(at) or page == "pages/7_Teach_a_class.py"

@@ -9,6 +9,7 @@ from frame import classroom
 from lesson import classroom as classes
 from lesson import quiz
 from tests.support import PAGES, open_page
+from tests.support import charts as charts_of
 from tests.test_hostile import rendered_text
 
 TEACH = "pages/7_Teach_a_class.py"
@@ -215,11 +216,8 @@ def test_the_students_link_and_a_sent_view_leave_the_teachers_projector_behind()
     next(b for b in teacher.button if b.label == "Start a class").click().run()
     no_exception(teacher)
     code = teacher.session_state["lesson"].class_code
-    key = teacher.session_state[classroom.TEACHES][code]
-    students, teachers = (c.value for c in teacher.code)
+    (students,) = (c.value for c in teacher.code)  # the teacher's link is not on a projected screen
     assert parse_qs(students.partition("?")[2]) == {"temperature": ["2"], "class": [code]}
-    assert parse_qs(teachers.partition("?")[2]) == {"temperature": ["2"], "projector": ["on"], "class": [code],
-                                                    "teacher": [key]}
     next(b for b in teacher.button if b.label == "Send this view to the class").click().run()
     assert classroom.server_classes().latest_view(code).params == {"temperature": "2", "class": code}
 
@@ -266,3 +264,56 @@ def test_the_dashboard_shows_the_right_answers_only_when_asked(projected):
         assert f"- **1** · {question.options[question.answer]}" in text
         teacher.toggle(key="class_reveal").set_value(not reveal.value).run()
         reveal = teacher.toggle(key="class_reveal")
+
+
+def test_a_session_without_the_key_can_start_a_class_of_its_own():
+    _teacher, code, _key = start_class()
+    guest = open_page(TEACH, {"class": code})
+    assert any("open your teacher's link again" in w.value for w in guest.warning)
+    guest.button(key=next(b.key for b in guest.button if b.label == "Start a new class")).click().run()
+    no_exception(guest)
+    own = guest.session_state["lesson"].class_code
+    assert own and own != code
+    assert [m.value for m in guest.metric] == [own]
+
+
+def test_projector_mode_keeps_the_teachers_key_off_the_room_screen():
+    teacher = open_page(TEACH, {"projector": "on"})
+    next(b for b in teacher.button if b.label == "Start a class").click().run()
+    code = teacher.session_state["lesson"].class_code
+    key = teacher.session_state[classroom.TEACHES][code]
+    assert [m.value for m in teacher.metric] == [code], "the dashboard is there"
+    assert key not in rendered_text(teacher) + "".join(c.value for c in teacher.code)
+    assert not [e for e in teacher.expander if "teacher's link" in e.label]
+    teacher.sidebar.toggle(key="sidebar_projector").set_value(False).run()
+    assert key in "".join(c.value for c in teacher.code), "on the teacher's own screen, the link is one click away"
+
+
+def test_a_teachers_link_pasted_with_spaces_still_opens_the_dashboard():
+    _teacher, code, key = start_class()
+    again = open_page(TEACH, {"class": code, "teacher": f"  {key} "})
+    no_exception(again)
+    assert [m.value for m in again.metric] == [code]
+
+
+def test_a_student_on_the_sent_view_in_projector_mode_is_not_offered_it():
+    _teacher, code, key = start_class()
+    classroom.server_classes().send_view(code, key, "/Softmax", {"temperature": "2", "class": code})
+    student = open_page(SOFTMAX, {"class": code, "temperature": "2", "projector": "on"})
+    no_exception(student)
+    assert not [link for link in student.main.get("page_link") if "teacher's view" in link.proto.label]
+
+
+def test_a_misnamed_redis_server_turns_classes_off_with_a_message(monkeypatch):
+    monkeypatch.setenv(classes.REDIS_URL_VARIABLE, "localhost:6379")
+    classroom.server_classes.clear()
+    try:
+        for page, query in ((TEACH, {}), (SOFTMAX, {"class": "ABC234"})):
+            at = open_page(page, query)
+            no_exception(at)
+            said = " ".join(w.value for w in at.warning) + " ".join(c.value for c in at.caption)
+            assert "Classes are off on this server" in said, said
+        assert charts_of(open_page(SOFTMAX, {"class": "ABC234"}))
+    finally:
+        monkeypatch.delenv(classes.REDIS_URL_VARIABLE)
+        classroom.server_classes.clear()
