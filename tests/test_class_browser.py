@@ -16,7 +16,7 @@ import frame
 from frame import classroom
 from tests.test_browser import browser, no_exception, open_view, query_of, server, settle, sidebar_value  # noqa: F401
 
-UPDATE = 15_000  # ms: the dashboard and the offer read the store every few seconds; the machine is shared
+UPDATE = (classroom.OFFER_SECONDS + 15) * 1000  # ms: one look of the offer, and slack (the machine is shared)
 RUNS = """(() => {  // counts the runs (whole page or fragment) this tab's app starts: window.__runs
     window.__runs = 0;
     new MutationObserver(() => {
