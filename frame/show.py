@@ -24,10 +24,15 @@ def chart(figure: figures.Figure, *, alt_text: str, numbers=None, key: str | Non
 
 
 # Projector mode's type: every size of the page is in rem, so the root's size makes all its text, headings, formulas
-# and controls larger; its text black, captions too. A constant, nothing of the student's.
+# and controls larger; its text black, captions dark grey (Streamlit draws them at 60% opacity, which would leave
+# them 4.4:1 on white). Nothing may be wider than the page: a chart drawn wider than its room (one of fixed width,
+# lesson.figures) is drawn smaller to fit, and a formula's type is at most what the normal page gives it on a 390 px
+# phone (19.4 px in 358 px there, 346 px here: 4.7vw keeps the widest one inside). A constant, nothing of the
+# student's.
 PROJECTOR_STYLE = ("<style>html { font-size: 22px; } [data-testid='stMain'] { color: #000; } "
-                   "[data-testid='stMain'] [data-testid='stCaptionContainer'] { color: #222; } "
-                   "[data-testid='stVegaLiteChart'] { max-width: 100%; overflow-x: auto; }</style>")
+                   "[data-testid='stMain'] [data-testid='stCaptionContainer'] { color: #222; opacity: 1; } "
+                   "[data-testid='stVegaLiteChart'] svg { max-width: 100%; height: auto; } "
+                   ".katex-display > .katex { font-size: min(1.21em, 4.7vw); }</style>")
 
 
 def projector() -> None:

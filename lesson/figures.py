@@ -73,51 +73,86 @@ def _spec(drawing: _Drawing) -> dict:
     return spec
 
 
-# Projector mode: type and the room it takes (labels' limits, rows, fixed widths and heights, a heatmap's room for
-# its numbers) this many times larger, lines this many times thicker; what a chart leaves to Vega-Lite's defaults
-# set large and black. A chart of fixed width gets wider than a phone: it scrolls sideways (frame.show's style).
-PROJECTOR_TYPE, PROJECTOR_LINE = 1.4, 2
-_TYPE_KEYS = {"fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize", "labelLimit", "step", "width", "height"}
+# Projector mode draws a chart PROJECTOR_SCALE times larger: its type and the room the type takes (labels' limits,
+# rows, fixed widths and heights, text's offsets, a heatmap's room for its numbers), so that the chart's type is the
+# size of the page's text (frame.show); its lines PROJECTOR_LINE times thicker. A chart of fixed width is then the
+# normal chart magnified, made for a phone and drawn for a room's screen: where the page is narrower (a phone), the
+# page draws it smaller to fit (frame.show's style), so never smaller than the normal chart.
+# A chart as wide as its place on the page is laid out for the width it gets, which on a phone is what the normal
+# chart gets: its type grows from the normal size, up to PROJECTOR_SCALE times, with the room it has. Where columns
+# share the width (a heatmap's cells, the words of a sentence), with the columns' width: up to a CELL_TEXT-th of it,
+# the room of the widest number a cell holds ("−12.34"); elsewhere with the plot's width, the normal size where it
+# is as narrow as on a phone (PHONE_PLOT px).
+PROJECTOR_SCALE, PROJECTOR_LINE = 1.8, 2
+CELL_TEXT, PHONE_PLOT = 3, 340
+_FONT_KEYS = {"fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize"}
+_ROOM_KEYS = {"labelLimit", "step", "width", "height", "dx", "dy"}
 _LINE_KEYS = {"strokeWidth", "thickness", "symbolStrokeWidth"}
 _BLACK = "#000000"
+# What a chart leaves to the theme: the sizes of Streamlit's theme for Vega-Lite (labels 12 px, axis and legend
+# titles and legend labels 14, a chart's title 16, a text mark Vega's 11), scaled as the chart's own sizes; black.
 PROJECTOR_CONFIG = {
-    "axis": {"labelFontSize": 16, "titleFontSize": 17, "labelColor": _BLACK, "titleColor": _BLACK,
+    "axis": {"labelFontSize": 12, "titleFontSize": 14, "labelColor": _BLACK, "titleColor": _BLACK,
              "domainColor": _BLACK, "tickColor": _BLACK, "domainWidth": 2, "tickWidth": 2},
-    "legend": {"labelFontSize": 16, "titleFontSize": 17, "labelColor": _BLACK, "titleColor": _BLACK},
-    "header": {"labelFontSize": 16, "titleFontSize": 17, "labelColor": _BLACK, "titleColor": _BLACK},
-    "title": {"fontSize": 22, "subtitleFontSize": 17, "color": _BLACK, "subtitleColor": _BLACK},
-    "text": {"fontSize": 17}, "line": {"strokeWidth": 4}, "rule": {"strokeWidth": 3}, "point": {"size": 120},
+    "legend": {"labelFontSize": 14, "titleFontSize": 14, "labelColor": _BLACK, "titleColor": _BLACK},
+    "header": {"labelFontSize": 12, "titleFontSize": 16, "labelColor": _BLACK, "titleColor": _BLACK},
+    "title": {"fontSize": 16, "subtitleFontSize": 12, "color": _BLACK, "subtitleColor": _BLACK},
+    "text": {"fontSize": 11}, "line": {"strokeWidth": 2}, "rule": {"strokeWidth": 1.5}, "point": {"size": 120},
 }
 
 
 def projected(spec: dict) -> dict:
-    """A spec for a room's screen (a new one: `spec` is left as it is). Sizes a chart sets itself are scaled
-    (PROJECTOR_TYPE, PROJECTOR_LINE), also where an encoding's scale gives them (a focus outline's width) or an
-    expression compares the plot's width with the room its type takes ("width >= 180 ? 1 : 0"); the defaults
-    are PROJECTOR_CONFIG's."""
-    spec = _scaled(spec)
+    """A spec for a room's screen (a new one: `spec` is left as it is), with PROJECTOR_CONFIG for what it leaves to
+    the theme. Every size is scaled (PROJECTOR_SCALE, PROJECTOR_LINE), also where an encoding's scale gives it (a
+    focus outline's width) or an expression compares the plot's width with the room its type takes
+    ("width >= 180 ? 1 : 0"); in a chart as wide as the page, type grows with the room it has."""
     config = spec.get("config", {})
-    spec["config"] = config | {part: config.get(part, {}) | values for part, values in PROJECTOR_CONFIG.items()}
-    return spec
+    spec = spec | {"config": config | {part: config.get(part, {}) | sizes for part, sizes in PROJECTOR_CONFIG.items()}}
+    fluid = spec.get("width") == "container"
+    if not fluid:  # the page may draw it smaller: in SVG, where Vega takes a click from the mark clicked. (Streamlit
+        # draws a chart of over 2,000 marks on a canvas, and Vega takes a click on a canvas drawn smaller for one at
+        # that point of the full-size chart: a click on head 6's map opened none.)
+        spec["usermeta"] = {"embedOptions": {"renderer": "svg"}}
+    return _scaled(spec, fluid=fluid)
 
 
-def _scaled(value, key: str = ""):
+def _scaled(value, key: str = "", *, fluid: bool, columns: bool = False, font: float | None = None):
+    """`value` for a room's screen. `fluid`: in a chart as wide as the page; `columns`: in a view whose columns
+    (a band scale x) share its width; `font`: the type size of the mark an expression belongs to."""
     if isinstance(value, dict):
         if key in _LINE_KEYS and "scale" in value:  # a width by a field: its scale's range holds the widths
             scale = value["scale"] | {"range": [width * PROJECTOR_LINE for width in value["scale"]["range"]]}
             return value | {"scale": scale}
-        return {name: _scaled(inner, name) for name, inner in value.items()}
+        columns = columns or value.get("encoding", {}).get("x", {}).get("type") in ("nominal", "ordinal")
+        font = value["fontSize"] if _is_number(value.get("fontSize")) else font
+        return {name: _scaled(inner, name, fluid=fluid, columns=columns, font=font) for name, inner in value.items()}
     if isinstance(value, list):
-        return [_scaled(inner, key) for inner in value]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        if key == "expr" and isinstance(value, str):
-            return re.sub(r"width >= (\d+)", lambda room: f"width >= {round(int(room[1]) * PROJECTOR_TYPE)}", value)
+        return [_scaled(inner, key, fluid=fluid, columns=columns, font=font) for inner in value]
+    if key == "expr" and isinstance(value, str) and font is not None:  # the room a mark's type takes grows with it
+        return re.sub(r"width >= (\d+)", lambda room: f"width >= {room[1]} * {_growth(font, fluid, columns)}", value)
+    if not _is_number(value):
         return value
-    if key in _TYPE_KEYS:
-        return round(value * PROJECTOR_TYPE)
+    if key in _FONT_KEYS:
+        growth = _growth(value, fluid, columns)
+        return round(value * growth) if _is_number(growth) else {"expr": f"{value} * {growth}"}
+    if key in _ROOM_KEYS:
+        return round(value * PROJECTOR_SCALE)
     if key in _LINE_KEYS:
         return value * PROJECTOR_LINE
     return value
+
+
+def _growth(size: float, fluid: bool, columns: bool) -> float | str:
+    """How many times larger type of this size gets: PROJECTOR_SCALE, or in a chart as wide as the page an
+    expression of the room it has there."""
+    if not fluid:
+        return PROJECTOR_SCALE
+    room = f"bandwidth('x') / {CELL_TEXT * size:g}" if columns else f"width / {PHONE_PLOT}"
+    return f"clamp({room}, 1, {PROJECTOR_SCALE})"
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @lru_cache(maxsize=500)
