@@ -255,7 +255,9 @@ def _dashboard(code: str, key: str, view) -> None:
                f"with their first answer. Updated by itself every {DASHBOARD_SECONDS} s.")
     st.table([{"Stage": PAGES[stage].title, "Students who answered": count.students, "Answers": count.answers,
                "Right at the first try": count.right} for stage, count in results.stages.items()], hide_index=True)
-    reveal = st.toggle("Show which answers are right", value=not view.state.projector, key="class_reveal",
+    # one switch per look, so that turning projector mode on hides the answers again until asked
+    reveal = st.toggle("Show which answers are right", value=not view.state.projector,
+                       key=f"class_reveal_{'projector' if view.state.projector else 'screen'}",
                        help="Off, the split of the answers shows without giving the right one away: for a projected "
                             "screen while the class is still answering.")
     st.caption("Below, the questions of your current view, "

@@ -254,7 +254,8 @@ def test_the_dashboard_shows_the_right_answers_only_when_asked(projected):
     student = student_in(code)
     next(r for r in quiz_radios(student) if r.label == question.prompt).set_value(question.answer).run()
     teacher.run()
-    reveal = teacher.toggle(key="class_reveal")
+    look = "projector" if projected else "screen"
+    reveal = teacher.toggle(key=f"class_reveal_{look}")
     assert reveal.value is not projected, "a projected dashboard starts without giving the answers away"
     for shown in (not projected, projected):
         text = question_text(teacher, question)
@@ -262,8 +263,8 @@ def test_the_dashboard_shows_the_right_answers_only_when_asked(projected):
         assert ("right at the first try" in text) is shown
         assert any(why in text for index, why in enumerate(question.why) if index != question.answer) is shown
         assert f"- **1** · {question.options[question.answer]}" in text
-        teacher.toggle(key="class_reveal").set_value(not reveal.value).run()
-        reveal = teacher.toggle(key="class_reveal")
+        teacher.toggle(key=f"class_reveal_{look}").set_value(not reveal.value).run()
+        reveal = teacher.toggle(key=f"class_reveal_{look}")
 
 
 def test_a_session_without_the_key_can_start_a_class_of_its_own():
@@ -317,3 +318,12 @@ def test_a_misnamed_redis_server_turns_classes_off_with_a_message(monkeypatch):
     finally:
         monkeypatch.delenv(classes.REDIS_URL_VARIABLE)
         classroom.server_classes.clear()
+
+
+def test_turning_projector_mode_on_hides_the_right_answers_again():
+    teacher, _code, _key = start_class()
+    assert teacher.toggle(key="class_reveal_screen").value
+    teacher.sidebar.toggle(key="sidebar_projector").set_value(True).run()
+    no_exception(teacher)
+    assert teacher.toggle(key="class_reveal_projector").value is False
+    assert not any("(right)" in m.value for m in teacher.markdown)
