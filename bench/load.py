@@ -302,6 +302,17 @@ async def class_profile(server, page: str, query: str, students: int, seconds: f
     }
 
 
+async def stop_all(tasks: list, results: Results, stop: asyncio.Event) -> None:
+    """Everyone stops after the move in flight; one still waiting a minute later counts as a timeout."""
+    stop.set()
+    _, stuck = await asyncio.wait(tasks, timeout=60)
+    for task in stuck:
+        task.cancel()
+        results.errors["timeout"] += 1
+    if stuck:
+        await asyncio.wait(stuck, timeout=15)
+
+
 async def stampede_profile(server, page: str, query: str, students: int, seconds: float, lesson: bool) -> dict:
     results = Results()
     temperatures = Temperatures(seed=students + 1)
@@ -320,14 +331,7 @@ async def stampede_profile(server, page: str, query: str, students: int, seconds
     elapsed = time.perf_counter() - start
     cpu = server.cpu_seconds() - cpu_before
     moved = list(results.moves)  # the moves drawn within the window
-    # everyone stops after the move in flight; one still waiting a minute later counts as a timeout
-    stop.set()
-    _, stuck = await asyncio.wait(tasks, timeout=60)
-    for task in stuck:
-        task.cancel()
-        results.errors["timeout"] += 1
-    if stuck:
-        await asyncio.wait(stuck, timeout=15)
+    await stop_all(tasks, results, stop)
     moves = len(moved)
     return {
         "profile": "stampede", "students": students, "seconds": round(elapsed, 1), "moves": summary(moved),
@@ -443,13 +447,7 @@ async def cohort(server, link: str, students: int, seconds: float, spread: float
     elapsed = time.perf_counter() - start
     cpu = server.cpu_seconds() - cpu_before
     moved = list(results.moves)  # the moves drawn within the window
-    stop.set()
-    _, stuck = await asyncio.wait(tasks, timeout=60)
-    for task in stuck:
-        task.cancel()
-        results.errors["timeout"] += 1
-    if stuck:
-        await asyncio.wait(stuck, timeout=15)
+    await stop_all(tasks, results, stop)
     if teacher is not None:
         await keeping
     return {"moved": moved, "students": students, "first_page": summary(results.first_page),
