@@ -83,7 +83,8 @@ frame.text(
     if view.state.weight_set == "designed" else
     "A real transformer starts from random W_Q and W_K and learns them by **backpropagation** (page 5 shows how).")
 weights = [trace.matrix("W_Q"), trace.matrix("W_K")]
-frame.chart(figures.grid([charts.heatmap(m) for m in weights], columns=1, width=figures.FULL_PANEL),
+# 30 px narrower than a grid's full panel: the questions' names beside the rows are longer than words
+frame.chart(figures.grid([charts.heatmap(m) for m in weights], columns=1, width=figures.FULL_PANEL - 30),
             alt_text=" ".join(charts.describe(m) for m in weights),
             numbers=lambda: side_by_side(weights), stretch=False)
 with st.expander("The position questions: how much a key gains from where it stands", key=NEAR,

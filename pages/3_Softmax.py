@@ -18,14 +18,14 @@ frame.text(
     "order of the scores never changes.",
     frame.formula(rf"a_{{ij}} = \text{{softmax}}_j\!\left(\frac{{s_{{ij}}}}{{{divisor}}}\right) = "
                   rf"\frac{{e^{{\,s_{{ij}}/{in_exponent}}}}}{{\sum_l e^{{\,s_{{il}}/{in_exponent}}}}}"),
-    f"## The row of “{word}”, step by step",
+    f"## The row of “{word}”, step by step{view.of_head}",  # the head here: in four panel titles, too wide
     "1. **Raw scores** q·k, one per key.\n"
     f"2. **Scaled**: {notes.scaling(trace)}, and by the temperature T = {state.temperature:g}.\n"
     "3. **Exponentials**, after subtracting the row's largest scaled score: that changes nothing in the end "
     "(it cancels in the division) but keeps eˣ from overflowing. The largest becomes e⁰ = 1.\n"
     "4. **Probabilities**: each exponential divided by their sum.")
 steps = views.softmax_steps(trace, focus)
-frame.chart(figures.grid([charts.bars(rows, x="value", y="key", title=step + view.of_head,
+frame.chart(figures.grid([charts.bars(rows, x="value", y="key", title=step,
                                      unit=step.startswith("3"), probability=step.startswith("4"),
                                      rule_at=None if step.startswith(("3", "4")) else 0)  # 3, 4: between 0 and 1
                          for step, rows in steps.items()], columns=2, width=92),

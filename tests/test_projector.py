@@ -220,10 +220,11 @@ def drawn(chromium, url: str, width: int) -> dict:
 
 
 @pytest.mark.parametrize("target", frame.PAGES, ids=[p.title for p in frame.PAGES])
-def test_on_a_phone_nothing_in_projector_mode_is_wider_than_the_page_written_over_or_smaller_than_normal(
+def test_on_a_phone_nothing_is_wider_than_the_page_and_in_projector_mode_nothing_written_over_or_smaller(
         browser, server, target):  # noqa: F811 (fixtures)
     view = f"{server}/{target.url_path}?sentence={TWELVE_WORDS.replace(' ', '+')}"
     on, normal = drawn(browser, view + "&projector=on", 390), drawn(browser, view, 390)
+    assert normal["page"] <= 0 and all(overflow <= 0 for overflow in normal["formulas"]), normal
     assert on["charts"] or target.path == "pages/7_Teach_a_class.py"  # the one page with none
     assert on["page"] <= 0 and all(overflow <= 0 for overflow in on["formulas"]), on
     for chart, plain in zip(on["charts"], normal["charts"], strict=True):
