@@ -269,9 +269,9 @@ class GradientStep:
         if not copies:
             return text + " Here every word's value v is 0, so dA is 0: nothing flows back past O = A·V."
         (word, feature), *others = copies
-        text += (f" Every value here is a single 1{' or all 0' if empty else ''} (**{word}**'s v is 1 in *{feature}* "
-                 f"and 0 elsewhere), so each column of dA is one column of dO, copied: column **{word}** of dA is "
-                 f"column *{feature}* of dO" + "".join(f", **{w}** is *{f}*" for w, f in others)
+        text += (f" Every value here is a single 1{' or all 0' if empty else ''} (the v of **{word}** is 1 in "
+                 f"*{feature}* and 0 elsewhere), so each column of dA is one column of dO, copied: column **{word}** "
+                 f"of dA is column *{feature}* of dO" + "".join(f", **{w}** is *{f}*" for w, f in others)
                  + (f"; the column{'s' * (len(empty) > 1)} of {_words(empty, 4)} {'are' if len(empty) > 1 else 'is'} 0"
                     if empty else "") + ".")
         n = len(labels)

@@ -22,6 +22,12 @@ def _bold(word: str) -> str:
     return f"**{word}**"
 
 
+def signed(value: float, places: int = 2) -> str:
+    """A number for the text with its real minus sign, and none on a number that rounds to zero."""
+    text = f"{value:.{places}f}"
+    return (text.lstrip("-") if float(text) == 0 else text).replace("-", "−")
+
+
 def scaling(trace: Trace) -> str:
     """Whether this view divides scores by √d_k, and why not when it doesn't."""
     settings = trace.settings
@@ -181,19 +187,19 @@ def output_sources(trace: Trace, query: int) -> str:
     word, dims = trace.labels[query], trace.v_dims
     own, out = trace.V[query], trace.output[query]
     if not np.abs(out).max() > 0.005:
-        return (f"After attention, {_bold(word)}'s output is 0 in every dimension: the words it looks at pass on "
+        return (f"After attention, the output of {_bold(word)} is 0 in every dimension: the words it looks at pass on "
                 "nothing here, whatever their weights.")
     top = int(np.abs(out).argmax())
     share = trace.attention[query] * trace.V[:, top]  # each word's part of that output dimension
     sources = favourites(np.abs(share))
     part = np.abs(share[sources]).sum() / max(np.abs(share).sum(), 1e-12)
     names = ", ".join(_bold(trace.labels[j]) for j in sources)
-    after = (f"after attention, its output is mostly “{dims[top]}” ({out[top]:.2f}): {part:.0%} of that bar is a·v "
+    after = (f"after attention, its output is mostly “{dims[top]}” ({signed(out[top])}): {part:.0%} of that bar is a·v "
              f"from {names}" + ("" if len(sources) == 1 else ", in equal parts"))
     if not own.any():
         return f"On its own, {_bold(word)} passes on nothing: its value is 0 in every dimension. Yet {after}."
     alone = int(np.abs(own).argmax())
-    return f"On its own, {_bold(word)}'s value is mostly “{dims[alone]}” ({own[alone]:.2f}); {after}."
+    return f"On its own, the value of {_bold(word)} is mostly “{dims[alone]}” ({signed(own[alone])}); {after}."
 
 
 def bag_shares(trace: Trace, query: int) -> str:
@@ -203,7 +209,7 @@ def bag_shares(trace: Trace, query: int) -> str:
     order = [int(j) for j in np.argsort(-row, kind="stable") if row[j] >= 0.005][:3]
     parts = ", ".join(f"{row[j]:.0%} {_bold(trace.labels[j])}" for j in order)
     rest = 1 - row[order].sum()
-    text = (f"{_bold(word)}'s bar is its row of A: {parts}"
+    text = (f"The bar of {_bold(word)} is its row of A: {parts}"
             + (f", and {rest:.0%} the other words" if rest >= 0.005 else "") + ".")
     empty = [trace.labels[j] for j in order if row[j] >= 0.05 and not np.abs(trace.V[j]).max() > 0.005]
     if empty:
@@ -256,10 +262,10 @@ def self_similarity(plain: np.ndarray, trace: Trace, query: int) -> str:
     plain_best = int(plain[query].argmax())
     with_w = f"With W_Q and W_K: {favourite(trace, query)}"
     if plain_best == query:
-        return (f"In X·Xᵀ, {_bold(word)}'s best match is {_bold(word)} itself ({plain[query, query]:.2f}), as "
+        return (f"In X·Xᵀ, the best match of {_bold(word)} is {_bold(word)} itself ({signed(plain[query, query])}), as "
                 f"for most words. {with_w}")
-    return (f"In X·Xᵀ, {_bold(word)}'s best match is {_bold(trace.labels[plain_best])} "
-            f"({plain[query, plain_best]:.2f}), and that match is the same both ways. {with_w}")
+    return (f"In X·Xᵀ, the best match of {_bold(word)} is {_bold(trace.labels[plain_best])} "
+            f"({signed(plain[query, plain_best])}), and that match is the same both ways. {with_w}")
 
 
 def cosine_spread(trace: Trace) -> str:

@@ -24,7 +24,7 @@ frame.chart(figures.grid([charts.heatmap(m) for m in values], columns=1, width=f
 
 frame.text(
     f"## The output of “{word}”: a weighted sum of values",
-    f"The output for **{word}** adds up every word's value, each multiplied by the attention {word} gives it. "
+    f"The output for **{word}** adds up every word's value, each multiplied by its weight in the row of **{word}**. "
     "Each bar below is one output dimension, built from one slice a·v per word (its weight times its value); the "
     "black tick is the total. " + notes.output_sources(trace, focus),
     frame.formula(views.weighted_sum_formula(trace, focus)))

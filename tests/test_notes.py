@@ -45,7 +45,7 @@ def test_the_repeats_note_says_whether_copies_differ():
 def test_the_self_similarity_note_follows_x_times_x_transposed():
     trace = run_attention("jane visits africa")
     plain = views.self_similarity(trace).values
-    assert "best match is **jane** itself" in notes.self_similarity(plain, trace, 0)
+    assert "best match of **jane** is **jane** itself" in notes.self_similarity(plain, trace, 0)
 
 
 def test_cosine_spread_is_said_only_in_cosine_mode_with_the_views_temperature():

@@ -348,7 +348,7 @@ def test_page_4_sentences_describe_the_chart_beside_them(query):
     shown = {spec.get("title", {}).get("text", ""): data for spec, data in charts(at)}
     (stacked,) = [data for title, data in shown.items() if title.startswith("aⱼ·vⱼ: what each word puts in")]
     (bag,) = [data for title, data in shown.items() if title.startswith("the proportions of each bag: the weights A")]
-    found = re.search(r"\*\*([^*]+)\*\*'s bar is its row of A: (.*?)\.", text)
+    found = re.search(r"The bar of \*\*([^*]+)\*\* is its row of A: (.*?)\.", text)
     word, parts = found.groups()
     row = bag[bag.row == word]
     assert abs(row.value.sum() - 1) < 1e-9
@@ -356,7 +356,7 @@ def test_page_4_sentences_describe_the_chart_beside_them(query):
         assert f"{row[row.col == key].value.iloc[0]:.0%}" == f"{share}%"
     mostly = re.search(r"mostly “([^”]+)” \((−?-?[\d.]+)\): (\d+)% of that bar is a·v from \*\*([^*]+)\*\*", text)
     if stacked.contribution.abs().max() <= 0.005:
-        assert not mostly and f"**{word}**'s output is 0 in every dimension" in text
+        assert not mostly and f"the output of **{word}** is 0 in every dimension" in text
         return
     dim, total, percent, source = mostly.groups()
     bar = stacked[stacked.dim == dim]
