@@ -6,9 +6,10 @@ attention.
 
 The right answer's place carries no information: every question's options are shuffled, the same way for the same
 view (a link reopens the same questions), and never so that one place (first, second, last…) holds the right answer
-of every question of a stage. No option stands out by its length either: the right one is never the longest or the
-shortest of every question of a stage (tests/test_quiz.py tries such rules on many views). `variant` asks again:
-variant 0 is about the word in focus, each next variant about the next word of the sentence."""
+of every question of a stage. No option stands out by its length either: the right one is never the longest, the
+second longest, ... or the shortest of every question of a stage (tests/test_quiz.py tries such rules on many
+views). `variant` asks again: variant 0 is about the word in focus, each next variant about the next word of the
+sentence."""
 from __future__ import annotations
 
 import hashlib
@@ -80,23 +81,28 @@ def _number(option: str) -> float | None:
 _NUMBER = re.compile(r"[−-]?\d+(?:\.\d+)?")
 
 
-def _extreme(options: tuple[str, ...], sign: int) -> int:
-    """The option with the largest (sign 1) or smallest (sign −1) number; where none has one, the first."""
-    numbers = [_number(option) for option in options]
-    if all(number is None for number in numbers):
-        return 0
-    return max((i for i, n in enumerate(numbers) if n is not None), key=lambda i: sign * numbers[i])
+def _ranked(options: tuple[str, ...], rank: int, by) -> int:
+    """The option `rank` places down the order `by` gives (0: the first; the last where there are fewer), ties in
+    the options' order; where `by` gives None for every option, the first option."""
+    keys = [by(option) for option in options]
+    ranked = sorted((i for i, key in enumerate(keys) if key is not None), key=lambda i: (keys[i], i))
+    return ranked[min(rank, len(ranked) - 1)] if ranked else 0
 
 
+PLACES = ("1st", "2nd", "3rd", "4th")
 GUESSES = {
     **{f"always option {place + 1}": (lambda o, p=place: min(p, len(o) - 1)) for place in range(4)},
     "always the last option": lambda o: len(o) - 1,
-    "the longest": lambda o: max(range(len(o)), key=lambda i: len(o[i])),
-    "the shortest": lambda o: min(range(len(o)), key=lambda i: len(o[i])),
-    "the largest number, else option 1": lambda o: _extreme(o, 1),
-    "the smallest number, else option 1": lambda o: _extreme(o, -1),
+    **{f"the {n} longest": (lambda o, r=r: _ranked(o, r, lambda t: -len(t))) for r, n in enumerate(PLACES)},
+    **{f"the {n} shortest": (lambda o, r=r: _ranked(o, r, len)) for r, n in enumerate(PLACES)},
+    "the largest number, else option 1": lambda o: _ranked(o, 0, lambda t: _negated(_number(t))),
+    "the smallest number, else option 1": lambda o: _ranked(o, 0, _number),
 }
 """Ways to answer without reading: none of them may answer every question of a stage right."""
+
+
+def _negated(number: float | None) -> float | None:
+    return None if number is None else -number
 
 
 def _shuffled(found: list[Question]) -> list[Question]:
@@ -130,10 +136,10 @@ def _intuition(trace: Trace, query: int) -> list[Question]:
         found.append(Question(
             f"favourite|{_view(trace, query)}", f"Which word does **{word}** attend to most?",
             tuple(labels[j] for j in options), options.index(best),
-            tuple(f"Right: {labels[j]} gets {_f(row[j], places)}, the largest share of {word}'s row." if j == best
+            tuple(f"Right: {labels[j]} gets {_f(row[j], places)}, the largest share in the row of {word}." if j == best
                   else f"Not quite: {labels[j]} gets {_f(row[j], places)}, but {labels[best]} gets "
                        f"{_f(row[best], places)} (the sentence strip at the top shows it)." for j in options)))
-    sums = [("1, whatever the sentence",
+    sums = [("Always exactly 1",
              "Right: softmax shares out exactly 1 over the keys of each row (each query)."),
             (f"{len(labels)}, one for each word",
              "No: each weight is a share, not a count; the whole row shares out 1."),
@@ -144,20 +150,23 @@ def _intuition(trace: Trace, query: int) -> list[Question]:
     if len(labels) == 1:
         sums[1] = ("2, the word and itself", "No: one word has one weight, a share of the whole 1: it is all of it.")
     found.append(Question(
-        f"row-sum|{_view(trace, query)}", f"What does **{word}**'s row of attention add up to?",
+        f"row-sum|{_view(trace, query)}", f"What does the row of attention of **{word}** add up to?",
         tuple(option for option, _ in sums), 0, tuple(why for _, why in sums)))
     if len(labels) > 1:
         a, b = query, best if best != query else (query + 1) % len(labels)
         same = _f(trace.attention[a, b]) == _f(trace.attention[b, a])  # the two numbers the question and its why show
-        options = ("Yes, attention is always symmetric", "Not in general: each word asks its own question")
+        first, later = sorted((a, b))
+        reason = (f"Here the causal mask alone makes it one-way: {labels[first]} comes first and may not look at "
+                  f"{labels[later]} at all, while {labels[later]} may look back." if trace.settings.causal else
+                  "Queries and keys come from different matrices, and each row is shared out on its own.")
+        options = ("Yes, attention is always symmetric", "No: each of the two rows is shared out on its own")
         found.append(Question(
             f"symmetric|{_view(trace, query)}",
             f"**{labels[a]}** gives **{labels[b]}** weight {_f(trace.attention[a, b])}. Must **{labels[b]}** give "
             f"**{labels[a]}** the same weight?", options, 1,
             (f"No: here {labels[b]} gives {labels[a]} {_f(trace.attention[b, a])}"
              + (" — equal by chance, not by rule" if same else "") + ". The table of favourites shows it.",
-             f"Right: {labels[b]} gives {labels[a]} {_f(trace.attention[b, a])}. Queries and keys come from different "
-             "matrices, and each row is shared out on its own.")))
+             f"Right: {labels[b]} gives {labels[a]} {_f(trace.attention[b, a])}. {reason}")))
     if len(found) < 3:  # one word, or a tie: the database picture instead of the favourite
         found.append(Question(
             f"lookup|{_view(trace, query)}",
@@ -180,26 +189,31 @@ def _q_and_k(trace: Trace, query: int) -> list[Question]:
     key = int(trace.attention[query].argmax())
     q, k = trace.Q[query], trace.K[key]
     cosine = trace.settings.similarity == "cosine"
-    right = float(trace.scores[query, key])
-    wrong = [float(np.sum(q + k)), float(np.linalg.norm(q) * np.linalg.norm(k)), float(q @ k[::-1])]
-    if cosine:
-        wrong[1] = float(q @ k)  # the plain dot product, not divided by the lengths
-    values = [right, *wrong]
-    labels_shown = [_f(v) for v in values]
-    order = sorted(range(4), key=lambda i: (labels_shown[i], i))
-    unique = [i for n, i in enumerate(order) if labels_shown[i] not in [labels_shown[j] for j in order[:n]]]
-    options = tuple(labels_shown[i] for i in unique)
-    reasons = {0: "Right: " + ("the cosine, q·k / (|q| |k|)" if cosine else "q·k, the products added up") + ".",
-               1: "No: that adds the entries; a score multiplies them pair by pair, then adds.",
-               2: ("No: that is the plain dot product; cosine divides it by both lengths." if cosine else
-                   "No: that is |q| × |k|, the score only if q and k pointed the same way."),
-               3: "No: the pairs must be the same dimension of q and k, in order."}
+    # the right score, then the wrong ones in the order they are offered: the first three that read differently
+    # (a q or k of zeros makes every product 0: the last ones are never 0)
+    length_q, length_k = float(np.linalg.norm(q)), float(np.linalg.norm(k))
+    candidates = [
+        (float(trace.scores[query, key]),
+         "Right: " + ("the cosine, q·k / (|q| |k|)" if cosine else "q·k, the products added up") + "."),
+        (float(np.sum(q + k)), "No: that adds the entries; a score multiplies them pair by pair, then adds."),
+        (float(q @ k), "No: that is the plain dot product; cosine divides it by both lengths.") if cosine else
+        (length_q * length_k, "No: that is |q| × |k|, the score only if q and k pointed the same way."),
+        (float(q @ k[::-1]), "No: the pairs must be the same dimension of q and k, in order."),
+        (length_q + length_k, "No: that adds the two lengths; a score multiplies q and k entry by entry, then adds."),
+        (float(len(q)), f"No: {len(q)} is how many dimensions q and k have; the score adds up their products."),
+        (1.0, "No: 1 is what a row of attention adds up to after softmax; a score comes before softmax."),
+    ]
+    shown = list(dict.fromkeys(_f(value) for value, _ in candidates))[:4]  # the right one first, then 3 wrong ones
+    reasons = {}
+    for value, why in candidates:
+        reasons.setdefault(_f(value), why)
+    options = tuple(sorted(shown))
     kind = "cosine similarity, q·k / (|q| |k|)" if cosine else "score, q·k"
     compute = Question(
         f"score|{_view(trace, query)}",
         f"With q({labels[query]}) = [{', '.join(map(_f, q))}] and k({labels[key]}) = [{', '.join(map(_f, k))}], "
         f"what is their {kind}?",
-        options, unique.index(0), tuple(reasons[i] for i in unique))
+        options, options.index(shown[0]), tuple(reasons[option] for option in options))
     origin = Question(
         f"inputs|{_view(trace, query)}", "In self-attention, where do Q, K and V come from?",
         ("The same X, through three different matrices", "Three different sentences, one for each",
@@ -214,21 +228,33 @@ def _softmax(trace: Trace, query: int) -> list[Question]:
     word, now = trace.labels[query], trace.settings.temperature
     low, high = SETTINGS["temperature"].range
     rises = now - low < high - now  # to the end of the slider farther away
-    change, right, opposite = ("rises", "flatter", "sharper") if rises else ("falls", "sharper", "flatter")
+    change, right = ("rises", "flatter") if rises else ("falls", "sharper")
+    seen = trace.untempered[query][np.isfinite(trace.untempered[query])]  # the scores of the keys it can see
+    if np.ptp(seen) > 1e-9:
+        changes = (f"It gets {right}, and the keys keep their order",
+                   f"Right: dividing by a {'larger' if rises else 'smaller'} T {'shrinks' if rises else 'widens'} "
+                   "the gaps between scores, never their order (the temperature chart).")
+        stays = ("Nothing changes", "No: the scores differ, so T changes how far apart their shares are (the "
+                 "temperature chart).")
+    else:  # one key it can see, or equal scores: no gap for T to shrink or widen
+        changes = (f"It gets {right}, and the keys keep their order",
+                   "No: here the keys it can see all have the same score: no gap for T to change (the temperature "
+                   "chart's lines are flat).")
+        stays = ("Nothing changes", "Right: " + (
+            "it can see one key only, which takes the whole 1 at every T" if len(seen) == 1 else
+            "the keys it can see all have the same score, so they share the row equally at every T")
+            + " (the temperature chart's lines are flat).")
+    options = (changes, stays, ("Another key can win the row",
+                                "No: dividing every score by the same positive T keeps their order, so the winner "
+                                "stays the winner."),
+               ("Its sum moves away from 1", "No: whatever T, softmax shares out exactly 1."))
     warmer = Question(
         f"temperature|{_view(trace, query)}",
-        f"The temperature {change} from {now:g} to {high if rises else low:g}. What happens to **{word}**'s row?",
-        (f"It gets {right}, but the order of the keys stays",
-         "Another key can take over as the largest weight of the row", f"It gets {opposite}",
-         "Its sum moves away from 1"), 0,
-        (f"Right: dividing by a {'larger' if rises else 'smaller'} T {'shrinks' if rises else 'widens'} the gaps "
-         "between scores, never their order (the temperature chart).",
-         "No: dividing every score by the same positive T keeps their order, so the winner stays the winner.",
-         "No: a larger T shrinks the gaps and flattens the row; a smaller T sharpens it.",
-         "No: whatever T, softmax shares out exactly 1."))
+        f"The temperature {change} from {now:g} to {high if rises else low:g}. What happens to the row of **{word}**?",
+        tuple(option for option, _ in options), 0 if np.ptp(seen) > 1e-9 else 1, tuple(why for _, why in options))
     root = Question(
         f"root|{_view(trace, query)}", "Why are dot-product scores divided by √dₖ and not by dₖ?",
-        ("The spread of q·k grows like √dₖ, not dₖ", "So that every score lies between −1 and 1",
+        ("The spread of q·k grows like √dₖ", "So that every score lies between −1 and 1",
          "No reason: dₖ would work just as well"), 0,
         ("Right: a sum of dₖ unit-variance products has variance dₖ, so its spread (standard deviation) is √dₖ.",
          "No: scores divided by √dₖ can still be any size; the division only brings their spread back to ~1.",
@@ -246,13 +272,12 @@ def _softmax(trace: Trace, query: int) -> list[Question]:
 def _values(trace: Trace, query: int) -> list[Question]:
     word = trace.labels[query]
     output = Question(
-        f"blend|{_view(trace, query)}", f"What is **{word}**'s output?",
-        (f"Every value, weighted by {word}'s attention, added up",
-         f"A copy of the value of the one word that {word} attends to most", f"{word}'s own value",
-         "The keys, weighted"), 0,
+        f"blend|{_view(trace, query)}", f"What is the output of **{word}**?",
+        (f"Every value, weighted by the attention of {word}, added up",
+         f"The value of the word {word} attends to most", f"The value of {word} alone", "The keys, weighted"), 0,
         ("Right: o = Σⱼ aⱼ vⱼ, a blend of all the values (the stacked bars on this page).",
          "No: that would be a hard lookup; attention blends every value (only a one-hot row picks just one).",
-         f"No: {word}'s own value is only one part of the blend, weighted by the attention {word} gives itself.",
+         f"No: the value of {word} is only one part of the blend, weighted by the share {word} gives itself.",
          "No: keys decide the weights; what gets added up are the values."))
     mix = Question(
         f"mix|{_view(trace, query)}", "In the second MatMul, O = A·V, what do the attention weights A decide?",
@@ -276,7 +301,8 @@ def _values(trace: Trace, query: int) -> list[Question]:
     labels = trace.labels
     most = Question(
         f"source|{_view(trace, query)}",
-        f"Which word adds the most to **{word}**'s output in the dimension “{dim}”?",
+        f"Which word adds the most to the output of **{word}** in the dimension “{dim}” (the largest a·v in size, "
+        "whatever its sign)?",
         tuple(labels[j] for j in options), options.index(source),
         tuple(f"Right: {labels[j]} adds a·v = {_f(share[j], places)}." if j == source else
               f"No: {labels[j]} adds {_f(share[j], places)}; {labels[source]} adds {_f(share[source], places)} "
@@ -288,7 +314,7 @@ def _learning(trace: Trace, query: int) -> list[Question]:
     word, s = trace.labels[query], trace.settings
     changes = Question(
         f"changes|{_view(trace, query)}", "In this page's training, which matrices does a gradient step change?",
-        ("W_Q and W_K, nothing else", "W_Q, W_K and W_V", "X, the words' vectors", "The attention matrix A, directly"),
+        ("W_Q and W_K alone", "W_Q, W_K and W_V", "X, the words' vectors", "The attention matrix A, directly"),
         0,
         ("Right: W ← W − η·dW for W_Q and W_K only (the last charts of the gradient step: dW_Q and dW_K).",
          "No: W_V is the designed one, held fixed, so a target can only be reached by looking at the right word "
@@ -322,7 +348,7 @@ def _learning(trace: Trace, query: int) -> list[Question]:
             f"After training ({steps} steps, learning rate {s.train_rate:g}, seed {s.seed}), which word does "
             f"**{word}** attend to most?",
             tuple(labels[j] for j in options), options.index(best),
-            tuple(f"Right: {labels[j]} gets {_f(row[j], places)} of {word}'s row (the map after training)."
+            tuple(f"Right: {labels[j]} gets {_f(row[j], places)} of the row of {word} (the map after training)."
                   if j == best else f"No: {labels[j]} gets {_f(row[j], places)}, {labels[best]} gets "
                                     f"{_f(row[best], places)} (the map after training)." for j in options)))
     return found

@@ -5,11 +5,12 @@ import subprocess
 import sys
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from explainer import Settings, learning, run_attention
 from frame.quiz import PASSED
-from lesson import learning_views, notes, quiz
+from lesson import learning_views, notes, quiz, views
 from tests.support import open_page
 
 VIEWS = [("jane visits africa", {}), ("hello", {}), ("the the the the", {}),
@@ -78,7 +79,7 @@ def test_stage_5_asks_what_training_changes_and_where_the_loss_is_with_the_train
     _, A = learning.attention_on(sentence, result.W_Q, result.W_K)
     for query in range(len(trace.tokens)):
         changes, loss, *after = quiz.questions(5, trace, query)
-        assert changes.options[changes.answer] == "W_Q and W_K, nothing else"
+        assert changes.options[changes.answer] == "W_Q and W_K alone"
         assert {"W_Q, W_K and W_V", "X, the words' vectors"} <= set(changes.options)  # the misconceptions
         assert loss.options[loss.answer].startswith("The output O")
         assert any("attention A" in option for option in loss.options)
@@ -175,17 +176,20 @@ def test_the_new_questions_button_asks_other_questions(page, stage):
 GUESSED = [*VIEWS, ("my little brother plays football with his friends after school", {}),
            ("she ate the soup because it was hot", {"similarity": "cosine"}), ("we love our teacher", {"heads": 4}),
            ("grandma bakes bread", {"temperature": 0.3}), ("the dog chased the ball", {"weight_set": "trained"}),
-           ("tom gave mia a book", {"positional": False, "scaled": False})]
+           ("tom gave mia a book", {"positional": False, "scaled": False}),
+           ("teh gril plyas footbal", {"positional": False}),  # unknown words, no positions: q and k all 0
+           ("jane visits africa", {"heads": 4})]
 
 
 def _asked():
     """Every stage's questions for every word and three variants of each view: (stage, view number, questions)."""
     for number, (sentence, settings) in enumerate(GUESSED):
-        trace = run_attention(sentence, Settings(**settings)).head(0)
-        for query in range(len(trace.tokens)):
-            for variant in range(3):
-                for stage in quiz.STAGES:
-                    yield stage, number, quiz.questions(stage, trace, query, variant)
+        whole = run_attention(sentence, Settings(**settings))
+        for trace in (whole.head(h) for h in range(whole.settings.heads)):
+            for query in range(len(trace.tokens)):
+                for variant in range(3):
+                    for stage in quiz.STAGES:
+                        yield stage, number, quiz.questions(stage, trace, query, variant)
 
 
 def test_the_right_answers_place_is_spread_evenly_over_the_options():
@@ -212,10 +216,15 @@ def _by_number(pick):
     return guess
 
 
+def _by_length(rank, sign):
+    """The option `rank` places from the longest (sign 1) or the shortest (sign −1); the last if there are fewer."""
+    return lambda o: sorted(range(len(o)), key=lambda i: (-sign * len(o[i]), i))[min(rank, len(o) - 1)]
+
+
 RULES = {"first": lambda o: 0, "second": lambda o: 1, "third": lambda o: min(2, len(o) - 1),
          "last": lambda o: len(o) - 1,
-         "longest": lambda o: max(range(len(o)), key=lambda i: len(o[i])),
-         "shortest": lambda o: min(range(len(o)), key=lambda i: len(o[i])),
+         **{f"{n} longest": _by_length(rank, 1) for rank, n in enumerate(("the", "2nd", "3rd", "4th"))},
+         **{f"{n} shortest": _by_length(rank, -1) for rank, n in enumerate(("the", "2nd", "3rd", "4th"))},
          "largest number": _by_number(max), "smallest number": _by_number(min)}
 
 
@@ -223,6 +232,7 @@ def test_no_simple_rule_answers_every_question_of_a_stage():
     passed = Counter()
     for stage, number, questions in _asked():
         assert len(questions) >= 2  # one question alone can always be guessed
+        assert all(len(q.options) >= 2 for q in questions)  # an option alone is no question
         for name, rule in RULES.items():
             if all(rule(q.options) == q.answer for q in questions):
                 passed[name, stage, GUESSED[number][0]] += 1
@@ -239,3 +249,26 @@ def test_the_same_view_asks_with_the_same_order_in_a_fresh_process():
     trace = run_attention("the cat sat on the mat")
     here = [q.options for s in quiz.STAGES for v in (0, 1) for q in quiz.questions(s, trace, 2, v)]
     assert runs[0] == runs[1] == f"{here}\n"
+
+
+@pytest.mark.parametrize("sentence, settings", [("hello", {}), ("jane visits africa", {"causal": True}),
+                                                ("the the the the", {"positional": False}),
+                                                ("jane visits africa", {}), ("we love our teacher", {"heads": 4})])
+def test_the_temperature_question_says_nothing_changes_exactly_when_the_rows_sweep_is_flat(sentence, settings):
+    """A row that one key takes whole (one word, the first word under the mask), or that equal scores share, is the
+    same at every temperature: the temperature chart's lines are flat, and the right answer says so."""
+    trace = run_attention(sentence, Settings(**settings)).head(0)
+    for query in range(len(trace.tokens)):
+        (question,) = [q for q in quiz.questions(3, trace, query) if q.key.startswith("temperature|")]
+        sweep = views.temperature_sweep(trace, query)
+        weights = np.asarray(sweep["weight"]).reshape(len(np.unique(sweep["temperature"])), -1)
+        flat = np.ptp(weights, axis=0).max() < 1e-9
+        assert (question.options[question.answer] == "Nothing changes") == flat, (query, question.options)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_the_symmetry_question_blames_the_mask_only_under_the_mask(causal):
+    trace = run_attention("my mum cooks rice for us", Settings(causal=causal))
+    for query in range(len(trace.tokens)):
+        (question,) = [q for q in quiz.questions(1, trace, query) if q.key.startswith("symmetric|")]
+        assert ("causal mask" in question.why[question.answer]) == causal
