@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from explainer import CONTENTS, D_K, DIMENSIONS, AttentionPass, Matrix, designed_weights, learning
+from explainer import CONTENTS, D_K, DIMENSIONS, AttentionPass, Matrix, Trace, designed_weights, learning
 from explainer.trace import unique_labels
 
 from . import notes
@@ -46,7 +46,7 @@ def _figures(before: float, after: float, digits: int = 4) -> tuple[str, str]:
 def _percent(fraction: float) -> str:
     """A share as a percentage that keeps a small one visible: 47 %, 4.7 %, 0.47 %, 0.0047 %."""
     share = abs(fraction) * 100
-    return (f"{share:.0f}" if share >= 10 else f"{share:.1f}" if share >= 1 else _figure(share, 2)) + " %"
+    return (f"{share:.0f}" if share >= 10 else f"{share:.1f}" if share >= 1 else _figure(share, 2)) + "%"
 
 
 def _times(ratio: float) -> str:
@@ -82,6 +82,25 @@ def examples(seed: int, count: int = 3) -> str:
 def loss_curve(training: learning.Training) -> pd.DataFrame:
     """The training loss after each step: columns step, loss."""
     return pd.DataFrame({"step": np.arange(len(training.losses)), "loss": np.asarray(training.losses)})
+
+
+def as_elsewhere(trace: Trace) -> str:
+    """What makes the other pages' map (the sidebar's settings) differ from the model trained here (MODEL), beyond
+    the weights: "" where nothing does."""
+    s = trace.settings
+    differences = [
+        "the causal mask is on, so a word cannot look at the words after it" if s.causal else "",
+        f"the pages show {trace.head_label} (each head has d_k = {trace.Q.shape[1]})" if s.heads > 1 else "",
+        "the scores are cosine similarities" if s.similarity == "cosine" else "",
+        "the scores are not divided by √d_k" if s.similarity == "dot" and not s.scaled else "",
+        f"the temperature is {s.temperature:g}" if s.temperature != 1 else "",
+        "the positions are off" if not s.positional else "",
+    ]
+    differences = [d for d in differences if d]
+    if not differences:
+        return "The map below is the attention the other pages show for your sentence, with the weights in use."
+    return ("The map below is what the other pages show, under the sidebar's settings, and it differs from the model "
+            "trained here in more than the weights: " + "; ".join(differences) + ".")
 
 
 def step_name(step: int) -> str:

@@ -74,13 +74,13 @@ else:
             frame.matrix(matrix, probability=True, focus_row=focus)
     comparison = views.comparison(sentence, learned, hand)
 
-frame.text(comparison, "## Use these weights on every page")
+frame.text(comparison, "## Use these weights on every page", views.as_elsewhere(view.shown))
 in_use = SETTINGS["weight_set"].word(state.weight_set)
 frame.matrix(view.shown.matrix("attention"), probability=True, focus_row=focus,
-             subtitle=f"as the other pages show it: {in_use} weights")
+             subtitle=f"as the other pages show it, weights: {in_use}")
 if state.weight_set == "trained":
     st.caption(f"Every page now uses the weights trained here ({state.train_steps} steps, learning rate "
-               f"{state.train_rate:g}, seed {state.seed}), under the sidebar's settings; the link keeps them.")
+               f"{state.train_rate:g}, seed {state.seed}); the link keeps them.")
 elif result is not None:
     st.button("Use the trained weights on every page", key="learning_use", icon=":material/check:",
               on_click=frame.store.update,

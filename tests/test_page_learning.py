@@ -283,7 +283,7 @@ def test_the_step_says_the_sentences_loss_before_and_after_it(name):
     assert_written(change[1], grads.loss)
     assert_written(change[2], after)
     assert change[1] != change[2]  # written with the digits it takes to tell them apart
-    by = re.search(r"(down|up) (\S+) %", text[change.end():])
+    by = re.search(r"(down|up) ([^%\s]+)%", text[change.end():])
     assert by[1] == ("down" if after < grads.loss else "up")
     assert_written(by[2], abs(after / grads.loss - 1) * 100, significant=2)
 
@@ -296,7 +296,7 @@ def test_the_training_note_reads_right_for_a_tiny_fall_and_a_tiny_loss(seed, ste
     started = re.search(r"started at (\S+) \(random weights\)", note)
     assert_written(started[1], first)
     if last > first / 2:  # a small fall, as a percentage: never "1 times lower"
-        fell = re.search(rf"after {steps} steps fell by (\S+) %, to (.+)\.$", note)
+        fell = re.search(rf"after {steps} steps fell by ([^%\s]+)%, to (.+)\.$", note)
         assert_written(fell[1], (1 - last / first) * 100, significant=2)
         assert float(fell[1]) > 0
     else:  # a large fall, times smaller: never "fell to 0.0000"
@@ -386,3 +386,20 @@ def test_the_worked_line_and_the_weight_formula_fit_a_phone(name):
         if formula.startswith(r"\begin{aligned} dS_{") or "dW_K = dK" in formula:  # the worked line; dW
             for line in formula.split(r"\\"):
                 assert len(_plain(line).replace(" ", "")) <= PHONE_LINE, (line, _plain(line))
+
+
+@pytest.mark.parametrize("query, differences", [
+    ({}, []),
+    ({"weights": "trained", "heads": "2", "head": "2", "causal": "on", "temperature": "0.5"},
+     ["causal mask is on", "head 2 of 2", "temperature is 0.5"]),
+    ({"similarity": "cosine", "positions": "off"}, ["cosine similarities", "positions are off"]),
+])
+def test_the_map_used_on_every_page_says_which_settings_make_it_differ_from_the_trained_model(query, differences):
+    """The map under "Use these weights on every page" follows the sidebar, the model trained here does not: a
+    map that puts jane on itself under the mask, beside a learned one that puts it on visits, says why."""
+    at = open_page(PAGE, query)
+    no_exception(at)
+    text = said(at)
+    assert ("differs from the model trained here" in text) == bool(differences)
+    for difference in differences:
+        assert difference in text
