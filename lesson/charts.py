@@ -28,17 +28,21 @@ from .figures import Figure, Table, figure
 from .tables import cells
 
 # One meaning per colour: probabilities are purple, signed values blue (below 0) to orange (above 0), words their
-# own colours, which sentences of up to 7 words take from hues neither scale uses.
+# own colours, from hues neither scale uses.
 PROBABILITY_SCHEME = "purples"
 SIGNED_SCHEME = "blueorange"
-# Word i of a sentence is WORD_COLOURS[i] in every chart. The colours are CARTO's "Safe" palette (Paul Tol's
-# "muted" and three more) without its grey, plus Okabe-Ito's orange: the pair of colours hardest to tell apart
-# still differs by ΔE ≥ 14.6 (CIE 1976 L*a*b*) under simulated protanopia and deuteranopia (Machado 2009), against
-# 0.9 for tableau10 (whose red and green collide). The first seven are neither blue, orange nor purple (the
-# scales' colours), and ordered so that short sentences get the most distinct ones: any two of the first four
-# differ by ΔE ≥ 27, of the first six by ΔE ≥ 19.5, with either colour-vision deficiency.
+# Word i of a sentence is WORD_COLOURS[i] in every chart. No word is blue, cyan, purple or magenta (HLS hue 180-320°)
+# nor orange (25-45°), nor grey (HLS saturation ≥ 0.4), nor paler on white than 1.6:1. Distances below are CIE 1976
+# ΔE (L*a*b*), the worst of normal vision and simulated protanopia and deuteranopia (Machado 2009). The first seven
+# are the colours of CARTO's "Safe" palette (after Paul Tol's "muted") that are neither grey, blue nor purple,
+# ordered so that short sentences get the most distinct ones: any two of the first four differ by ΔE ≥ 27, of the
+# first six by 19.5, of the seven by 15.5. The last five are the five of the grid #000000, #000011, ... #ffffff
+# (hex digits doubled) that keep the closest pair of all twelve furthest apart, among colours no more saturated
+# than the first seven (C* ≤ 53), ΔE 20 from the focus red and 15 from the series greys, and, with normal vision,
+# ΔE 30 from the two scales' colours (25 from their near-white ones): any two of the twelve differ by ΔE ≥ 10.3
+# (12.9 with normal vision). Without blue, colour-blind eyes tell the last five from the rest mostly by lightness.
 WORD_COLOURS = ("#44aa99", "#661100", "#999933", "#882255", "#117733", "#ddcc77",
-                "#cc6677", "#e69f00", "#88ccee", "#6699cc", "#332288", "#aa4499")
+                "#cc6677", "#88ddaa", "#dd7766", "#bbcc88", "#339955", "#dd9988")
 # Groups and series that are not words: greys (and, for lines, dashes), which no word uses.
 SERIES_COLOURS = ("#222222", "#8c8c8c", "#555555", "#b8b8b8")
 SERIES_DASHES = ((1, 0), (6, 4), (2, 2), (8, 3, 2, 3))

@@ -1,4 +1,6 @@
 """Chart colours: one colour per word on every chart, one scale per quantity, and numbers readable on their cells."""
+import colorsys
+import itertools
 import re
 
 import numpy as np
@@ -118,22 +120,65 @@ def test_values_in_zero_one_get_the_axis_but_not_the_colours_of_probabilities(tr
     assert encodings(weights, "color")[0]["scale"] == {"domain": [0, 1], "scheme": charts.PROBABILITY_SCHEME}
 
 
+def hue_and_saturation(colour):
+    """HLS hue in degrees and saturation of a '#rrggbb' colour."""
+    h, _, s = colorsys.rgb_to_hls(*(int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+    return h * 360, s
+
+
+def linear(colour):
+    """The linear RGB of a '#rrggbb' (sRGB) colour."""
+    c = np.array([int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
 def test_probabilities_signed_values_and_words_take_colours_apart():
-    """Purple is a probability, blue to orange a signed value: no word of a sentence of up to 7 words is blue,
-    orange or purple, and the answering keys are not blue either."""
-    import colorsys
-
-    def hue(colour):
-        r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
-        h, _, s = colorsys.rgb_to_hls(r, g, b)
-        return h * 360, s
-
+    """Purple is a probability, blue to orange a signed value: no word of a sentence of up to 12 words is blue, cyan,
+    purple, magenta (the old 12th word, #aa4499 at 310°, read as purple) or orange, nor a grey like the series, and
+    the answering keys are not blue either."""
     assert (charts.PROBABILITY_SCHEME, charts.SIGNED_SCHEME) == ("purples", "blueorange")
-    for colour in charts.WORD_COLOURS[:7]:
-        h, s = hue(colour)
-        assert not (190 <= h <= 300 or 25 <= h <= 45), colour  # blue, purple; orange
-    h, s = hue(charts.KEY_COLOUR)
-    assert s < 0.1  # a grey
+    assert len(charts.WORD_COLOURS) == 12
+    for colour in charts.WORD_COLOURS:
+        h, s = hue_and_saturation(colour)
+        assert not (180 <= h <= 320 or 25 <= h <= 45), colour  # blue, purple; orange
+        assert s >= 0.4, colour  # the series greys have 0
+    for grey in (*charts.SERIES_COLOURS, charts.KEY_COLOUR):
+        assert hue_and_saturation(grey)[1] < 0.1
+
+
+def test_every_word_colour_shows_on_white():
+    """A bar or a thin line of the palest word colour still stands out from the page: ≥ 1.6:1 against white."""
+    for colour in charts.WORD_COLOURS:
+        assert 1.05 / (linear(colour) @ [0.2126, 0.7152, 0.0722] + 0.05) >= 1.6, colour
+
+
+# Simulated protanopia and deuteranopia, severity 1, on linear RGB (Machado, Oliveira & Fernandes 2009).
+PROTANOPIA = [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]]
+DEUTERANOPIA = [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]]
+
+
+def lab(colour, vision):
+    """CIE L*a*b* (D65) of a '#rrggbb' colour as seen with `vision`, a 3×3 matrix on linear RGB."""
+    seen = np.clip(np.asarray(vision) @ linear(colour), 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ seen
+    t = xyz / [0.95047, 1, 1.08883]  # relative to white
+    f = np.where(t > 0.008856, np.cbrt(t), 7.787 * t + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def closest_pair(colours):
+    """The smallest CIE76 ΔE between two of `colours`, over normal vision, protanopia and deuteranopia."""
+    return min(np.linalg.norm(lab(a, vision) - lab(b, vision))
+               for vision in (np.eye(3), PROTANOPIA, DEUTERANOPIA) for a, b in itertools.combinations(colours, 2))
+
+
+def test_any_two_words_of_a_12_word_sentence_differ_with_normal_and_colour_blind_eyes():
+    """Measured 10.3 for the twelve (12.9 with normal vision alone), 15.5 for the first seven, 27 for the first four."""
+    assert closest_pair(charts.WORD_COLOURS) >= 10
+    assert closest_pair(charts.WORD_COLOURS[:7]) >= 15
+    assert closest_pair(charts.WORD_COLOURS[:4]) >= 25
+    assert closest_pair(["#000000", "#ffffff"]) == pytest.approx(100, abs=0.1)  # L* runs from black 0 to white 100
+    assert closest_pair(["#e15759", "#59a14f"]) < 2  # tableau10's red and green: ΔE 94 apart, but not to all eyes
 
 
 def test_heatmaps_given_one_reach_share_one_signed_scale(trace):
