@@ -312,3 +312,21 @@ def test_axe_finds_no_serious_accessibility_violation(browser, server, target, w
     serious = [v for v in axe_violations(tab) if v["impact"] in ("serious", "critical")]
     tab.context.close()
     assert not serious, serious
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_no_serious_violation_with_the_questions_answered_and_the_sidebar_open(browser, server, width):
+    """What a student opens: Check yourself with an answer and its why, More settings and the share box."""
+    tab = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    open_view(tab, f"{server}/Softmax?heads=2")
+    tab.get_by_text("Check yourself", exact=True).click()
+    settle(tab)
+    tab.locator("[data-testid=stMain] [data-testid=stExpander] [data-testid=stRadioOption]").first.click()
+    settle(tab)
+    assert tab.locator("[data-testid=stMain] [data-testid=stAlertContainer]").count() == 1  # its why: right or wrong
+    if width == 390:
+        tab.locator("[data-testid=stExpandSidebarButton], [data-testid=stSidebarCollapsedControl] button").first.click()
+    open_share(tab)
+    serious = [v for v in axe_violations(tab) if v["impact"] in ("serious", "critical")]
+    tab.context.close()
+    assert not serious, serious
