@@ -309,7 +309,11 @@ class GradientStep:
                     "gradient is 0 and the step changes nothing.")
         wanted = self.example.intended[query]
         if wanted is None:
-            fetch = f"**{word}** has nothing to fetch: its target is its own value, and it gives itself"
+            why = {"grammar": "it is a grammar word", "subject": "the sentence has no action",
+                   "object": "the sentence has no action",
+                   "action": "the sentence has no object"}.get(learning.role(self.example.tokens[query]),
+                                                               "the task gives no role to a word like it")
+            fetch = f"**{word}** has nothing to fetch ({why}): its target is its own value, and it gives itself"
             wanted = query
         else:
             fetch = f"**{word}** must fetch the value of **{labels[wanted]}**, and gives it"

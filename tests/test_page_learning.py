@@ -403,3 +403,13 @@ def test_the_map_used_on_every_page_says_which_settings_make_it_differ_from_the_
     assert ("differs from the model trained here" in text) == bool(differences)
     for difference in differences:
         assert difference in text
+
+
+def test_a_word_with_nothing_to_fetch_is_told_why_by_the_tasks_rule():
+    W = random_weights(0)
+    step = learning_views.gradient_step("she loves her little dog", W.W_Q, W.W_K, 5.0)
+    said_of = dict(zip(step.labels, (step.note(i) for i in range(len(step.labels))), strict=True))
+    assert learning.role("she") == "other" and "(the task gives no role to a word like it)" in said_of["she"]
+    assert learning.role("her") == "grammar" and "(it is a grammar word)" in said_of["her"]
+    assert learning.role("dog") == "subject" and "must fetch the value of **loves**" in said_of["dog"]
+    assert "(the sentence has no object)" in said_of["loves"]  # dog, its only noun, is the subject
