@@ -132,6 +132,9 @@ def doubt(trace: Trace, query: int) -> tuple[str, str]:
                 f"{word} could stand for {' or '.join(_bold(labels[j]) for j in nouns)}. A pronoun's question is "
                 "“who?”, so a person or an animal wins over a place or a thing; which one the sentence means, the toy "
                 "cannot read.")
+    if not nouns and trace.settings.weight_set == "designed" and kind(trace.embeddings[query]) == "stands for":
+        return ("no noun before it", f"{word} stands for someone or something said before, but no word before it "
+                "names one: what it means, the toy cannot tell, so don't read much into where it looks.")
     close = runner_up(trace, query)
     if close is None:
         return "", ""

@@ -85,3 +85,13 @@ def test_the_bag_note_says_when_a_real_share_brings_nothing_in():
     row = trace.attention[0]
     small = [trace.labels[j] for j in range(len(row)) if 0.005 <= row[j] < 0.05 and not trace.V[j].any()]
     assert small and not any(f"**{word}** has a value of 0" in notes.bag_shares(trace, 0) for word in small)
+
+
+def test_a_pronoun_with_no_noun_before_it_is_in_doubt_and_one_with_a_noun_is_not():
+    first = run_attention("she ate the soup because it was hot")
+    assert notes.doubt(first, 0)[0] == "no noun before it"  # she: nothing said before it to stand for
+    assert notes.doubt(first, 5)[0] != "no noun before it"  # it: soup comes before
+    after = run_attention("my sister said she was tired")
+    assert notes.doubt(after, 3)[0] != "no noun before it"  # she: sister comes before
+    assert notes.doubt(run_attention("she ate the soup", Settings(weight_set="random")), 0) \
+        [0] != "no noun before it"  # the toy's rules are the designed weights'
