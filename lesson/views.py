@@ -30,6 +30,7 @@ from explainer import (
 )
 from explainer.trace import COSINE_STEPS
 
+from .notes import favourites
 from .state import TEMPERATURE_RANGE
 from .tables import Columns
 
@@ -142,13 +143,16 @@ def similarities(trace: Trace, query: int) -> Columns:
 
 def fan(trace: Trace, query: int) -> Columns:
     """The query in focus and every key as arrows in a plane that keeps each key's true length and true angle to
-    the query (explainer.experiments.fan): word, kind ("query"/"key"), x, y, and focus (the query's arrow)."""
+    the query (explainer.experiments.fan): word, kind ("query"/"key"), x, y, focus (the query's arrow) and top (the
+    keys the query attends to most)."""
     query = _check_token(trace, query)
     q_point, k_points = experiments.fan(trace.Q[query], trace.K)
     points = np.vstack([q_point, k_points])
     kinds = np.asarray(["query"] + ["key"] * len(trace.labels), dtype=object)
+    top = np.zeros(len(points), dtype=bool)
+    top[1 + np.asarray(favourites(trace.attention[query]))] = True
     return {"word": np.asarray([trace.labels[query], *trace.labels], dtype=object), "kind": kinds,
-            "x": points[:, 0], "y": points[:, 1], "focus": kinds == "query"}
+            "x": points[:, 0], "y": points[:, 1], "focus": kinds == "query", "top": top}
 
 
 def fan_bounds(trace: Trace) -> tuple[float, float]:
