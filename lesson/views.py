@@ -30,7 +30,7 @@ from explainer import (
 )
 from explainer.trace import COSINE_STEPS
 
-from .notes import favourites
+from .notes import columns, favourites
 from .state import TEMPERATURE_RANGE
 from .tables import Columns
 
@@ -59,7 +59,7 @@ def chain(trace: Trace) -> pd.DataFrame:
             symbol, caption = COSINE_STEPS["scores"]
         shape = " × ".join(str(s) for s in getattr(trace, name).shape)
         if heads > 1 and name in ("Q", "K", "V"):
-            shape += f" ({heads} heads × {getattr(trace, name).shape[1] // heads} columns each)"
+            shape += f" ({heads} heads × {columns(getattr(trace, name).shape[1] // heads)} each)"
         elif heads > 1 and name in ("scores", "attention"):
             shape += f" (one {len(trace.tokens)} × {len(trace.tokens)} per head)"
         elif heads > 1 and name == "output":

@@ -164,6 +164,14 @@ def test_home_shows_the_chain_with_the_sentences_shapes():
     assert [link.proto.label for link in menu_links(at)] == [p.title for p in __import__("frame").PAGES]
 
 
+
+def test_home_with_four_heads_says_each_heads_share_of_v_in_good_english():
+    """V's 4 columns over 4 heads: one column each, "1 column", not "1 columns"."""
+    at = open_page("app.py", {"heads": "4"})
+    shapes = dict(zip(at.table[0].value.step, at.table[0].value["shape"], strict=True))
+    assert shapes["V"] == "3 × 4 (4 heads × 1 column each)"
+    assert shapes["Q"] == "3 × 8 (4 heads × 2 columns each)"
+
 def test_home_lists_every_stage_and_leads_to_the_first():
     at = open_page("app.py")
     stages = next(text.value for text in at.markdown if text.value.startswith("## The stages"))
