@@ -45,6 +45,46 @@ def score_words(trace: Trace) -> str:
     return f"{kind}, {scaling(trace)}, then divided by the temperature T = {settings.temperature:g}"
 
 
+
+def soft_to_hard(trace: Trace, query: int) -> str:
+    """What the temperature does to the focus word's lookup in this view: toward 0 it becomes the exact match,
+    unless the word sees one row only (one word, or the first word under the causal mask: its weight is 1 at any
+    temperature) or its best keys tie."""
+    seen = int(np.isfinite(trace.logits[query]).sum())
+    tied, word = favourites(trace.attention[query]), _bold(trace.labels[query])
+    if seen == 1:
+        alone, other = (("With one word there is one row", "With more words, slide") if len(trace.labels) == 1 else
+                        (f"Under the causal mask {word}, the first word, sees one row only, its own",
+                         "For a later word, slide"))
+        return (f"{alone}: its weight is 1 at every temperature, so soft and hard give the same answer. {other} the "
+                "temperature toward 0 and the weights pile up on the best-matching key until one row has weight 1: "
+                "attention becomes the exact lookup on the left.")
+    if len(tied) == seen:
+        return (f"Here every key {word} can see matches it equally well: their weights stay equal at every "
+                "temperature, so the slider changes nothing and no temperature makes attention an exact match.")
+    rows = "every row it can see" if trace.settings.causal else "every row"
+    pile = ("on the best-matching key until one row has weight 1 and the rest 0 — attention has become the "
+            "exact lookup on the left" if len(tied) == 1 else
+            f"on the keys that match best, {_listed([_bold(trace.labels[j]) for j in tied])}; they tie, so they "
+            "end with equal shares and no temperature makes attention an exact match")
+    return f"Slide the temperature toward 0: the weights pile up {pile}. Raise it and the answer spreads over {rows}."
+
+
+def nothing_returned(trace: Trace, query: int) -> str:
+    """Why the chart of what the lookups return has no bars, when both return 0 in every dimension ("" when one
+    returns something)."""
+    best = int(trace.attention[query].argmax())
+    if np.abs(trace.output[query]).max() > 0.005 or np.abs(trace.V[best]).max() > 0.005:
+        return ""
+    if np.abs(trace.V).max() > 0.005:
+        why = (f"the value of {_bold(trace.labels[best])}, the best match, is 0 in every dimension, and so is the "
+               "blend of the values by their weights")
+    elif len(trace.labels) == 1:
+        why = f"the value of {_bold(trace.labels[0])} is 0 in every dimension (its row of V)"
+    else:
+        why = "every word's value is 0 in every dimension (the rows of V)"
+    return f"Here {why}, so both lookups return 0 everywhere: the chart below has no bars."
+
 def view_summary(trace: Trace) -> str:
     """What is switched on that changes the whole chain ("" for the lesson's plain case)."""
     settings = trace.settings

@@ -59,16 +59,12 @@ st.caption(f"The value columns ({', '.join(value_columns)}) are what each word h
            f"the rows of V ({len(trace.labels)} × {len(value_columns)}, stage 4), beside the query's row of A.")
 st.slider(**frame.bound("temperature", "page", label="From soft to hard: the temperature"))
 frame.text(
-    ("With one word there is one row: its weight is 1 at every temperature, so soft and hard give the same answer. "
-     "With more words: slide" if len(trace.labels) == 1 else "Slide")
-    + " the temperature toward 0: the weights pile up on the best-matching key until one row has weight 1 and "
-    "the rest 0 — attention has become the exact lookup on the left. Raise it and the answer spreads over every "
-    "row. A transformer keeps the soft version because it can be learned: a small change in a query gives a small "
-    "change in the answer, so training can nudge it in the right direction.",
+    notes.soft_to_hard(trace, focus) + " A transformer keeps the soft version because it can be learned: a small "
+    "change in a query gives a small change in the answer, so training can nudge it in the right direction.",
     frame.formula(r"\begin{aligned} \text{hard: }& v_{j^*},\quad j^* = \arg\max_j\, s(q, k_j) \\ "
                   r"\text{soft: }& \sum_j a_j\, v_j,\quad a_j = \text{softmax}_j\, s(q, k_j) \end{aligned}"))
 st.caption(f"s(q, k), the score of a query against a key, is here {notes.score_words(trace)} "
-           "(stages 2 and 3 take it apart).")
+           f"(stages 2 and 3 take it apart). {notes.nothing_returned(trace, focus)}")
 frame.chart(charts.bars(views.lookup_results(trace, focus), x="value", y="dim", color="result", rule_at=0,
                         title=f"What the query gets back: soft vs hard{view.of_head}"),
             alt_text="Bars comparing, for each value dimension, the blended value attention returns with the "
