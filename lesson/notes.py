@@ -58,13 +58,13 @@ def soft_to_hard(trace: Trace, query: int) -> str:
                          "For a later word, slide"))
         return (f"{alone}: its weight is 1 at every temperature, so soft and hard give the same answer. {other} the "
                 "temperature toward 0 and the weights pile up on the best-matching key until one row has weight 1: "
-                "attention becomes the exact lookup on the left.")
+                "attention becomes the database's exact match.")
     if len(tied) == seen:
         return (f"Here every key {word} can see matches it equally well: their weights stay equal at every "
                 "temperature, so the slider changes nothing and no temperature makes attention an exact match.")
     rows = "every row it can see" if trace.settings.causal else "every row"
     pile = ("on the best-matching key until one row has weight 1 and the rest 0 — attention has become the "
-            "exact lookup on the left" if len(tied) == 1 else
+            "database's exact match" if len(tied) == 1 else
             f"on the keys that match best, {_listed([_bold(trace.labels[j]) for j in tied])}; they tie, so they "
             "end with equal shares and no temperature makes attention an exact match")
     return f"Slide the temperature toward 0: the weights pile up {pile}. Raise it and the answer spreads over {rows}."
