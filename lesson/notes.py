@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from explainer import FEATURES, MEANING_QUESTIONS, NOUN_KINDS, VOCABULARY, Trace, designed_weights, kind
+from explainer import (
+    FEATURES,
+    MEANING_QUESTIONS,
+    NOUN_KINDS,
+    POSITION_DIMS,
+    VOCABULARY,
+    Trace,
+    designed_weights,
+    kind,
+)
 
 CLOSE = 0.8
 """A runner-up with at least this share of the favourite's weight is a close call: the toy can hardly tell them."""
@@ -283,8 +292,9 @@ def _listed(names: list[str]) -> str:
 def positions(trace: Trace) -> str:
     """What adding positions does in this view."""
     if not trace.settings.positional:
-        return ("Positions are switched off (sidebar): X is just the embeddings, and the sentence is a bag of words "
-                "with no order. *jane visits africa* and *africa visits jane* look the same to attention.")
+        return (f"Positions are switched off (sidebar): X = E, the embeddings alone (its {len(POSITION_DIMS)} position "
+                "columns are 0), and the sentence is a bag of words with no order. *jane visits africa* and *africa "
+                "visits jane* look the same to attention.")
     if trace.settings.weight_set == "designed":
         return ("The designed W_Q and W_K read the position columns in four questions of their own (“near?”, below): "
                 "each query turns its clocks forward, so it matches the words just after it best. So word order "
@@ -294,6 +304,26 @@ def positions(trace: Trace) -> str:
            "The trained W_Q and W_K started random and still read")
     return (f"{who} every column, the position columns too: reverse the sentence or switch positions off and the "
             "attention changes.")
+
+
+
+def position_questions(trace: Trace) -> str:
+    """What the chart of the designed position questions shows (views.position_scores), and, in a view with other
+    weights or with positions off, that it is not this view's."""
+    shown = ("a key gains the same from where it stands whatever the query: it depends only on how far ahead it "
+             "stands. The next word gains most, the words just around come next, words far away lose. Meaning "
+             "decides first; position breaks the tie between words that answer a question equally well, such as two "
+             "nouns for *the* to point to.")
+    settings = trace.settings
+    if settings.weight_set == "designed" and settings.positional:
+        return shown[0].upper() + shown[1:]
+    why = ("positions are off, so every word's clocks are 0 and where a key stands adds nothing to any score"
+           if not settings.positional else
+           "the weights are random: their rows ask no question anyone designed, and position adds to a score by no "
+           "rule" if settings.weight_set == "random" else
+           "the weights are trained (page 5): learned from a random start, W_Q and W_K read position their own way")
+    return (f"This chart is of the designed weights with positions on, not of this view: here {why}. With the "
+            f"designed weights and positions on, {shown}")
 
 
 def self_similarity(plain: np.ndarray, trace: Trace, query: int) -> str:

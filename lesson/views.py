@@ -47,6 +47,10 @@ def _check_token(trace: Trace, index: int, what: str = "query") -> int:
     return int(index)
 
 
+NO_POSITIONS = "the embeddings alone (positions off)"
+"""X's caption when positions are off: X = E (its position columns are 0)."""
+
+
 def chain(trace: Trace) -> pd.DataFrame:
     """The chain at a glance: each matrix in order with its name, what it is and its shape (with several heads,
     how the heads share it)."""
@@ -57,6 +61,8 @@ def chain(trace: Trace) -> pd.DataFrame:
             continue
         if trace.settings.similarity == "cosine" and name == "scores":
             symbol, caption = COSINE_STEPS["scores"]
+        if name == "X" and not trace.settings.positional:
+            caption = NO_POSITIONS
         shape = " × ".join(str(s) for s in getattr(trace, name).shape)
         if heads > 1 and name in ("Q", "K", "V"):
             shape += f" ({heads} heads × {columns(getattr(trace, name).shape[1] // heads)} each)"

@@ -396,3 +396,35 @@ def test_softmaxs_formula_divides_by_what_this_view_divides_by(query, divisor):
     (softmax,) = [f for f in formulas(open_page("pages/3_Softmax.py", query)) if r"\text{softmax}_j" in f]
     assert softmax.count(rf"s_{{ij}}/{divisor}") == 1 and softmax.count(rf"s_{{il}}/{divisor}") == 1
     assert ("sqrt{d_k}" in softmax) == (divisor != "T") and "/(T)" not in softmax
+
+
+@pytest.mark.parametrize("query", [{}, {"positions": "off"}, {"weights": "trained"},
+                                   {"weights": "random", "similarity": "cosine", "heads": "2", "head": "2",
+                                    "positions": "off"}])
+def test_q_and_k_says_what_x_and_the_weights_are_in_this_view(query):
+    """With positions off X is the embeddings alone (its position columns 0), and says so; the weights' rows are
+    numbered as the matrix shown numbers them; the chart of the designed position questions says when it is not
+    this view's."""
+    from explainer import POSITION_DIMS
+
+    at = open_page("pages/2_Q_and_K.py", query)
+    at.session_state["q_and_k_near"] = True  # the student opens "The position questions"
+    at.run()
+    view, _ = state.from_query(query)
+    drawn = charts(at)
+    ((x_spec, x_data),) = [(s, d) for s, d in drawn if s["title"]["text"].startswith("X  (")]
+    positions = x_data[x_data.col.isin(POSITION_DIMS)].value
+    if view.positional:
+        assert x_spec["title"]["subtitle"] == "embeddings + positions" and positions.abs().max() > 0
+    else:
+        assert "positions off" in x_spec["title"]["subtitle"] and (positions == 0).all()
+        assert any(r"X = E \quad" in formula for formula in formulas(at))
+        home = open_page("app.py", query).table[0].value
+        assert "positions off" in home[home.step == "X"].what.item()
+    said = " ".join(m.value for m in at.markdown)
+    if view.weight_set != "designed":
+        ((_, w_q),) = [(s, d) for s, d in drawn if s["title"]["text"].startswith("W_Q")]
+        rows = list(dict.fromkeys(w_q.row))
+        assert f"numbered, {rows[0]} to {rows[-1]}." in said
+    elsewhere = view.weight_set != "designed" or not view.positional
+    assert ("not of this view" in said) == elsewhere and "The next word gains most" in said
