@@ -116,7 +116,8 @@ frame.chart(figures.grid([charts.heatmap(q_and_k[0], focus_row=focus), charts.he
 
 frame.text(
     "## The first MatMul: one score for every (query, key) pair",
-    frame.formula(rf"\underset{{{n}\times{n}}}{{S}}_{{ij}} = \cos(q_i, k_j) = "
+    # the shape under S alone: under S_ij KaTeX set the subscript beside the shape, "S" over "3×3ᵢⱼ"
+    frame.formula(rf"\underset{{{n}\times{n}}}{{S}}, \qquad S_{{ij}} = \cos(q_i, k_j) = "
                   r"\frac{q_i \cdot k_j}{\lVert q_i\rVert\,\lVert k_j\rVert}") if cosine else
     frame.formula(rf"\underset{{{n}\times{n}}}{{S}} = Q\,K^\top, \qquad S_{{ij}} = q_i \cdot k_j"),
     "Cosine mode (sidebar, More settings): each score is a dot product of the two directions only, between −1 "

@@ -428,3 +428,11 @@ def test_q_and_k_says_what_x_and_the_weights_are_in_this_view(query):
         assert f"numbered, {rows[0]} to {rows[-1]}." in said
     elsewhere = view.weight_set != "designed" or not view.positional
     assert ("not of this view" in said) == elsewhere and "The next word gains most" in said
+
+
+@pytest.mark.parametrize("similarity", ["dot", "cosine"])
+def test_q_and_k_writes_the_shape_under_s_and_the_entry_s_ij_apart(similarity):
+    """\\underset{3×3}{S}_{ij} set the subscript beside the shape under S ("S" over "3×3ᵢⱼ")."""
+    (score,) = [f for f in formulas(open_page("pages/2_Q_and_K.py", {"similarity": similarity})) if "S_{ij}" in f]
+    assert r"\underset{3\times3}{S}" in score and "}_{ij}" not in score
+    assert ("S_{ij} = \\cos(q_i, k_j)" in score) == (similarity == "cosine")
