@@ -9,6 +9,8 @@ nothing themselves.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -30,6 +32,7 @@ from explainer import (
 )
 from explainer.trace import COSINE_STEPS
 
+from .charts import ARROW_TEXT, text_width
 from .notes import columns, favourites
 from .state import TEMPERATURE_RANGE
 from .tables import Columns
@@ -98,6 +101,22 @@ def lookup(trace: Trace, query: int) -> Columns:
     return {"weight": trace.attention[query], "key": np.asarray(trace.labels, dtype=object),
             **dict(zip(trace.v_dims, trace.V.T, strict=True))}
 
+
+
+PHONE_TABLE = 354  # px a table has inside its border on a 390 px phone
+VALUE_COLUMN, WEIGHTS = 48, (64, 96)  # px: a value's column ("action" fits); a weight's bar, at least and at most
+TABLE_TYPE = 14  # px: a table's type
+
+
+def lookup_widths(trace: Trace) -> dict[str, int]:
+    """Widths (px) of the columns of `lookup` that fit a phone: each value's column VALUE_COLUMN, the key's as wide
+    as its longest word needs (charts.text_width in a table's type, with the cell's padding), taken from the
+    weight's bar down to its least, and the weight's what is left, up to its most."""
+    values = VALUE_COLUMN * len(trace.v_dims)
+    longest = max(text_width(label) for label in trace.labels) * TABLE_TYPE / ARROW_TEXT
+    key = min(max(64, math.ceil(longest) + 20), PHONE_TABLE - values - WEIGHTS[0])
+    return {"weight": min(WEIGHTS[1], PHONE_TABLE - values - key), "key": key,
+            **dict.fromkeys(trace.v_dims, VALUE_COLUMN)}
 
 def exact_match(trace: Trace, query: int) -> Columns:
     """The one (key, value) row an exact SELECT would return: the best-matching key's (see lookup)."""

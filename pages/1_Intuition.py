@@ -49,12 +49,14 @@ with hard:
              hide_index=True, hide_header=False)  # a dict's header is hidden unless asked for
 with soft:
     st.markdown(f"**Attention: query = “{view.focus_word}”, every row back, weighted**")
+    # widths that fit a phone (390 px): at their own widths the last value column was off screen
+    widths = views.lookup_widths(trace)
     st.dataframe(views.lookup(trace, focus), hide_index=True, width="stretch",
-                 # widths that fit a phone (390 px): at their own widths the last value column was off screen
                  column_config={"weight": st.column_config.ProgressColumn(
-                     "weight", format="%.3f", min_value=0.0, max_value=1.0, color=charts.PROBABILITY_COLOUR, width=96),
-                     "key": st.column_config.TextColumn(width=64),
-                     **{column: st.column_config.NumberColumn(width=48) for column in value_columns}})
+                     "weight", format="%.3f", min_value=0.0, max_value=1.0, color=charts.PROBABILITY_COLOUR,
+                     width=widths["weight"]),
+                     "key": st.column_config.TextColumn(width=widths["key"]),
+                     **{column: st.column_config.NumberColumn(width=widths[column]) for column in value_columns}})
 st.caption(f"The value columns ({', '.join(value_columns)}) are what each word hands over when it is found: "
            f"the rows of V ({len(trace.labels)} × {len(value_columns)}, stage 4), beside the query's row of A.")
 st.slider(**frame.bound("temperature", "page", label="From soft to hard: the temperature"))

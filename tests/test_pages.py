@@ -436,3 +436,16 @@ def test_q_and_k_writes_the_shape_under_s_and_the_entry_s_ij_apart(similarity):
     (score,) = [f for f in formulas(open_page("pages/2_Q_and_K.py", {"similarity": similarity})) if "S_{ij}" in f]
     assert r"\underset{3\times3}{S}" in score and "}_{ij}" not in score
     assert ("S_{ij} = \\cos(q_i, k_j)" in score) == (similarity == "cosine")
+
+
+@pytest.mark.parametrize("sentence", ["jane visits africa", "my grandmother always cooks delicious spaghetti "
+                                      "because everybody absolutely loves her cooking"])
+def test_the_soft_select_table_shows_every_word_whole_and_fits_a_phone(sentence):
+    """The key column was 64 px whatever the words: "grandmot", "everybod" on a phone. A lower-case letter of 14 px
+    type takes about 7 px (Source Sans: m 11.6, e 6.9, i 3.4), a cell 16 px of padding; a phone's table 356 px."""
+    at = open_page("pages/1_Intuition.py", {"sentence": sentence})
+    (table,) = [t for t in at.dataframe if "weight" in json.loads(t.proto.columns)]
+    widths = {name: column.get("width") for name, column in json.loads(table.proto.columns).items()
+              if not column.get("hidden")}
+    assert widths["key"] >= 7 * max(map(len, sentence.split())) + 16, widths
+    assert sum(widths.values()) <= 356 and widths["weight"] >= 64, widths
