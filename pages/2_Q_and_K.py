@@ -95,7 +95,7 @@ with st.expander("The position questions: how much a key gains from where it sta
     if section.open:  # built only when opened, like every breakdown of the lesson
         by_distance = views.position_scores()
         frame.chart(charts.bars(by_distance, x="score from position", y="key", rule_at=0,
-                                title="score from the four near? questions alone"),
+                                title="score from the near? questions"),  # longer, cut on a phone
                     alt_text="Bars: the score the designed position questions add to a key, by how many words "
                              "after the query it stands; highest for the next word.", numbers=by_distance)
         st.markdown(notes.position_questions(trace))

@@ -359,3 +359,17 @@ def test_the_arrows_names_are_never_written_over_each_other_nor_crossed_and_the_
         for (x0, y0), (x1, y1) in drawn["arrows"]:
             along = [(x0 + (x1 - x0) * t / 200, y0 + (y1 - y0) * t / 200) for t in range(201)]
             assert not any(left < x < right and top_edge < y < bottom for x, y in along), (first, (x0, y0, x1, y1))
+
+
+def test_the_position_questions_chart_title_is_whole_on_a_phone(browser, server):
+    """Its title was cut at 390 px ("score from the four near? questions alo…")."""
+    tab = browser.new_context(viewport={"width": 390, "height": 900}).new_page()
+    open_view(tab, f"{server}/{frame.page('pages/2_Q_and_K.py').url_path}")
+    tab.locator("[data-testid=stExpander] summary", has_text="The position questions").click()
+    tab.wait_for_function("() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] svg')]"
+                          ".some(svg => svg.textContent.includes('questions'))", timeout=30_000)
+    titles = tab.evaluate("() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] .role-title-text')]"
+                          ".map(t => t.textContent)")
+    tab.context.close()
+    (title,) = [t for t in titles if "near?" in t]
+    assert not title.endswith("…"), title
