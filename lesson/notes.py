@@ -80,8 +80,8 @@ def soft_to_hard(trace: Trace, query: int) -> str:
 
 
 def nothing_returned(trace: Trace, query: int) -> str:
-    """Why the chart of what the lookups return has no bars, when both return 0 in every dimension ("" when one
-    returns something)."""
+    """Why every bar of the chart of what the lookups return has length 0, when both return 0 in every dimension
+    ("" when one returns something)."""
     best = int(trace.attention[query].argmax())
     if np.abs(trace.output[query]).max() > 0.005 or np.abs(trace.V[best]).max() > 0.005:
         return ""
@@ -92,7 +92,7 @@ def nothing_returned(trace: Trace, query: int) -> str:
         why = f"the value of {_bold(trace.labels[0])} is 0 in every dimension (its row of V)"
     else:
         why = "every word's value is 0 in every dimension (the rows of V)"
-    return f"Here {why}, so both lookups return 0 everywhere: the chart below has no bars."
+    return f"Here {why}, so both lookups return 0 in every dimension: every bar below has length 0."
 
 def view_summary(trace: Trace) -> str:
     """What is switched on that changes the whole chain ("" for the lesson's plain case)."""
