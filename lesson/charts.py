@@ -18,6 +18,7 @@ drawing depends on besides the data.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import altair as alt
 import numpy as np
@@ -456,9 +457,11 @@ def _draw_bag_of_words(data, *, title, rows, keys):
                  autosize=FIT_WIDTH)
 
 
-def vectors(points: Table, *, title: str, size: int = 360, bounds: tuple[float, float] | None = None) -> Figure:
-    """Queries and keys as arrows from the origin in a square plane (equal units on both axes, so angles are
-    true): `points` has columns word, kind ("query" or "key"), x, y and focus (the arrow drawn bold).
+def vectors(points: Table, *, title: str, size: int = 300, bounds: tuple[float, float] | None = None) -> Figure:
+    """Queries and keys as arrows from the origin in a square plane `size` px a side (equal units on both axes, so
+    angles are true): `points` has columns word, kind ("query" or "key"), x, y, focus (the arrow drawn bold) and,
+    optionally, top (the keys the query attends to most, whose names are never joined to others': see
+    _arrow_labels).
 
     The plane spans `bounds` (lowest, highest coordinate; by default the points'), with a margin, out to round
     numbers: given bounds that hold every word's fan (views.fan_bounds), another word in focus keeps the plane and
@@ -469,26 +472,131 @@ def vectors(points: Table, *, title: str, size: int = 360, bounds: tuple[float, 
     low, high = min(0.0, low), max(0.0, high)
     pad = 0.15 * ((high - low) or 1.0)
     domain = (-_round_up(pad - low), _round_up(high + pad))
-    columns = {**{column: points[column] for column in points},
-               "label": _joined_labels(points, px=(size - 60) / (domain[1] - domain[0]))}
+    top = points["top"] if "top" in points else np.zeros(len(points["word"]), dtype=bool)
+    names = _arrow_labels(*(tuple(np.asarray(points[column]).tolist()) for column in ("word", "kind", "x", "y")),
+                          tuple(np.asarray(top, dtype=bool).tolist()), domain, size)
+    columns = {**{column: points[column] for column in points}, **names}
     return figure("vectors", columns, _draw_vectors, title=title, size=size, domain=domain)
 
 
-def _joined_labels(points: Table, px: float) -> list[str]:
-    """Each arrow's label, except that arrows of one kind whose labels would print over each other (`px` pixels
-    a unit, 12 px text about 7 px a letter) share one label, written at the first of them: "jane, africa", or with
-    more than two "my, little and 5 more" (the tooltips name each)."""
-    x, y = np.asarray(points["x"], dtype=float) * px, np.asarray(points["y"], dtype=float) * px
-    words, kinds = [str(word) for word in points["word"]], list(points["kind"])
-    joined = {i: [word] for i, word in enumerate(words)}
-    for j in range(len(words)):
-        for i in range(j):
-            wide = 7 * max(len(words[i]), len(words[j])) + 6
-            if i in joined and kinds[i] == kinds[j] and abs(y[i] - y[j]) < 14 and abs(x[i] - x[j]) < wide:
-                joined[i] += joined.pop(j)
-                break
-    return [("" if i not in joined else ", ".join(joined[i]) if len(joined[i]) <= 2 else
-             f"{joined[i][0]}, {joined[i][1]} and {len(joined[i]) - 2} more") for i in range(len(words))]
+ARROW_TEXT = 12  # px: the type of the arrows' names
+# px across a letter of 12 px type in the theme's font (Source Sans), rounded up from Chromium's measures: the
+# narrow letters, the wide ones, any other, and a letter of a script written in squares (CJK), a whole em
+NARROW, WIDE, LETTER, SQUARE = set("fijlrtI ,()'-.1"), set("mwMW"), 6.7, 12
+NARROW_LETTER, WIDE_LETTER = 4.2, 10
+LINE = 15  # px: the height of a line of names
+GAP = 6  # px between an arrow's head and its name
+HEAD = 4.5  # px: the radius of an arrow's head (a point of size 60)
+# Places for a name around its arrow's head, best first: (side, vertical). side: where the name sits, "right" of
+# the head (it starts there: align left), "left" of it (ends there: align right) or "center" (centred on it);
+# vertical: its middle above the head (+1), level with it (0) or below it (-1)
+PLACES = (("right", 1), ("right", 0), ("left", 1), ("right", -1), ("left", 0), ("left", -1), ("center", 1),
+          ("center", -1))
+
+
+def text_width(text: str) -> float:
+    """About how many px `text` takes in ARROW_TEXT type, never much less than it does."""
+    return sum(NARROW_LETTER if c in NARROW else WIDE_LETTER if c in WIDE else LETTER if ord(c) < 0x2E80 else SQUARE
+               for c in text) * ARROW_TEXT / 12
+
+
+@lru_cache(maxsize=256)  # a class on one link asks for the same arrows: ~5 ms for 12 words
+def _arrow_labels(words: tuple[str, ...], kinds: tuple[str, ...], x: tuple[float, ...], y: tuple[float, ...],
+                  top: tuple[bool, ...], domain: tuple[float, float], size: int) -> dict[str, tuple]:
+    """Where the name of each arrow (its word, kind, head at x, y; top: a top key) goes, in a plane spanning
+    `domain` on `size` px, so that no two names print over each other or leave the plane, and none is crossed by an
+    arrow or covers an arrow's head where a place for it has neither: columns label (the text, "" for an arrow
+    named in another's label), label_x, label_y (the anchor, in the plane's units) and label_align (at the anchor
+    the name starts, "left"; ends, "right"; or has its middle, "center"; it is always level with the anchor).
+
+    The query's name is placed first, then the names of the top keys (the keys the query attends to most), then
+    the other keys' in sentence order, each at the first free place around its head (PLACES). A key's name with
+    no free place joins the label of the nearest group of keys of its rank (top or not), and the names are placed
+    again from there: "jane, africa", or with more than two "my, little and 5 more", the name of the arrow it is
+    written at first (the tooltips name each). So a top key's name stands alone, unless it ties with another.
+    """
+    px = size / (domain[1] - domain[0])
+    heads = np.stack([x, y], axis=1) * px
+    rank = [0 if kind == "query" else 1 if top[i] else 2 for i, kind in enumerate(kinds)]
+    # arrows whose heads are drawn over each other (the keys of two copies of a word, positions off) share a name
+    # from the start
+    groups: list[list[int]] = []
+    for i in sorted(range(len(words)), key=lambda i: rank[i]):
+        near = (g for g in groups if rank[g[0]] == rank[i] and (np.abs(heads[g] - heads[i]).max(axis=1) < HEAD).any())
+        spot = next(near, None)
+        if spot:
+            spot.append(i)
+        else:
+            groups.append([i])
+    plane = (domain[0] * px, domain[1] * px)
+    placed = []  # for each group placed so far: (the arrow its name is at, the name, its box, anchor, align) or None
+    while len(placed) < len(groups):
+        number, group = len(placed), groups[len(placed)]
+        # the name of the arrow it is written at first: "over, the (1) and 5 more" at over
+        names = [_group_name([words[at]] + [words[i] for i in group if i != at]) for at in group]
+        boxes, anchors, at = _places(heads[group], np.array([text_width(name) for name in names]))
+        taken = np.array([spot[2] for spot in placed if spot] or np.empty((0, 4)))
+        over, crowd = _crowding(boxes, taken, heads, plane)
+        best = int(np.argmin(over * len(heads) ** 2 + crowd))  # the first of the least crowded places
+        mates = [g for g in groups if g is not group and rank[g[0]] == rank[group[0]]]
+        if (over[best] or crowd[best]) and mates and rank[group[0]] > 0:  # it joins the nearest group of its rank
+            nearest = min(mates, key=lambda g: np.abs(heads[g][:, None] - heads[group][None]).sum(axis=2).min())
+            nearest[:] = sorted(nearest + groups.pop(number))
+            del placed[min(number, groups.index(nearest)):]  # to be placed again, from there on
+        elif over[best]:  # no place clear of other names (not seen in any sentence): the tooltips name them
+            placed.append(None)
+        else:
+            placed.append((group[at[best]], names[at[best]], boxes[best], anchors[best], ALIGNS[best % len(PLACES)]))
+    label, anchor, align = [""] * len(words), heads / px, ["left"] * len(words)
+    for spot in filter(None, placed):
+        at, label[at], _box, (x, y), align[at] = spot
+        anchor[at] = (x / px, y / px)
+    return {"label": tuple(label), "label_x": tuple(anchor[:, 0]), "label_y": tuple(anchor[:, 1]),
+            "label_align": tuple(align)}
+
+
+def _group_name(names: list[str]) -> str:
+    """"jane", "jane, africa", or "my, little and 5 more"."""
+    return ", ".join(names) if len(names) <= 2 else f"{names[0]}, {names[1]} and {len(names) - 2} more"
+
+
+# for each place: the anchor's offset from the head (px), and where the name's box starts, in widths of it from
+# the anchor: a name right of its head starts at the anchor (align left), one left of it ends there (align right)
+_SHIFT = {"right": (GAP, 0.0, "left"), "left": (-GAP, -1.0, "right"), "center": (0.0, -0.5, "center")}
+ANCHOR_OFFSETS = np.array([(_SHIFT[side][0], vertical * (LINE / 2 + GAP * (side == "center")))
+                           for side, vertical in PLACES])
+BOX_STARTS = np.array([_SHIFT[side][1] for side, _vertical in PLACES])
+ALIGNS = [_SHIFT[side][2] for side, _vertical in PLACES]
+
+
+def _places(heads: np.ndarray, widths: np.ndarray):
+    """Every place around each of `heads` (PLACES, head by head) of its name, `widths` px long: the boxes (x0, y0,
+    x1, y1 in px, y up), the anchors, and which of the heads each is at."""
+    anchors = (heads[:, None, :] + ANCHOR_OFFSETS[None]).reshape(-1, 2)
+    width = np.repeat(widths, len(PLACES))
+    x0 = anchors[:, 0] + np.tile(BOX_STARTS, len(heads)) * width
+    middle = anchors[:, 1]
+    boxes = np.stack([x0, middle - LINE / 2, x0 + width, middle + LINE / 2], axis=1)
+    return boxes, anchors, np.repeat(np.arange(len(heads)), len(PLACES))
+
+
+def _crowding(boxes: np.ndarray, taken: np.ndarray, heads: np.ndarray, plane: tuple[float, float]):
+    """For each of the boxes (n, 4): the names it prints over (`taken`, their boxes), counting leaving the plane as
+    one; and the heads it covers and the arrows (from the origin to `heads`) that cross it."""
+    x0, y0, x1, y1 = boxes[:, :, None].transpose(1, 0, 2)  # each (n, 1)
+    over = ((x0 < plane[0]) | (y0 < plane[0]) | (x1 > plane[1]) | (y1 > plane[1]))[:, 0].astype(int)
+    if len(taken):
+        a, b, c, d = taken.T
+        over += ((a < x1 + 2) & (x0 - 2 < c) & (b < y1 + 2) & (y0 - 2 < d)).sum(axis=1)
+    hx, hy = heads[:, 0], heads[:, 1]
+    covered = (hx > x0 - HEAD) & (hx < x1 + HEAD) & (hy > y0 - HEAD) & (hy < y1 + HEAD)
+    # an arrow crosses a box (2 px wider all round, for the line's width) where their extents overlap and the box's
+    # corners are not all on one side of the arrow's line
+    x0, y0, x1, y1 = x0 - 2, y0 - 2, x1 + 2, y1 + 2
+    spans = (np.minimum(hx, 0) < x1) & (np.maximum(hx, 0) > x0) & (np.minimum(hy, 0) < y1) & (np.maximum(hy, 0) > y0)
+    sides = [np.sign(hx * y - hy * x) for x in (x0, x1) for y in (y0, y1)]
+    split = np.abs(sides[0] + sides[1] + sides[2] + sides[3]) < 4
+    return over, (covered | (spans & split)).sum(axis=1)
 
 
 def _round_up(x: float) -> float:
@@ -509,9 +617,12 @@ def _draw_vectors(data, *, title, size, domain):
     arrows = base.mark_rule().encode(x2=alt.X2Datum(0), y2=alt.Y2Datum(0),
                                      strokeWidth=_by_flag(alt.StrokeWidth, "focus", 4, 1.5))
     heads = base.mark_point(filled=True, size=60)
-    names = base.mark_text(align="left", dx=6, dy=-6, fontSize=12).encode(text=alt.Text("label:N"))
+    names = base.mark_text(align=alt.ExprRef("datum.label_align"), baseline="middle", fontSize=ARROW_TEXT).encode(
+        x=alt.X("label_x:Q", scale=scale, title=None), y=alt.Y("label_y:Q", scale=scale, title=None),
+        text=alt.Text("label:N"))
+    # the plot's own size (autosize pad: title and axes around it), so that a unit is as long across as up
     return alt.layer(arrows, heads, names, data=data).properties(
-        title=alt.Title(title, anchor="start"), height=size, width=size - 20)  # title above, axis beside
+        title=alt.Title(title, anchor="start"), height=size, width=size, autosize=alt.AutoSizeParams(type="pad"))
 
 
 def lines(data: Table, *, x: str, y: list[str] | str, title: str, log_x: bool = False,

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from explainer import FEATURES, MEANING_QUESTIONS, NOUN_KINDS, VOCABULARY, Trace, designed_weights, kind
+from explainer import (
+    FEATURES,
+    MEANING_QUESTIONS,
+    NOUN_KINDS,
+    POSITION_DIMS,
+    VOCABULARY,
+    Trace,
+    designed_weights,
+    kind,
+)
 
 CLOSE = 0.8
 """A runner-up with at least this share of the favourite's weight is a close call: the toy can hardly tell them."""
@@ -44,6 +53,46 @@ def score_words(trace: Trace) -> str:
     kind = "the cosine similarity of q and k" if settings.similarity == "cosine" else "the dot product q·k"
     return f"{kind}, {scaling(trace)}, then divided by the temperature T = {settings.temperature:g}"
 
+
+
+def soft_to_hard(trace: Trace, query: int) -> str:
+    """What the temperature does to the focus word's lookup in this view: toward 0 it becomes the exact match,
+    unless the word sees one row only (one word, or the first word under the causal mask: its weight is 1 at any
+    temperature) or its best keys tie."""
+    seen = int(np.isfinite(trace.logits[query]).sum())
+    tied, word = favourites(trace.attention[query]), _bold(trace.labels[query])
+    if seen == 1:
+        alone, other = (("With one word there is one row", "With more words, slide") if len(trace.labels) == 1 else
+                        (f"Under the causal mask {word}, the first word, sees one row only, its own",
+                         "For a later word, slide"))
+        return (f"{alone}: its weight is 1 at every temperature, so soft and hard give the same answer. {other} the "
+                "temperature toward 0 and the weights pile up on the best-matching key until one row has weight 1: "
+                "attention becomes the database's exact match.")
+    if len(tied) == seen:
+        return (f"Here every key {word} can see matches it equally well: their weights stay equal at every "
+                "temperature, so the slider changes nothing and no temperature makes attention an exact match.")
+    rows = "every row it can see" if trace.settings.causal else "every row"
+    pile = ("on the best-matching key until one row has weight 1 and the rest 0 — attention has become the "
+            "database's exact match" if len(tied) == 1 else
+            f"on the keys that match best, {_listed([_bold(trace.labels[j]) for j in tied])}; they tie, so they "
+            "end with equal shares and no temperature makes attention an exact match")
+    return f"Slide the temperature toward 0: the weights pile up {pile}. Raise it and the answer spreads over {rows}."
+
+
+def nothing_returned(trace: Trace, query: int) -> str:
+    """Why every bar of the chart of what the lookups return has length 0, when both return 0 in every dimension
+    ("" when one returns something)."""
+    best = int(trace.attention[query].argmax())
+    if np.abs(trace.output[query]).max() > 0.005 or np.abs(trace.V[best]).max() > 0.005:
+        return ""
+    if np.abs(trace.V).max() > 0.005:
+        why = (f"the value of {_bold(trace.labels[best])}, the best match, is 0 in every dimension, and so is the "
+               "blend of the values by their weights")
+    elif len(trace.labels) == 1:
+        why = f"the value of {_bold(trace.labels[0])} is 0 in every dimension (its row of V)"
+    else:
+        why = "every word's value is 0 in every dimension (the rows of V)"
+    return f"Here {why}, so both lookups return 0 in every dimension: every bar below has length 0."
 
 def view_summary(trace: Trace) -> str:
     """What is switched on that changes the whole chain ("" for the lesson's plain case)."""
@@ -246,8 +295,9 @@ def _listed(names: list[str]) -> str:
 def positions(trace: Trace) -> str:
     """What adding positions does in this view."""
     if not trace.settings.positional:
-        return ("Positions are switched off (sidebar): X is just the embeddings, and the sentence is a bag of words "
-                "with no order. *jane visits africa* and *africa visits jane* look the same to attention.")
+        return (f"Positions are switched off (sidebar): X = E, the embeddings alone (its {len(POSITION_DIMS)} position "
+                "columns are 0), and the sentence is a bag of words with no order. *jane visits africa* and *africa "
+                "visits jane* look the same to attention.")
     if trace.settings.weight_set == "designed":
         return ("The designed W_Q and W_K read the position columns in four questions of their own (“near?”, below): "
                 "each query turns its clocks forward, so it matches the words just after it best. So word order "
@@ -257,6 +307,26 @@ def positions(trace: Trace) -> str:
            "The trained W_Q and W_K started random and still read")
     return (f"{who} every column, the position columns too: reverse the sentence or switch positions off and the "
             "attention changes.")
+
+
+
+def position_questions(trace: Trace) -> str:
+    """What the chart of the designed position questions shows (views.position_scores), and, in a view with other
+    weights or with positions off, that it is not this view's."""
+    shown = ("a key gains the same from where it stands whatever the query: it depends only on how far ahead it "
+             "stands. The next word gains most, the words just around come next, words far away lose. Meaning "
+             "decides first; position breaks the tie between words that answer a question equally well, such as two "
+             "nouns for *the* to point to.")
+    settings = trace.settings
+    if settings.weight_set == "designed" and settings.positional:
+        return shown[0].upper() + shown[1:]
+    why = ("positions are off, so every word's clocks are 0 and where a key stands adds nothing to any score"
+           if not settings.positional else
+           "the weights are random: their rows ask no question anyone designed, and position adds to a score by no "
+           "rule" if settings.weight_set == "random" else
+           "the weights are trained (page 5): learned from a random start, W_Q and W_K read position their own way")
+    return (f"This chart is of the designed weights with positions on, not of this view: here {why}. With the "
+            f"designed weights and positions on, {shown}")
 
 
 def self_similarity(plain: np.ndarray, trace: Trace, query: int) -> str:

@@ -9,6 +9,8 @@ nothing themselves.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -30,6 +32,8 @@ from explainer import (
 )
 from explainer.trace import COSINE_STEPS
 
+from .charts import ARROW_TEXT, text_width
+from .notes import columns, favourites
 from .state import TEMPERATURE_RANGE
 from .tables import Columns
 
@@ -46,6 +50,10 @@ def _check_token(trace: Trace, index: int, what: str = "query") -> int:
     return int(index)
 
 
+NO_POSITIONS = "the embeddings alone (positions off)"
+"""X's caption when positions are off: X = E (its position columns are 0)."""
+
+
 def chain(trace: Trace) -> pd.DataFrame:
     """The chain at a glance: each matrix in order with its name, what it is and its shape (with several heads,
     how the heads share it)."""
@@ -56,9 +64,11 @@ def chain(trace: Trace) -> pd.DataFrame:
             continue
         if trace.settings.similarity == "cosine" and name == "scores":
             symbol, caption = COSINE_STEPS["scores"]
+        if name == "X" and not trace.settings.positional:
+            caption = NO_POSITIONS
         shape = " × ".join(str(s) for s in getattr(trace, name).shape)
         if heads > 1 and name in ("Q", "K", "V"):
-            shape += f" ({heads} heads × {getattr(trace, name).shape[1] // heads} columns each)"
+            shape += f" ({heads} heads × {columns(getattr(trace, name).shape[1] // heads)} each)"
         elif heads > 1 and name in ("scores", "attention"):
             shape += f" (one {len(trace.tokens)} × {len(trace.tokens)} per head)"
         elif heads > 1 and name == "output":
@@ -91,6 +101,22 @@ def lookup(trace: Trace, query: int) -> Columns:
     return {"weight": trace.attention[query], "key": np.asarray(trace.labels, dtype=object),
             **dict(zip(trace.v_dims, trace.V.T, strict=True))}
 
+
+
+PHONE_TABLE = 354  # px a table has inside its border on a 390 px phone
+VALUE_COLUMN, WEIGHTS = 48, (64, 96)  # px: a value's column ("action" fits); a weight's bar, at least and at most
+TABLE_TYPE = 14  # px: a table's type
+
+
+def lookup_widths(trace: Trace) -> dict[str, int]:
+    """Widths (px) of the columns of `lookup` that fit a phone: each value's column VALUE_COLUMN, the key's as wide
+    as its longest word needs (charts.text_width in a table's type, with the cell's padding), taken from the
+    weight's bar down to its least, and the weight's what is left, up to its most."""
+    values = VALUE_COLUMN * len(trace.v_dims)
+    longest = max(text_width(label) for label in trace.labels) * TABLE_TYPE / ARROW_TEXT
+    key = min(max(64, math.ceil(longest) + 20), PHONE_TABLE - values - WEIGHTS[0])
+    return {"weight": min(WEIGHTS[1], PHONE_TABLE - values - key), "key": key,
+            **dict.fromkeys(trace.v_dims, VALUE_COLUMN)}
 
 def exact_match(trace: Trace, query: int) -> Columns:
     """The one (key, value) row an exact SELECT would return: the best-matching key's (see lookup)."""
@@ -142,13 +168,16 @@ def similarities(trace: Trace, query: int) -> Columns:
 
 def fan(trace: Trace, query: int) -> Columns:
     """The query in focus and every key as arrows in a plane that keeps each key's true length and true angle to
-    the query (explainer.experiments.fan): word, kind ("query"/"key"), x, y, and focus (the query's arrow)."""
+    the query (explainer.experiments.fan): word, kind ("query"/"key"), x, y, focus (the query's arrow) and top (the
+    keys the query attends to most)."""
     query = _check_token(trace, query)
     q_point, k_points = experiments.fan(trace.Q[query], trace.K)
     points = np.vstack([q_point, k_points])
     kinds = np.asarray(["query"] + ["key"] * len(trace.labels), dtype=object)
+    top = np.zeros(len(points), dtype=bool)
+    top[1 + np.asarray(favourites(trace.attention[query]))] = True
     return {"word": np.asarray([trace.labels[query], *trace.labels], dtype=object), "kind": kinds,
-            "x": points[:, 0], "y": points[:, 1], "focus": kinds == "query"}
+            "x": points[:, 0], "y": points[:, 1], "focus": kinds == "query", "top": top}
 
 
 def fan_bounds(trace: Trace) -> tuple[float, float]:

@@ -49,26 +49,24 @@ with hard:
              hide_index=True, hide_header=False)  # a dict's header is hidden unless asked for
 with soft:
     st.markdown(f"**Attention: query = “{view.focus_word}”, every row back, weighted**")
+    # widths that fit a phone (390 px): at their own widths the last value column was off screen
+    widths = views.lookup_widths(trace)
     st.dataframe(views.lookup(trace, focus), hide_index=True, width="stretch",
-                 # widths that fit a phone (390 px): at their own widths the last value column was off screen
                  column_config={"weight": st.column_config.ProgressColumn(
-                     "weight", format="%.3f", min_value=0.0, max_value=1.0, color=charts.PROBABILITY_COLOUR, width=96),
-                     "key": st.column_config.TextColumn(width=64),
-                     **{column: st.column_config.NumberColumn(width=48) for column in value_columns}})
+                     "weight", format="%.3f", min_value=0.0, max_value=1.0, color=charts.PROBABILITY_COLOUR,
+                     width=widths["weight"]),
+                     "key": st.column_config.TextColumn(width=widths["key"]),
+                     **{column: st.column_config.NumberColumn(width=widths[column]) for column in value_columns}})
 st.caption(f"The value columns ({', '.join(value_columns)}) are what each word hands over when it is found: "
            f"the rows of V ({len(trace.labels)} × {len(value_columns)}, stage 4), beside the query's row of A.")
 st.slider(**frame.bound("temperature", "page", label="From soft to hard: the temperature"))
 frame.text(
-    ("With one word there is one row: its weight is 1 at every temperature, so soft and hard give the same answer. "
-     "With more words: slide" if len(trace.labels) == 1 else "Slide")
-    + " the temperature toward 0: the weights pile up on the best-matching key until one row has weight 1 and "
-    "the rest 0 — attention has become the exact lookup on the left. Raise it and the answer spreads over every "
-    "row. A transformer keeps the soft version because it can be learned: a small change in a query gives a small "
-    "change in the answer, so training can nudge it in the right direction.",
+    notes.soft_to_hard(trace, focus) + " A transformer keeps the soft version because it can be learned: a small "
+    "change in a query gives a small change in the answer, so training can nudge it in the right direction.",
     frame.formula(r"\begin{aligned} \text{hard: }& v_{j^*},\quad j^* = \arg\max_j\, s(q, k_j) \\ "
                   r"\text{soft: }& \sum_j a_j\, v_j,\quad a_j = \text{softmax}_j\, s(q, k_j) \end{aligned}"))
 st.caption(f"s(q, k), the score of a query against a key, is here {notes.score_words(trace)} "
-           "(stages 2 and 3 take it apart).")
+           f"(stages 2 and 3 take it apart). {notes.nothing_returned(trace, focus)}")
 frame.chart(charts.bars(views.lookup_results(trace, focus), x="value", y="dim", color="result", rule_at=0,
                         title=f"What the query gets back: soft vs hard{view.of_head}"),
             alt_text="Bars comparing, for each value dimension, the blended value attention returns with the "

@@ -40,17 +40,18 @@ frame.text(
     f"speeds, a different pattern for each position. Here PE has {n_positions} columns of its own (two clocks, each "
     "a sine and a cosine), where E is 0, and E is 0 where PE is not; so the sum X = E + PE keeps every name "
     "readable. (In a trained model E and PE share every dimension, and the model learns to tell them apart.)",
-    frame.formula(r"X = E + PE"))
-frame.matrix(trace.matrix("X"), focus_row=focus)
+    frame.formula(r"X = E + PE" if view.state.positional else r"X = E \quad (\text{positions off})"))
+frame.matrix(trace.matrix("X"), focus_row=focus, subtitle=None if view.state.positional else views.NO_POSITIONS)
 parts = ["embeddings", "positions"] if view.state.positional else ["embeddings"]
 with st.expander("E and PE, each on its own" if view.state.positional else "E on its own (positions are off)",
                  key="q_and_k_parts", on_change="rerun") as section:
     if section.open:  # built only when opened, like every breakdown of the lesson
         for name in parts:
             frame.matrix(trace.matrix(name), focus_row=focus)
-        st.caption(f"The clocks turn {' and '.join(f'{speed:g}' for speed in CLOCK_SPEEDS)} radian a word: the "
-                   f"paper's formula, sin(pos / b^(2i/d)), with b = {BASE:g} instead of 10000, because a sentence "
-                   "here has at most 12 words.")
+        if view.state.positional:
+            st.caption(f"The clocks turn {' and '.join(f'{speed:g}' for speed in CLOCK_SPEEDS)} radian a word: the "
+                       f"paper's formula, sin(pos / b^(2i/d)), with b = {BASE:g} instead of 10000, because a sentence "
+                       "here has at most 12 words.")
 with st.expander("Look up a word: which words the toy knows, and their features", key=WORDS,
                  on_change="rerun") as section:
     if section.open:  # built only when opened: 21,000 words are looked up, not sent
@@ -72,11 +73,13 @@ frame.text(
         "same row of **W_K** which features *answer* it. Four questions are about meaning:"
         if view.state.weight_set == "designed" else
         f"These are the **{view.state.weight_set}** weights: their rows ask no question anyone designed, so their "
-        "dimensions are numbered, d1 to d8. Switch to the designed weights in the sidebar to see each row as a "
-        "question about meaning or position."),
+        f"dimensions are numbered, {trace.qk_dims[0]} to {trace.qk_dims[-1]}. Switch to the designed weights in the "
+        "sidebar to see each row as a question about meaning or position."),
     notes.questions() if view.state.weight_set == "designed" else None,
     "Four more, **near?**, are about position: W_Q turns each query's clocks forward, W_K reads each key's clocks "
-    "as they are, so that the words just after a word match it best (open *The position questions* below). "
+    "as they are, so that the words just after a word match it best (open *The position questions* below)"
+    + ("" if view.state.positional else "; here positions are off, so every clock is 0 and they add nothing")
+    + ". "
     "In a real transformer nobody designs them: W_Q and W_K start random and are learned by **backpropagation**, "
     "nudged a little after each training example toward queries and keys that make the model's predictions "
     "better. Switch the weights to *random* in the sidebar to see an untrained model."
@@ -92,13 +95,10 @@ with st.expander("The position questions: how much a key gains from where it sta
     if section.open:  # built only when opened, like every breakdown of the lesson
         by_distance = views.position_scores()
         frame.chart(charts.bars(by_distance, x="score from position", y="key", rule_at=0,
-                                title="score from the four near? questions alone"),
+                                title="score from the near? questions"),  # longer, cut on a phone
                     alt_text="Bars: the score the designed position questions add to a key, by how many words "
                              "after the query it stands; highest for the next word.", numbers=by_distance)
-        st.markdown("The same for every word: it depends only on how far ahead the key stands. The next word gains "
-                    "most, the words just around come next, words far away lose. Meaning decides first; position "
-                    "breaks the tie between words that answer a question equally well, such as two nouns for "
-                    "*the* to point to.")
+        st.markdown(notes.position_questions(trace))
 
 frame.text(
     "## Queries and keys",
@@ -116,7 +116,8 @@ frame.chart(figures.grid([charts.heatmap(q_and_k[0], focus_row=focus), charts.he
 
 frame.text(
     "## The first MatMul: one score for every (query, key) pair",
-    frame.formula(rf"\underset{{{n}\times{n}}}{{S}}_{{ij}} = \cos(q_i, k_j) = "
+    # the shape under S alone: under S_ij KaTeX set the subscript beside the shape, "S" over "3×3ᵢⱼ"
+    frame.formula(rf"\underset{{{n}\times{n}}}{{S}}, \qquad S_{{ij}} = \cos(q_i, k_j) = "
                   r"\frac{q_i \cdot k_j}{\lVert q_i\rVert\,\lVert k_j\rVert}") if cosine else
     frame.formula(rf"\underset{{{n}\times{n}}}{{S}} = Q\,K^\top, \qquad S_{{ij}} = q_i \cdot k_j"),
     "Cosine mode (sidebar, More settings): each score is a dot product of the two directions only, between −1 "

@@ -330,3 +330,64 @@ def test_axe_finds_no_serious_violation_with_the_questions_answered_and_the_side
     serious = [v for v in axe_violations(tab) if v["impact"] in ("serious", "critical")]
     tab.context.close()
     assert not serious, serious
+
+
+ARROW_NAMES = """() => {  // the arrows chart's names (their boxes on the screen) and its arrows (their two ends)
+  const chart = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]
+    .find(chart => chart.textContent.includes('every k in grey'));
+  chart.scrollIntoView();
+  const end = (line, x, y) => { const p = new DOMPoint(x, y).matrixTransform(line.getScreenCTM()); return [p.x, p.y]; };
+  const names = [...chart.querySelectorAll('g.mark-text.role-mark text')].filter(t => t.textContent.trim())
+    .map(t => { const r = t.getBoundingClientRect(); return [t.textContent, r.left, r.top, r.right, r.bottom]; });
+  const arrows = [...chart.querySelectorAll('g.mark-rule.role-mark line')]
+    .map(line => [end(line, +line.getAttribute('x1') || 0, +line.getAttribute('y1') || 0),
+                  end(line, +line.getAttribute('x2') || 0, +line.getAttribute('y2') || 0)]);
+  return {names, arrows};
+}"""
+
+
+@pytest.mark.parametrize("query", [
+    {"sentence": "the boy kicked the ball over the fence", "focus": "ball"},
+    {"sentence": "my mum cooks rice for us because she loves her big family", "focus": "she"},
+    {"weights": "random", "similarity": "cosine", "heads": "2", "head": "2", "positions": "off"},
+], ids=["8 words", "12 words", "random head 2"])
+def test_the_arrows_names_are_never_written_over_each_other_nor_crossed_and_the_top_key_has_its_own(
+        browser, server, query):
+    from urllib.parse import urlencode
+
+    from explainer import run_attention
+    from lesson.state import clean
+
+    state, _ = clean(query)
+    shown = run_attention(state.sentence, state.settings)
+    shown = shown.head(state.head) if state.heads > 1 else shown
+    top = shown.labels[int(shown.attention[state.focus].argmax())]
+    tab = browser.new_context(viewport={"width": 390, "height": 900}).new_page()
+    open_view(tab, f"{server}/{frame.page('pages/2_Q_and_K.py').url_path}?{urlencode(query)}")
+    drawn = tab.evaluate(ARROW_NAMES)
+    tab.context.close()
+    names = [name for name, *_box in drawn["names"]]
+    assert top in names and shown.labels[state.focus] in names, names  # the top key's name alone, and the query's
+    for i, (first, *a) in enumerate(drawn["names"]):
+        for second, *b in drawn["names"][i + 1:]:
+            across = min(a[2], b[2]) - max(a[0], b[0])
+            up = min(a[3], b[3]) - max(a[1], b[1])
+            assert across <= 0.5 or up <= 0.5 * min(a[3] - a[1], b[3] - b[1]), (first, second)
+        left, top_edge, right, bottom = a[0], a[1] + 3, a[2], a[3] - 3  # the glyphs, not the line's room above them
+        for (x0, y0), (x1, y1) in drawn["arrows"]:
+            along = [(x0 + (x1 - x0) * t / 200, y0 + (y1 - y0) * t / 200) for t in range(201)]
+            assert not any(left < x < right and top_edge < y < bottom for x, y in along), (first, (x0, y0, x1, y1))
+
+
+def test_the_position_questions_chart_title_is_whole_on_a_phone(browser, server):
+    """Its title was cut at 390 px ("score from the four near? questions alo…")."""
+    tab = browser.new_context(viewport={"width": 390, "height": 900}).new_page()
+    open_view(tab, f"{server}/{frame.page('pages/2_Q_and_K.py').url_path}")
+    tab.locator("[data-testid=stExpander] summary", has_text="The position questions").click()
+    tab.wait_for_function("() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] svg')]"
+                          ".some(svg => svg.textContent.includes('questions'))", timeout=30_000)
+    titles = tab.evaluate("() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] .role-title-text')]"
+                          ".map(t => t.textContent)")
+    tab.context.close()
+    (title,) = [t for t in titles if "near?" in t]
+    assert not title.endswith("…"), title

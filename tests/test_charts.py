@@ -332,17 +332,32 @@ def test_a_grid_refuses_figures_of_different_columns(trace):
                                                                     title="dot")], columns=2, width=100)
 
 
-def test_arrow_labels_that_would_print_over_each_other_are_joined():
-    """jane's and africa's keys end side by side: one label "jane, africa", not two on top of each other."""
-    trace = run_attention("jane visits africa")
-    figure = charts.vectors(views.fan(trace, 0), bounds=views.fan_bounds(trace), title="t")
+@pytest.mark.parametrize("sentence, focus", [("the boy kicked the ball over the fence", 4),
+                                             ("my mum cooks rice for us because she loves her big family", 7),
+                                             (DEFAULT_SENTENCE, 0)])
+def test_the_arrows_name_every_arrow_once_and_the_top_key_alone(sentence, focus):
+    """A crowd of arrows shares one name ("cooks, mum and 7 more"), but the key the query attends to most keeps its
+    own (the browser test checks that no two are written over each other)."""
+    trace = run_attention(sentence)
+    figure = charts.vectors(views.fan(trace, focus), bounds=views.fan_bounds(trace), title="t")
     keys = figure.data[figure.data.kind == "key"]
-    assert list(keys.label) == ["jane, africa", "visits", ""]
-    spec = figure.chart().to_dict()
-    assert any(layer["encoding"].get("text", {}).get("field") == "label" for layer in spec["layer"])
+    assert trace.labels[int(trace.attention[focus].argmax())] in set(keys.label)
+    named = 0
+    for label in filter(None, keys.label):
+        listed, more = re.fullmatch(r"(.+?)(?: and (\d+) more)?", label).groups()
+        named += len(listed.split(", ")) + int(more or 0)
+    assert named == len(trace.labels)
+    crowd = charts.vectors({"word": list("abcd"), "kind": ["key"] * 4, "x": [1.0, 1.01, 1.02, 1.03],
+                            "y": [1.0] * 4, "focus": [False] * 4}, title="t")
+    assert sorted(crowd.data.label) == ["", "", "", "a, b and 2 more"]  # not a list running off the plane
     far = charts.vectors({"word": ["a", "b"], "kind": ["key", "key"], "x": [1.0, -1.0], "y": [1.0, -1.0],
                           "focus": [False, False]}, title="t")
     assert list(far.data.label) == ["a", "b"]
-    crowd = charts.vectors({"word": list("abcd"), "kind": ["key"] * 4, "x": [1.0, 1.01, 1.02, 1.03],
-                            "y": [1.0] * 4, "focus": [False] * 4}, title="t")
-    assert list(crowd.data.label) == ["a, b and 2 more", "", "", ""]  # not a list running off the plane
+
+
+def test_the_arrows_plane_is_as_long_across_as_up_so_that_angles_are_true(trace):
+    spec, marks = layers(charts.vectors(views.fan(trace, 0), title="t"))
+    assert spec["width"] == spec["height"] and spec["autosize"] == {"type": "pad"}  # the plot's own size
+    assert marks["rule"]["encoding"]["x"]["scale"] == marks["rule"]["encoding"]["y"]["scale"]
+    names = marks["text"]["encoding"]
+    assert names["x"]["field"] == "label_x" and names["text"]["field"] == "label"

@@ -133,3 +133,26 @@ def test_the_intuition_page_says_where_the_rules_end_as_the_numbers_do(name):
         assert "the causal mask hides every word after" in said  # the first word: the mask decides, nothing else
     elif state.heads > 1 and not set(view.qk_dims) & set(MEANING_QUESTIONS):
         assert "this head asks about position only" in said
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_the_intuition_pages_soft_and_hard_lookups_are_said_as_this_views_numbers_behave(name):
+    """The temperature paragraph promises an exact match only where a colder softmax gives one (not for a word
+    that sees one row only, nor for keys that tie), and an empty chart of what the lookups return says why."""
+    at = open_page("pages/1_Intuition.py", VIEWS[name])
+    state, view = _trace(VIEWS[name])
+    said = " ".join(m.value for m in at.markdown)
+    row = view.attention[state.focus]
+    seen = np.isfinite(view.logits[state.focus]).sum()
+    best = np.flatnonzero(np.isclose(row, row.max(), rtol=0, atol=1e-9))
+    if seen == 1:
+        assert "its weight is 1 at every temperature" in said and "Slide the temperature" not in said
+    elif len(best) == seen:
+        assert "the slider changes nothing" in said and "Slide the temperature" not in said
+    else:
+        assert ("until one row has weight 1" in said) == (len(best) == 1)
+    assert "on the left" not in said  # on a phone the exact lookup is above, not on the left
+    ((_spec, returned),) = [(s, d) for s, d in charts(at) if s.get("title", {}).get("text", "").startswith("What the")]
+    empty = not (returned.value.abs() > 0.005).any()
+    captions = " ".join(c.value for c in at.caption)
+    assert ("every bar below has length 0" in captions) == empty, (name, returned.value.tolist())

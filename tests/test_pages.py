@@ -164,6 +164,14 @@ def test_home_shows_the_chain_with_the_sentences_shapes():
     assert [link.proto.label for link in menu_links(at)] == [p.title for p in __import__("frame").PAGES]
 
 
+
+def test_home_with_four_heads_says_each_heads_share_of_v_in_good_english():
+    """V's 4 columns over 4 heads: one column each, "1 column", not "1 columns"."""
+    at = open_page("app.py", {"heads": "4"})
+    shapes = dict(zip(at.table[0].value.step, at.table[0].value["shape"], strict=True))
+    assert shapes["V"] == "3 × 4 (4 heads × 1 column each)"
+    assert shapes["Q"] == "3 × 8 (4 heads × 2 columns each)"
+
 def test_home_lists_every_stage_and_leads_to_the_first():
     at = open_page("app.py")
     stages = next(text.value for text in at.markdown if text.value.startswith("## The stages"))
@@ -388,3 +396,56 @@ def test_softmaxs_formula_divides_by_what_this_view_divides_by(query, divisor):
     (softmax,) = [f for f in formulas(open_page("pages/3_Softmax.py", query)) if r"\text{softmax}_j" in f]
     assert softmax.count(rf"s_{{ij}}/{divisor}") == 1 and softmax.count(rf"s_{{il}}/{divisor}") == 1
     assert ("sqrt{d_k}" in softmax) == (divisor != "T") and "/(T)" not in softmax
+
+
+@pytest.mark.parametrize("query", [{}, {"positions": "off"}, {"weights": "trained"},
+                                   {"weights": "random", "similarity": "cosine", "heads": "2", "head": "2",
+                                    "positions": "off"}])
+def test_q_and_k_says_what_x_and_the_weights_are_in_this_view(query):
+    """With positions off X is the embeddings alone (its position columns 0), and says so; the weights' rows are
+    numbered as the matrix shown numbers them; the chart of the designed position questions says when it is not
+    this view's."""
+    from explainer import POSITION_DIMS
+
+    at = open_page("pages/2_Q_and_K.py", query)
+    at.session_state["q_and_k_near"] = True  # the student opens "The position questions"
+    at.run()
+    view, _ = state.from_query(query)
+    drawn = charts(at)
+    ((x_spec, x_data),) = [(s, d) for s, d in drawn if s["title"]["text"].startswith("X  (")]
+    positions = x_data[x_data.col.isin(POSITION_DIMS)].value
+    if view.positional:
+        assert x_spec["title"]["subtitle"] == "embeddings + positions" and positions.abs().max() > 0
+    else:
+        assert "positions off" in x_spec["title"]["subtitle"] and (positions == 0).all()
+        assert any(r"X = E \quad" in formula for formula in formulas(at))
+        home = open_page("app.py", query).table[0].value
+        assert "positions off" in home[home.step == "X"].what.item()
+    said = " ".join(m.value for m in at.markdown)
+    if view.weight_set != "designed":
+        ((_, w_q),) = [(s, d) for s, d in drawn if s["title"]["text"].startswith("W_Q")]
+        rows = list(dict.fromkeys(w_q.row))
+        assert f"numbered, {rows[0]} to {rows[-1]}." in said
+    elsewhere = view.weight_set != "designed" or not view.positional
+    assert ("not of this view" in said) == elsewhere and "The next word gains most" in said
+
+
+@pytest.mark.parametrize("similarity", ["dot", "cosine"])
+def test_q_and_k_writes_the_shape_under_s_and_the_entry_s_ij_apart(similarity):
+    """\\underset{3×3}{S}_{ij} set the subscript beside the shape under S ("S" over "3×3ᵢⱼ")."""
+    (score,) = [f for f in formulas(open_page("pages/2_Q_and_K.py", {"similarity": similarity})) if "S_{ij}" in f]
+    assert r"\underset{3\times3}{S}" in score and "}_{ij}" not in score
+    assert ("S_{ij} = \\cos(q_i, k_j)" in score) == (similarity == "cosine")
+
+
+@pytest.mark.parametrize("sentence", ["jane visits africa", "my grandmother always cooks delicious spaghetti "
+                                      "because everybody absolutely loves her cooking"])
+def test_the_soft_select_table_shows_every_word_whole_and_fits_a_phone(sentence):
+    """The key column was 64 px whatever the words: "grandmot", "everybod" on a phone. A lower-case letter of 14 px
+    type takes about 7 px (Source Sans: m 11.6, e 6.9, i 3.4), a cell 16 px of padding; a phone's table 356 px."""
+    at = open_page("pages/1_Intuition.py", {"sentence": sentence})
+    (table,) = [t for t in at.dataframe if "weight" in json.loads(t.proto.columns)]
+    widths = {name: column.get("width") for name, column in json.loads(table.proto.columns).items()
+              if not column.get("hidden")}
+    assert widths["key"] >= 7 * max(map(len, sentence.split())) + 16, widths
+    assert sum(widths.values()) <= 356 and widths["weight"] >= 64, widths

@@ -61,3 +61,19 @@ def test_hand_written_words_win_and_dropped_words_are_gone(build):
 def test_regular_inflections_follow_english_spelling(build, base, forms):
     pos = "adj" if base == "happy" else "verb"
     assert forms <= build.inflections(base, pos)
+
+
+@pytest.mark.parametrize("typo, meant", [("teh", "the"), ("gril", "girl"), ("hte", "the"), ("frend", "friend"),
+                                         ("footbal", "football"), ("recieve", "receive"), ("wierd", "weird")])
+def test_a_typo_is_offered_the_word_it_misspells_first(typo, meant):
+    """Two neighbouring letters swapped are one edit, as a letter left out is: "teh" is one edit from "the"."""
+    assert VOCABULARY.nearest(typo)[0] == meant
+
+
+def test_edits_count_a_swap_of_neighbours_as_one_and_stop_past_the_limit():
+    from explainer.vocabulary import edits
+
+    assert [edits("teh", "the", 1), edits("gril", "girl", 1), edits("frend", "friend", 1)] == [1, 1, 1]
+    assert edits("ca", "abc", 3) == 3  # no edit inside letters already swapped (optimal string alignment)
+    assert edits("kitten", "sitting", 3) == 3 and edits("kitten", "sitting", 2) == 3  # over the limit: limit + 1
+    assert VOCABULARY.nearest("xq") == [] and VOCABULARY.nearest("zorblat") == []
