@@ -38,6 +38,13 @@ def scaling(trace: Trace) -> str:
     return "not divided by √dₖ (switched off)"
 
 
+def raw_scores(trace: Trace) -> str:
+    """What page 3's raw scores are in this view: "q·k" or "cos(q, k)", one per key."""
+    if trace.settings.similarity == "cosine":
+        return "cos(q, k), the cosine similarity of q and k, one per key"
+    return "q·k, the dot product of q and k, one per key"
+
+
 def score_words(trace: Trace) -> str:
     """How a score is made in this view, in words: "q·k ÷ √d_k ÷ T" spelled out."""
     settings = trace.settings

@@ -19,7 +19,7 @@ frame.text(
     frame.formula(rf"a_{{ij}} = \text{{softmax}}_j\!\left(\frac{{s_{{ij}}}}{{{divisor}}}\right) = "
                   rf"\frac{{e^{{\,s_{{ij}}/{in_exponent}}}}}{{\sum_l e^{{\,s_{{il}}/{in_exponent}}}}}"),
     f"## The row of “{word}”, step by step{view.of_head}",  # the head here: in four panel titles, too wide
-    "1. **Raw scores** q·k, one per key.\n"
+    f"1. **Raw scores** {notes.raw_scores(trace)}.\n"
     f"2. **Scaled**: {notes.scaling(trace)}, and by the temperature T = {state.temperature:g}.\n"
     "3. **Exponentials**, after subtracting the row's largest scaled score: that changes nothing in the end "
     "(it cancels in the division) but keeps eˣ from overflowing. The largest becomes e⁰ = 1.\n"

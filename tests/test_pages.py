@@ -1,7 +1,9 @@
 """Every page in AppTest: runs cleanly for every sentence and every control, and draws what the lesson needs."""
 import ast
 import json
+import re
 
+import numpy as np
 import pytest
 
 from explainer import EXAMPLES
@@ -388,3 +390,27 @@ def test_softmaxs_formula_divides_by_what_this_view_divides_by(query, divisor):
     (softmax,) = [f for f in formulas(open_page("pages/3_Softmax.py", query)) if r"\text{softmax}_j" in f]
     assert softmax.count(rf"s_{{ij}}/{divisor}") == 1 and softmax.count(rf"s_{{il}}/{divisor}") == 1
     assert ("sqrt{d_k}" in softmax) == (divisor != "T") and "/(T)" not in softmax
+
+
+def _softmax_step(at, number: int) -> str:
+    """One line of page 3's list of the softmax steps."""
+    text = " ".join(m.value for m in at.markdown)
+    return re.search(rf"^{number}\. \*\*.*$", text, re.MULTILINE)[0]
+
+
+@pytest.mark.parametrize("query", [{}, {"similarity": "cosine"}, {"similarity": "cosine", "heads": "2", "head": "2"}])
+def test_softmaxs_first_step_names_the_score_its_bars_show(query):
+    """Under cosine the raw-score bars are cosines, and step 1 says so; under the dot product it says q·k."""
+    from explainer import run_attention
+
+    at = open_page("pages/3_Softmax.py", query)
+    st, _ = state.from_query(query)
+    trace = run_attention(st.sentence, st.settings).head(st.head)
+    q = trace.Q[st.focus]
+    cosines = trace.K @ q / (np.linalg.norm(trace.K, axis=1) * np.linalg.norm(q))
+    (raw,) = [data for spec, data in charts(at) if spec.get("title", {}).get("text") == "1 raw score"]
+    step = _softmax_step(at, 1)
+    if st.similarity == "cosine":
+        assert np.allclose(raw.value, cosines) and "cos(q, k)" in step and "q·k" not in step
+    else:
+        assert np.allclose(raw.value, trace.K @ q) and "q·k" in step and "cos" not in step
