@@ -20,7 +20,7 @@ frame.text(
                   rf"\frac{{e^{{\,s_{{ij}}/{in_exponent}}}}}{{\sum_l e^{{\,s_{{il}}/{in_exponent}}}}}"),
     f"## The row of “{word}”, step by step{view.of_head}",  # the head here: in four panel titles, too wide
     f"1. **Raw scores** {notes.raw_scores(trace)}.\n"
-    f"2. **Scaled**: {notes.scaling(trace)}, and by the temperature T = {state.temperature:g}.\n"
+    f"2. **Scaled**: {notes.scaled_scores(trace)}.\n"
     "3. **Exponentials**, after subtracting the row's largest scaled score: that changes nothing in the end "
     "(it cancels in the division) but keeps eˣ from overflowing. The largest becomes e⁰ = 1.\n"
     "4. **Probabilities**: each exponential divided by their sum.")

@@ -414,3 +414,21 @@ def test_softmaxs_first_step_names_the_score_its_bars_show(query):
         assert np.allclose(raw.value, cosines) and "cos(q, k)" in step and "q·k" not in step
     else:
         assert np.allclose(raw.value, trace.K @ q) and "q·k" in step and "cos" not in step
+
+
+@pytest.mark.parametrize("query", [{}, {"temperature": "5"}, {"scaling": "off", "temperature": "5"},
+                                   {"similarity": "cosine"}, {"similarity": "cosine", "temperature": "0.2"},
+                                   {"scaling": "off"}])
+def test_softmaxs_second_step_says_what_the_scores_are_divided_by_as_its_bars_are(query):
+    """The temperature is said to divide in every view, √d_k only where it does; and the bars agree."""
+    at = open_page("pages/3_Softmax.py", query)
+    shown = {spec.get("title", {}).get("text"): data for spec, data in charts(at)}
+    step = _softmax_step(at, 2)
+    said = re.search(r"the raw scores divided by (?:√dₖ = √(\d+), then by )?the temperature T = ([\d.]+)", step)
+    assert said, step
+    root_dk, temperature = said.groups()
+    assert float(temperature) == state.from_query(query)[0].temperature
+    assert (root_dk is None) == ("not divided by √dₖ" in step)
+    divisor = float(temperature) * (np.sqrt(int(root_dk)) if root_dk else 1)
+    assert np.allclose(shown["2 scaled"].value, shown["1 raw score"].value / divisor)
+    assert ("changes nothing" in step) == (float(temperature) == 1)
