@@ -39,10 +39,10 @@ def scaling(trace: Trace) -> str:
 
 
 def raw_scores(trace: Trace) -> str:
-    """What page 3's raw scores are in this view: "q·k" or "cos(q, k)", one per key."""
+    """What page 3's raw scores s are in this view: "q·k" or "cos(q, k)", one per key."""
     if trace.settings.similarity == "cosine":
-        return "cos(q, k), the cosine similarity of q and k, one per key"
-    return "q·k, the dot product of q and k, one per key"
+        return "s = cos(q, k), the cosine similarity of q and k, one per key"
+    return "s = q·k, the dot product of q and k, one per key"
 
 
 def scaled_scores(trace: Trace) -> str:

@@ -65,9 +65,9 @@ frame.text(
     "## Temperature: how sharp, not which",
     f"Dividing the scores by a temperature T before softmax changes how sharply the weights pick a winner — "
     f"T below 1 sharpens the row toward one key, T above 1 flattens it toward uniform — but never the order of "
-    f"the keys. Below, the row of **{word}**, each key j's weight with its scaled score sⱼ; the dashed line is the "
-    f"current temperature ({state.temperature:g}).",
-    frame.formula(r"a_j(T) = \frac{e^{s_j / T}}{\sum_l e^{s_l / T}}"))
+    f"the keys. Below, the row of **{word}**: each key j's weight as T changes, its raw score sⱼ (the sᵢⱼ above, "
+    f"with i = {word}) staying as it is; the dashed line is the current temperature ({state.temperature:g}).",
+    frame.formula(rf"a_j(T) = \frac{{e^{{\,s_j/{in_exponent}}}}}{{\sum_l e^{{\,s_l/{in_exponent}}}}}"))
 st.slider(**frame.bound("temperature", "page"))
 sweep = views.temperature_sweep(trace, focus)
 frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),

@@ -432,3 +432,15 @@ def test_softmaxs_second_step_says_what_the_scores_are_divided_by_as_its_bars_ar
     divisor = float(temperature) * (np.sqrt(int(root_dk)) if root_dk else 1)
     assert np.allclose(shown["2 scaled"].value, shown["1 raw score"].value / divisor)
     assert ("changes nothing" in step) == (float(temperature) == 1)
+
+
+@pytest.mark.parametrize("query", [{}, {"scaling": "off"}, {"similarity": "cosine", "temperature": "3"}])
+def test_softmax_page_writes_s_for_the_raw_score_in_every_formula(query):
+    """s is the raw score of step 1 everywhere on page 3: the temperature sweep divides it by what the softmax
+    formula above it does, and the text never calls it the scaled score."""
+    at = open_page("pages/3_Softmax.py", query)
+    exponents = [re.findall(r"s_(?:\{\w+\}|\w)/(\([^)]*\)|T)", f) for f in formulas(at) if "e^" in f]
+    assert len(exponents) == 2 and all(len(found) == 2 for found in exponents), exponents
+    assert len({divisor for found in exponents for divisor in found}) == 1, exponents
+    text = " ".join(m.value for m in at.markdown)
+    assert "**Raw scores** s = " in text and "scaled score s" not in text
