@@ -28,7 +28,7 @@ steps = views.softmax_steps(trace, focus)
 frame.chart(figures.grid([charts.bars(rows, x="value", y="key", title=step,
                                      unit=step.startswith("3"), probability=step.startswith("4"),
                                      rule_at=None if step.startswith(("3", "4")) else 0)  # 3, 4: between 0 and 1
-                         for step, rows in steps.items()], columns=2, width=92),
+                         for step, rows in steps.items()], columns=2, width=charts.BAR_PLOT),
             alt_text="The focus word's row in four steps: raw scores, scaled scores, exponentials and probabilities, "
                      "one bar per key.", numbers=lambda: views.softmax_table(steps), stretch=False)
 total = trace.attention[focus].sum()

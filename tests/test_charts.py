@@ -199,23 +199,59 @@ def layer_list(figure):
 
 
 def test_negative_numbers_are_written_beside_the_zero_line_with_no_range_that_could_flip():
-    """A bar going left has its number right of 0; the axis keeps Vega's own range (one written with the "width"
-    signal ran backwards inside a grid of panels, where "width" is not the panel's)."""
+    """A bar going left has its number right of 0 where there is room; the axis keeps Vega's own range (one written
+    with the "width" signal ran backwards inside a grid of panels, where "width" is not the panel's)."""
     trace = run_attention(LONG, Settings(weight_set="random"))
     terms = views.dot_product_terms(trace, 0, 1)
     assert (terms["product"] < 0).any() and (terms["product"] > 0).any()
     figure = charts.bars(terms, x="product", y="dim", rule_at=0, title="q·k")
     spec, layers_ = layer_list(figure)
-    (text,) = [layer for layer in layers_ if layer["mark"]["type"] == "text"]
-    assert text["mark"].items() >= {"align": "left", "dx": 4}.items() and text["encoding"]["x"]["field"] == "_at"
+    texts = {layer["mark"]["align"]: layer for layer in layers_ if layer["mark"]["type"] == "text"}
+    assert texts["left"]["mark"]["dx"] == 4 and texts["right"]["mark"]["dx"] == -4
+    assert all(text["encoding"]["x"]["field"] == "_at" for text in texts.values())
     data = data_of(spec)
     negative = terms["product"] < 0
     assert list(data._negative) == list(negative)
-    assert (data._at[negative] == 0).all() and np.allclose(data._at[~negative], terms["product"][~negative])
+    right_of_zero = negative & (terms["product"].max() >= 0.5 * np.ptp(terms["product"]))  # half the plot is room
+    assert (data._at[right_of_zero] == 0).all() and not data._before[right_of_zero].any()
     bar = next(layer for layer in layers_ if layer["mark"]["type"] == "bar")
     assert "range" not in bar["encoding"]["x"].get("scale", {})
     in_grid = figures.grid([figure, figure], columns=2, width=92).chart().to_dict()
     assert "width" not in str([panel.get("encoding", {}) for panel in in_grid["concat"]])
+
+
+DIGIT = 6  # px: a digit, a point or a minus sign of 12 px type is at most this wide in Chromium (measured: ~5.6)
+
+
+@pytest.mark.parametrize("values, kind", [
+    ([-2.0, 0.0, -3.5, -5.0, 0.0], "signed"),  # all ≤ 0: the zero line is the plot's right end
+    ([-5.0, 0.05, -0.3, 0.0], "signed"),  # a tiny positive: no room beyond it
+    ([-0.6, -0.3, 0.4], "signed"), ([3.1, 15.73, 6.2], "signed"), ([-0.08, 0.32, -np.inf], "signed"),
+    ([0.97, 0.02, 0.01], "probability"), ([0.4, 0.6, 0.0], "probability"), ([1.0, 0.24, 0.03], "unit"),
+])
+def test_every_bars_number_is_written_inside_a_narrow_plot_readably(values, kind):
+    """In a plot of BAR_PLOT px (a grid's panel on a phone) every number lies inside the plot, whatever the signs:
+    beside its bar in black, or over it in white (a dark bar's)."""
+    rows = {"key": [f"k{i}" for i in range(len(values))], "value": np.asarray(values)}
+    figure = charts.bars(rows, x="value", y="key", title="t", probability=kind == "probability", unit=kind == "unit",
+                         rule_at=0)
+    spec, layers_ = layer_list(figure)
+    dx = {layer["mark"]["align"]: layer["mark"]["dx"] for layer in layers_ if layer["mark"]["type"] == "text"}
+    data = data_of(spec)
+    finite = np.isfinite(values)
+    low, high = (0, 1) if kind != "signed" else (min(0, min(np.asarray(values)[finite])), max(0, max(values)))
+    px = lambda value: (value - low) / (high - low) * charts.BAR_PLOT  # noqa: E731
+    for value, row in zip(values, data.to_dict("records"), strict=True):
+        width = DIGIT * len(row["_label"]) if np.isfinite(value) else 66  # "masked (−∞)": 63 px measured
+        start = px(row["_at"]) + dx["right"] - width if row["_before"] else px(row["_at"]) + dx["left"]
+        assert start >= 0 and start + width <= charts.BAR_PLOT, (value, row)
+        bar = sorted((px(0), px(value))) if np.isfinite(value) else (0, 0)
+        over_bar = min(start + width, bar[1]) - max(start, bar[0]) > 0
+        ink = "white" if over_bar else charts.MASKED_COLOUR if not np.isfinite(value) else "black"
+        assert row["_ink"] == ink, (value, row)
+        assert not over_bar or (start >= bar[0] - 0.5 and start + width <= bar[1] + 0.5)  # wholly inside
+        if over_bar and kind == "probability":
+            assert charts.strong(np.array([value]), probability=True)[0], value  # white on a dark purple only
 
 
 def test_bars_of_positive_values_keep_their_axis_from_the_left_edge(trace):
@@ -230,13 +266,13 @@ def test_masked_keys_keep_a_visible_row_with_a_grey_label_at_zero():
     assert np.isnan(scaled["value"]).sum() == 9
     spec, layers_ = layer_list(charts.bars(scaled, x="value", y="key", rule_at=0, title="2 scaled"))
     data = data_of(spec)  # as the chart gets it: NaN is null there, which the text must not depend on
-    masked = data[data._masked]
+    masked = data[data._label == "masked (−∞)"]
     assert len(masked) == 9 and masked.value.isna().all()  # no bar
-    assert (masked._label == "masked (−∞)").all() and (masked._at == 0).all()  # but a label, at 0
-    (text,) = [layer for layer in layers_ if layer["mark"]["type"] == "text"]
-    assert text["encoding"]["x"]["field"] == "_at" and text["encoding"]["text"]["field"] == "_label"
-    assert text["encoding"]["fill"] == {"field": "_masked", "type": "nominal", "legend": None,
-                                        "scale": {"domain": [True, False], "range": [charts.MASKED_COLOUR, "black"]}}
+    assert (masked._at == 0).all() and (masked._ink == charts.MASKED_COLOUR).all()  # but a grey label, at 0
+    assert (data._ink[data.value.notna()] != charts.MASKED_COLOUR).all()
+    for text in [layer for layer in layers_ if layer["mark"]["type"] == "text"]:
+        assert text["encoding"]["x"]["field"] == "_at" and text["encoding"]["text"]["field"] == "_label"
+        assert text["encoding"]["fill"] == {"field": "_ink", "type": "nominal", "scale": None}
 
 
 @pytest.mark.parametrize("columns, size", [(3, 12), (6, 12), (8, 10), (9, 10), (12, 9)])
