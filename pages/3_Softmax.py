@@ -62,7 +62,7 @@ frame.chart(figures.grid([spread, largest], columns=1, width=figures.FULL_PANEL,
 frame.text(
     "It is √dₖ and not dₖ because it is the standard deviation, not the variance, that sets how far apart the "
     "scores are.",
-    "## Temperature: how sharp, not which",
+    f"## Temperature: how sharp, not which{view.of_head}",  # the head here: in the chart's title, too wide
     f"Dividing the scores by a temperature T before softmax changes how sharply the weights pick a winner — "
     f"T below 1 sharpens the row toward one key, T above 1 flattens it toward uniform — but never the order of "
     f"the keys. Below, the row of **{word}**: each key j's weight as T changes, its raw score sⱼ (the sᵢⱼ above, "
@@ -71,7 +71,7 @@ frame.text(
 st.slider(**frame.bound("temperature", "page"))
 sweep = views.temperature_sweep(trace, focus)
 frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),
-                         mark_x=state.temperature, title=f"The focus word's row as T changes{view.of_head}",
+                         mark_x=state.temperature, title="The focus word's row as T changes",
                          y_title="attention weight"),
             alt_text=f"Each key's weight in the focus word's row for temperatures from {sweep['temperature'].min():g} "
                      f"to {sweep['temperature'].max():g}.",
