@@ -473,12 +473,12 @@ def bag_of_words(data: Table, *, title: str) -> Figure:
 def _draw_bag_of_words(data, *, title, rows, keys):
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("row:N", sort=list(rows), title=None),
-        x=alt.X("sum(value):Q", title="share of the output", scale=alt.Scale(domain=[0, 1]),
+        x=alt.X("sum(value):Q", title="weight in A: share of the bag", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%")),
         color=alt.Color("col:N", scale=word_scale(keys), legend=_word_legend("made of word")),
         order=alt.Order("col_index:Q"),
         tooltip=[alt.Tooltip("row:N", title="output of"), alt.Tooltip("col:N", title="word"),
-                 alt.Tooltip("value:Q", title="share", format=".1%")],
+                 alt.Tooltip("value:Q", title="weight (share of the bag)", format=".1%")],
     ).properties(title=alt.Title(title, anchor="start"), height=alt.Step(CELL), width="container",
                  autosize=FIT_WIDTH)
 

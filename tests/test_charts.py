@@ -96,6 +96,19 @@ def test_probability_bars_fix_their_axis_to_zero_one(trace):
     assert marks["bar"]["encoding"]["x"]["scale"] == {"domain": [0, 1]}
 
 
+def test_the_bag_chart_names_what_it_sums_the_weights_of_a_not_the_output():
+    """Its bars are rows of A: a word whose value is 0 still takes its weight's share of the bag, however little of
+    the output it makes (heads=2, head 2: visits has 48 % of jane's bag and adds nothing to its output)."""
+    trace = run_attention(DEFAULT_SENTENCE, Settings(heads=2)).head(1)
+    spec = charts.bag_of_words(cells(trace.matrix("attention")), title="b").chart().to_dict()
+    data = data_of(spec)
+    assert np.allclose(data[data.row == "jane"].value, trace.attention[0])
+    assert trace.attention[0, 1] > 0.4 and not trace.V[1].any()  # a big share of the bag, nothing in the output
+    x = spec["encoding"]["x"]
+    assert x["field"] == "value" and "weight" in x["title"] and "output" not in x["title"]
+    assert all("output" not in tip["title"] for tip in spec["encoding"]["tooltip"] if tip["field"] == "value")
+
+
 def test_stacked_contributions_stack_words_and_mark_the_total(trace):
     _spec, marks = layers(charts.stacked_contributions(views.contributions(trace, 0), title="o"))
     assert marks["bar"]["encoding"]["y"]["aggregate"] == "sum"
