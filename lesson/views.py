@@ -275,9 +275,10 @@ def weighted_sum_formula(trace: Trace, query: int, shown: int = 3) -> str:
 
 
 def _tex_word(trace: Trace, index: int) -> str:
-    """A word as a LaTeX subscript. Tokens hold only letters, digits and apostrophes (of any script), so they are
-    safe inside \\text{}."""
-    return rf"\text{{{trace.tokens[index]}}}"
+    """A word as a LaTeX subscript, by its label: a repeated word by its number too, "the (1)", as the page's
+    headings and charts name it. Labels hold only letters, digits and apostrophes (of any script), and a repeated
+    word's " (n)", so they are safe inside \\text{}."""
+    return rf"\text{{{trace.labels[index]}}}"
 
 
 def features_text(word: str) -> str:

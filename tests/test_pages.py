@@ -444,3 +444,17 @@ def test_softmax_page_writes_s_for_the_raw_score_in_every_formula(query):
     assert len({divisor for found in exponents for divisor in found}) == 1, exponents
     text = " ".join(m.value for m in at.markdown)
     assert "**Raw scores** s = " in text and "scaled score s" not in text
+
+
+def test_page_4s_formula_names_a_repeated_word_as_its_heading_does():
+    """With "the" twice, the output and each term are named by the word's label, "the (1)" or "the (2)"."""
+    from explainer import run_attention
+
+    query = {"sentence": "the cat sat on the mat because it was tired"}
+    at = open_page("pages/4_V_and_the_second_MatMul.py", query)
+    st, _ = state.from_query(query)
+    labels = run_attention(st.sentence, st.settings).labels
+    (formula,) = [f for f in formulas(at) if r"\sum_j a_j" in f]
+    output, *terms = re.findall(r"[ov]_\{\\text\{([^}]*)\}\}", formula)
+    assert f"The output of “{output}”" in " ".join(m.value for m in at.markdown) and output == labels[st.focus]
+    assert output == "the (1)" and all(term in labels for term in terms) and len(set(terms)) == len(terms) == 3
