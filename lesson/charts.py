@@ -451,10 +451,17 @@ def _draw_stacked_contributions(data, *, title, words, dims):
     )
     total = alt.Chart().transform_aggregate(output="sum(contribution)", groupby=["dim"]).encode(
         x=x, y=alt.Y("output:Q"))
-    tick = total.mark_tick(color="black", thickness=3, size=40)
-    label = total.mark_text(dy=-10, fontSize=12, fontWeight="bold").encode(text=alt.Text("output:Q", format=".2f"))
+    # the total lies anywhere on the stack when the signs are mixed, often on a dark word's colour: its tick and
+    # number are drawn over a white halo, so that they read on any colour
+    number = dict(dy=-10, fontSize=12, fontWeight="bold")
+    text = alt.Text("output:Q", format=".2f")
+    halos = [total.mark_tick(color="white", opacity=1, thickness=7, size=44, aria=False),
+             total.mark_text(**number, fill="white", stroke="white", strokeWidth=4, strokeJoin="round",
+                             aria=False).encode(text=text)]
+    tick = total.mark_tick(color="black", opacity=1, thickness=3, size=40)  # a tick is 0.7 opaque by default
+    label = total.mark_text(**number, fill="black").encode(text=text)
     zero = alt.Chart().mark_rule(color="#555", aria=False).encode(y=alt.YDatum(0))
-    return alt.layer(stack, zero, tick, label, data=data).properties(
+    return alt.layer(stack, zero, *halos, tick, label, data=data).properties(
         title=alt.Title(title, anchor="start"), height=PLOT_HEIGHT, width="container", autosize=FIT_WIDTH)
 
 

@@ -96,6 +96,24 @@ def test_probability_bars_fix_their_axis_to_zero_one(trace):
     assert marks["bar"]["encoding"]["x"]["scale"] == {"domain": [0, 1]}
 
 
+def test_the_output_total_reads_on_any_colour_of_a_mixed_sign_stack():
+    """With mixed signs the total lies on the stack, e.g. on a dark maroon slice (weights=random, seed=23, africa:
+    v2 is −0.17 on visits' slice): its tick and number are opaque black over a white halo drawn first."""
+    trace = run_attention(DEFAULT_SENTENCE, Settings(weight_set="random", seed=23))
+    parts = views.contributions(trace, 2)
+    v2 = parts["dim"] == "v2"
+    assert (parts["contribution"][v2] > 0).any() and parts["contribution"][v2].sum() < 0  # the total is on the stack
+    _, layers_ = layer_list(charts.stacked_contributions(parts, title="o"))
+    marks = [(layer["mark"]["type"], layer["mark"]) for layer in layers_]
+    ticks = [mark for kind, mark in marks if kind == "tick"]
+    numbers = [mark for kind, mark in marks if kind == "text"]
+    assert [tick["color"] for tick in ticks] == ["white", "black"] and all(t["opacity"] == 1 for t in ticks)
+    assert ticks[0]["thickness"] > ticks[1]["thickness"] + 2 and ticks[0]["size"] > ticks[1]["size"]
+    assert [number["fill"] for number in numbers] == ["white", "black"]
+    assert numbers[0]["stroke"] == "white" and numbers[0]["strokeWidth"] >= 3 and "stroke" not in numbers[1]
+    assert numbers[0]["dy"] == numbers[1]["dy"]
+
+
 def test_the_bag_chart_names_what_it_sums_the_weights_of_a_not_the_output():
     """Its bars are rows of A: a word whose value is 0 still takes its weight's share of the bag, however little of
     the output it makes (heads=2, head 2: visits has 48 % of jane's bag and adds nothing to its output)."""
