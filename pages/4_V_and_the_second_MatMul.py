@@ -32,7 +32,7 @@ parts = views.contributions(trace, focus)
 frame.chart(charts.stacked_contributions(parts,
                                          title=f"aⱼ·vⱼ: what each word puts in{view.of_head}"),
             alt_text="Stacked bars: for each output dimension of the focus word, the share a·v each word adds.",
-            numbers=parts)
+            numbers=lambda: views.contributions_table(parts))
 
 frame.text("## All the outputs at once: A · V",
            frame.formula(rf"\underset{{{n}\times{d_v}}}{{O}} = \underset{{{n}\times{n}}}{{A}}\;"

@@ -458,3 +458,20 @@ def test_page_4s_formula_names_a_repeated_word_as_its_heading_does():
     output, *terms = re.findall(r"[ov]_\{\\text\{([^}]*)\}\}", formula)
     assert f"The output of “{output}”" in " ".join(m.value for m in at.markdown) and output == labels[st.focus]
     assert output == "the (1)" and all(term in labels for term in terms) and len(set(terms)) == len(terms) == 3
+
+
+@pytest.mark.parametrize("page", ["pages/3_Softmax.py", "pages/4_V_and_the_second_MatMul.py"])
+def test_the_numbers_tables_show_what_a_student_reads_and_no_internal_columns(page):
+    from explainer import run_attention
+
+    at = open_page(page, {"numbers": "on", "focus": "africa"})
+    tables = [element.value for element in at.dataframe]
+    assert tables
+    for table in tables:
+        names = [str(name) for name in [*table.columns, table.index.name] if name is not None]
+        assert not [name for name in names if name.startswith("_") or name.endswith("_index")], names
+    if page.startswith("pages/4"):
+        (parts,) = [table for table in tables if "a·v" in table.columns]
+        trace = run_attention("jane visits africa")
+        assert np.allclose(parts.groupby("dim", sort=False)["a·v"].sum(), trace.output[2])
+        assert np.allclose(parts["a (weight)"] * parts["v (value)"], parts["a·v"])
