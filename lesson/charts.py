@@ -611,14 +611,18 @@ def _draw_lines(data, *, x, y, color, title, log_x, y_title, marked, x_range, y_
         else:  # long names one a row, so that none is cut on a phone
             legend = alt.Legend(title=None, orient="bottom", columns=2 if max(len(str(s)) for s in series) <= 16 else 1,
                                 labelLimit=240, labelFontSize=12, **symbol)
-        if words:  # a line on an earlier one dashed (_over_an_earlier)
-            line = line.encode(color=alt.Color(f"{color}:N", scale=word_scale(series), legend=legend),
-                               strokeDash=_by_flag(alt.StrokeDash, "_over", [6, 4], [1, 0]))
+        if words:  # a line on an earlier one dashed (_over_an_earlier), without points of its own, and every
+            # line's points small and under the lines: on top (46 a line, one every 7 px on a phone) they hid the
+            # dashes
+            colour = alt.Color(f"{color}:N", scale=word_scale(series), legend=legend)
+            points = line.mark_point(filled=True, opacity=1, size=14).encode(color=colour)
+            points = points.transform_filter("!datum._over")
+            line = line.mark_line().encode(color=colour, strokeDash=_by_flag(alt.StrokeDash, "_over", [6, 4], [1, 0]))
         else:  # a dash for each as well as a grey, so that two lines never depend on telling greys apart
             line = line.encode(color=alt.Color(f"{color}:N", scale=series_scale(series), legend=legend),
                                strokeDash=alt.StrokeDash(f"{color}:N", scale=series_scale(series, SERIES_DASHES),
                                                          legend=legend))
-    layers = [line]
+    layers = [points, line] if color and words else [line]
     if marked:
         layers.append(alt.Chart().mark_rule(strokeDash=[4, 4], color="#555", aria=False)
                       .encode(x=alt.X("min(_mark):Q")))

@@ -157,6 +157,22 @@ def test_the_vectors_plane_holds_every_words_fan_and_stays_when_the_focus_moves(
     assert len(planes) == 1
 
 
+def test_a_sweep_line_on_an_earlier_one_is_dashed_and_no_point_is_drawn_over_the_lines():
+    """Two heads, head 1: jane and africa get the same score, so africa's line lies on jane's. It is dashed and has
+    no points; every point lies under the lines (on top, 46 a line, they hid the dashes on a phone)."""
+    trace = run_attention(DEFAULT_SENTENCE, Settings(heads=2)).head(0)
+    sweep = views.temperature_sweep(trace, 0)
+    spec, layers_ = layer_list(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True,
+                                            mark_x=1.0, title="s"))
+    data = data_of(spec)
+    assert set(data.key[data._over]) == {"africa"}
+    assert np.allclose(data.weight[data.key == "africa"], data.weight[data.key == "jane"])
+    kinds = [layer["mark"]["type"] for layer in layers_]
+    assert kinds.index("point") < kinds.index("line") and not layers_[kinds.index("line")]["mark"].get("point")
+    assert layers_[kinds.index("point")]["transform"] == [{"filter": "!datum._over"}]
+    assert layers_[kinds.index("line")]["encoding"]["strokeDash"]["field"] == "_over"
+
+
 def test_lines_melt_several_columns_into_series():
     table = pd.DataFrame(experiments.scaling(d_ks=(1, 4), samples=20))
     spec, marks = layers(charts.lines(table, x="d_k", y=["std of q·k", "√d_k"], log_x=True, title="t"))
