@@ -65,8 +65,9 @@ frame.text(
     f"## Temperature: how sharp, not which{view.of_head}",  # the head here: in the chart's title, too wide
     f"Dividing the scores by a temperature T before softmax changes how sharply the weights pick a winner — "
     f"T below 1 sharpens the row toward one key, T above 1 flattens it toward uniform — but never the order of "
-    f"the keys. Below, the row of **{word}**: each key j's weight as T changes, its raw score sⱼ (the sᵢⱼ above, "
-    f"with i = {word}) staying as it is; the dashed line is the current temperature ({state.temperature:g}).",
+    f"the keys. Below, the row of **{word}**: each key j's weight as T changes while its raw score sⱼ stays as it "
+    f"is — sⱼ is the sᵢⱼ above, with **{word}** as the query i. The dashed line is the current temperature "
+    f"({state.temperature:g}).",
     frame.formula(rf"a_j(T) = \frac{{e^{{\,s_j/{in_exponent}}}}}{{\sum_l e^{{\,s_l/{in_exponent}}}}}"))
 st.slider(**frame.bound("temperature", "page"))
 sweep = views.temperature_sweep(trace, focus)
