@@ -333,7 +333,7 @@ NUMBER_CHARACTER = 6.5  # px a character of a bar's number takes (12 px type), a
 
 def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, color: str | None = None,
          rule_at: float | None = None, domain: tuple[float, float] | None = None, unit: bool = False,
-         words: bool = False) -> Figure:
+         words: bool = False, row_names: bool = True) -> Figure:
     """Horizontal bars with their numbers written at the end: one bar per row of `data`, in its order.
 
     Probabilities get the fixed 0..1 sequential colour scale and axis. Other values in 0..1 get the axis with
@@ -343,7 +343,7 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
     highest (or 0). A field `color` colours the bars by group instead and sets the bars of one row side by side,
     one per group: with `words=True` the groups are words of the sentence, in sentence order, coloured as words are
     on every chart (WORD_COLOURS); otherwise they get SERIES_COLOURS. `rule_at` draws a vertical line at that value
-    (e.g. 0).
+    (e.g. 0). Without `row_names` the rows are not named: a panel beside one that names the same rows.
 
     Every number is written inside the plot, even one BAR_PLOT px wide (see _number_places): beyond its bar's end
     where there is room, else inside the bar in white, else on the other side of the zero line; a negative
@@ -366,7 +366,7 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
                "_ink": np.where(~finite, MASKED_COLOUR, np.where(inside & inked, "white", "black"))}
     return figure("bars", columns, _draw_bars, x=x, y=y, title=title, probability=probability,
                    rule_at=rule_at, domain=domain, order=tuple(dict.fromkeys(data[y])), color=color, groups=groups,
-                   words=bool(words and color))
+                   words=bool(words and color), row_names=row_names)
 
 
 def _number_places(values: np.ndarray, labels: list[str], ends: tuple[float, float], *,
@@ -392,12 +392,13 @@ def _number_places(values: np.ndarray, labels: list[str], ends: tuple[float, flo
     return at, before, within
 
 
-def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color, groups, words):
+def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color, groups, words, row_names):
     # the axis ends where the values do, as _number_places counts: a "nice" end further out would leave them room
     # they do not need, and move them from where they were placed
     scale = alt.Scale(domain=list(domain)) if domain else alt.Scale(nice=False)
     base = alt.Chart().encode(
-        y=alt.Y(f"{y}:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=100)),
+        y=alt.Y(f"{y}:N", sort=list(order), title=None,
+                axis=alt.Axis(labelLimit=100) if row_names else alt.Axis(labels=False, ticks=False)),
         x=alt.X(f"{x}:Q", title=None, scale=scale, axis=alt.Axis(format=TICKS)),
     )
     tooltip = [alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", format=".4f")]

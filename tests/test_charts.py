@@ -301,6 +301,15 @@ def test_every_bars_number_is_written_inside_a_narrow_plot_readably(values, kind
             assert charts.strong(np.array([value]), probability=True)[0], value  # white on a dark purple only
 
 
+def test_bars_beside_a_panel_naming_the_same_rows_may_leave_them_unnamed(trace):
+    raw = views.softmax_steps(trace, 0)["1 raw score"]
+    named, unnamed = (layers(charts.bars(raw, x="value", y="key", title="1", row_names=names))[1]["bar"]
+                      for names in (True, False))
+    assert named["encoding"]["y"]["axis"] == {"labelLimit": 100}
+    assert unnamed["encoding"]["y"]["axis"] == {"labels": False, "ticks": False}
+    assert unnamed["encoding"]["y"]["sort"] == named["encoding"]["y"]["sort"] == list(trace.labels)
+
+
 def test_bars_of_positive_values_keep_their_axis_from_the_left_edge(trace):
     raw = views.softmax_steps(trace, 0)["1 raw score"]
     _, marks = layers(charts.bars(raw, x="value", y="key", rule_at=0, title="1"))
