@@ -332,47 +332,78 @@ def _draw_sentence_strip(data, *, select, upright):
 
 
 MASKED_LABEL = "masked (−∞)"
+BAR_PLOT = 92  # px: the narrowest plot bars are drawn in (a panel of a grid of two on a phone); their numbers fit it
+NUMBER_CHARACTER = 6.5  # px a character of a bar's number takes (12 px type), a little more than a digit's
 
 
 def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, color: str | None = None,
          rule_at: float | None = None, domain: tuple[float, float] | None = None, unit: bool = False,
-         words: bool = False) -> Figure:
+         words: bool = False, row_names: bool = True) -> Figure:
     """Horizontal bars with their numbers written at the end: one bar per row of `data`, in its order.
 
     Probabilities get the fixed 0..1 sequential colour scale and axis. Other values in 0..1 get the axis with
     `unit=True` (e.g. softmax's exp(scaled − max), whose largest is exactly 1), not the probabilities' colours: they
     are not shares. Other values are coloured by their sign only, NEGATIVE_COLOUR or POSITIVE_COLOUR (the bar's
-    length tells the size); their axis may be fixed with `domain`. A field `color` colours the bars by group instead
-    and sets the bars of one row side by side, one per group: with `words=True` the groups are words of the
-    sentence, in sentence order, coloured as words are on every chart (WORD_COLOURS); otherwise they get
-    SERIES_COLOURS. `rule_at` draws a vertical line at that value (e.g. 0).
+    length tells the size); their axis may be fixed with `domain`, else it runs from the lowest value (or 0) to the
+    highest (or 0). A field `color` colours the bars by group instead and sets the bars of one row side by side,
+    one per group: with `words=True` the groups are words of the sentence, in sentence order, coloured as words are
+    on every chart (WORD_COLOURS); otherwise they get SERIES_COLOURS. `rule_at` draws a vertical line at that value
+    (e.g. 0). Without `row_names` the rows are not named: a panel beside one that names the same rows.
 
-    Each number is written right of its bar's end for values ≥ 0, and right of the zero line for negative values
-    (a bar going left has its number beside its start: no room to keep free left of the plot, which a panel of a
-    grid, 92 px wide, does not have). A value that is not finite (a masked score) gets no bar and
-    a grey "masked (−∞)" at 0.
+    Every number is written inside the plot, even one BAR_PLOT px wide (see _number_places): beyond its bar's end
+    where there is room, else inside the bar in white, else on the other side of the zero line; a negative
+    value's number first right of the zero line. A value that is not finite (a masked score) gets no bar and a grey
+    "masked (−∞)" where a 0 would be written.
     """
     values = np.asarray(data[x], dtype=float)
     finite = np.isfinite(values)
     negative = finite & (values < 0)
-    columns = {**{column: data[column] for column in data},
-               x: np.where(finite, values, np.nan),  # NaN, null in the chart's data: no bar
-               "_label": [_number(v) if ok else MASKED_LABEL for v, ok in zip(values, finite, strict=True)],
-               "_at": np.where(finite & ~negative, values, 0.0),  # where the label goes (negative or masked: at 0)
-               "_negative": negative, "_masked": ~finite}
+    labels = [_number(v) if ok else MASKED_LABEL for v, ok in zip(values, finite, strict=True)]
     if probability or unit:
         domain = (0, 1)
+    ends = domain or (min(0.0, float(values[finite].min(initial=0))), max(0.0, float(values[finite].max(initial=0))))
     groups = tuple(dict.fromkeys(data[color])) if color else None
+    inked = strong(values, probability=True) if probability else np.ones(len(values), dtype=bool)
+    at, before, inside = _number_places(values, labels, ends, inside=color is None)
+    columns = {**{column: data[column] for column in data},
+               x: np.where(finite, values, np.nan),  # NaN, null in the chart's data: no bar
+               "_label": labels, "_at": at, "_before": before, "_negative": negative,
+               "_ink": np.where(~finite, MASKED_COLOUR, np.where(inside & inked, "white", "black"))}
     return figure("bars", columns, _draw_bars, x=x, y=y, title=title, probability=probability,
                    rule_at=rule_at, domain=domain, order=tuple(dict.fromkeys(data[y])), color=color, groups=groups,
-                   words=bool(words and color))
+                   words=bool(words and color), row_names=row_names)
 
 
-def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color, groups, words):
-    # (Numbers right of the bars may run past the plot's right end: the chart's width takes them in.)
-    scale = alt.Scale(domain=list(domain)) if domain else alt.Undefined
+def _number_places(values: np.ndarray, labels: list[str], ends: tuple[float, float], *,
+                   inside: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each bar's number goes so that it stays inside a plot BAR_PLOT px wide spanning `ends`: the value it
+    is written at, whether it ends there (written before it, right-aligned) rather than starts there, and whether
+    it is inside its bar. The first place with room for it, in this order: a value ≥ 0 beyond its bar's end, inside
+    the bar (where `inside`; grouped bars' colours are not all dark enough for white), left of the zero line; a
+    negative one right of the zero line, beyond its bar's end, inside the bar. Where none has room, the roomiest.
+    A label with no bar (masked) goes where a 0 would."""
+    low, high = ends
+    span = (high - low) or 1.0
+    at, before, within = np.zeros(len(values)), np.zeros(len(values), bool), np.zeros(len(values), bool)
+    for i, (value, label) in enumerate(zip(np.nan_to_num(values, nan=0, posinf=0, neginf=0), labels, strict=True)):
+        need = (4 + 2 + NUMBER_CHARACTER * len(label)) / BAR_PLOT * span  # its dx, a margin and its characters
+        # (room, value written at, ends there, inside the bar)
+        beyond_end = (high - value, value, False, False) if value >= 0 else (value - low, value, True, False)
+        in_bar = (abs(value) if inside else 0.0, value, value >= 0, True)
+        other_side = (-low, 0.0, True, False) if value >= 0 else (high, 0.0, False, False)
+        places = [beyond_end, in_bar, other_side] if value >= 0 else [other_side, beyond_end, in_bar]
+        _, at[i], before[i], within[i] = next((place for place in places if place[0] >= need),
+                                              max(places, key=lambda place: place[0]))
+    return at, before, within
+
+
+def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color, groups, words, row_names):
+    # the axis ends where the values do, as _number_places counts: a "nice" end further out would leave them room
+    # they do not need, and move them from where they were placed
+    scale = alt.Scale(domain=list(domain)) if domain else alt.Scale(nice=False)
     base = alt.Chart().encode(
-        y=alt.Y(f"{y}:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=100)),
+        y=alt.Y(f"{y}:N", sort=list(order), title=None,
+                axis=alt.Axis(labelLimit=100) if row_names else alt.Axis(labels=False, ticks=False)),
         x=alt.X(f"{x}:Q", title=None, scale=scale, axis=alt.Axis(format=TICKS)),
     )
     tooltip = [alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", format=".4f")]
@@ -387,8 +418,9 @@ def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color,
         fill = _by_flag(alt.Color, "_negative", NEGATIVE_COLOUR, POSITIVE_COLOUR)
     bar = base.mark_bar().encode(color=fill, tooltip=tooltip)
     label = base.encode(x=alt.X("_at:Q", title=None), text=alt.Text("_label:N"),
-                        fill=_by_flag(alt.Fill, "_masked", MASKED_COLOUR, "black"))
-    layers = [bar, label.mark_text(align="left", dx=4, fontSize=12)]
+                        fill=alt.Fill("_ink:N", scale=None))
+    layers = [bar, label.transform_filter("!datum._before").mark_text(align="left", dx=4, fontSize=12),
+              label.transform_filter("datum._before").mark_text(align="right", dx=-4, fontSize=12)]
     if rule_at is not None:
         layers.append(alt.Chart().mark_rule(color="#555", aria=False).encode(x=alt.XDatum(rule_at)))
     return alt.layer(*layers, data=data).properties(title=alt.Title(title, anchor="start"), height=alt.Step(24),
@@ -425,10 +457,17 @@ def _draw_stacked_contributions(data, *, title, words, dims):
     )
     total = alt.Chart().transform_aggregate(output="sum(contribution)", groupby=["dim"]).encode(
         x=x, y=alt.Y("output:Q"))
-    tick = total.mark_tick(color="black", thickness=3, size=40)
-    label = total.mark_text(dy=-10, fontSize=12, fontWeight="bold").encode(text=alt.Text("output:Q", format=".2f"))
+    # the total lies anywhere on the stack when the signs are mixed, often on a dark word's colour: its tick and
+    # number are drawn over a white halo, so that they read on any colour
+    number = dict(dy=-10, fontSize=12, fontWeight="bold")
+    text = alt.Text("output:Q", format=".2f")
+    halos = [total.mark_tick(color="white", opacity=1, thickness=7, size=44, aria=False),
+             total.mark_text(**number, fill="white", stroke="white", strokeWidth=4, strokeJoin="round",
+                             aria=False).encode(text=text)]
+    tick = total.mark_tick(color="black", opacity=1, thickness=3, size=40)  # a tick is 0.7 opaque by default
+    label = total.mark_text(**number, fill="black").encode(text=text)
     zero = alt.Chart().mark_rule(color="#555", aria=False).encode(y=alt.YDatum(0))
-    return alt.layer(stack, zero, tick, label, data=data).properties(
+    return alt.layer(stack, zero, *halos, tick, label, data=data).properties(
         title=alt.Title(title, anchor="start"), height=PLOT_HEIGHT, width="container", autosize=FIT_WIDTH)
 
 
@@ -447,12 +486,12 @@ def bag_of_words(data: Table, *, title: str) -> Figure:
 def _draw_bag_of_words(data, *, title, rows, keys):
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("row:N", sort=list(rows), title=None),
-        x=alt.X("sum(value):Q", title="share of the output", scale=alt.Scale(domain=[0, 1]),
+        x=alt.X("sum(value):Q", title="weight in A: share of the bag", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%")),
         color=alt.Color("col:N", scale=word_scale(keys), legend=_word_legend("made of word")),
         order=alt.Order("col_index:Q"),
         tooltip=[alt.Tooltip("row:N", title="output of"), alt.Tooltip("col:N", title="word"),
-                 alt.Tooltip("value:Q", title="share", format=".1%")],
+                 alt.Tooltip("value:Q", title="weight (share of the bag)", format=".1%")],
     ).properties(title=alt.Title(title, anchor="start"), height=alt.Step(CELL), width="container",
                  autosize=FIT_WIDTH)
 
@@ -688,14 +727,18 @@ def _draw_lines(data, *, x, y, color, title, log_x, y_title, marked, x_range, y_
         else:  # long names one a row, so that none is cut on a phone
             legend = alt.Legend(title=None, orient="bottom", columns=2 if max(len(str(s)) for s in series) <= 16 else 1,
                                 labelLimit=240, labelFontSize=12, **symbol)
-        if words:  # a line on an earlier one dashed (_over_an_earlier)
-            line = line.encode(color=alt.Color(f"{color}:N", scale=word_scale(series), legend=legend),
-                               strokeDash=_by_flag(alt.StrokeDash, "_over", [6, 4], [1, 0]))
+        if words:  # a line on an earlier one dashed (_over_an_earlier), without points of its own, and every
+            # line's points small and under the lines: on top (46 a line, one every 7 px on a phone) they hid the
+            # dashes
+            colour = alt.Color(f"{color}:N", scale=word_scale(series), legend=legend)
+            points = line.mark_point(filled=True, opacity=1, size=14).encode(color=colour)
+            points = points.transform_filter("!datum._over")
+            line = line.mark_line().encode(color=colour, strokeDash=_by_flag(alt.StrokeDash, "_over", [6, 4], [1, 0]))
         else:  # a dash for each as well as a grey, so that two lines never depend on telling greys apart
             line = line.encode(color=alt.Color(f"{color}:N", scale=series_scale(series), legend=legend),
                                strokeDash=alt.StrokeDash(f"{color}:N", scale=series_scale(series, SERIES_DASHES),
                                                          legend=legend))
-    layers = [line]
+    layers = [points, line] if color and words else [line]
     if marked:
         layers.append(alt.Chart().mark_rule(strokeDash=[4, 4], color="#555", aria=False)
                       .encode(x=alt.X("min(_mark):Q")))

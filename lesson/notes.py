@@ -47,6 +47,23 @@ def scaling(trace: Trace) -> str:
     return "not divided by √dₖ (switched off)"
 
 
+def raw_scores(trace: Trace) -> str:
+    """What page 3's raw scores s are in this view: "q·k" or "cos(q, k)", one per key."""
+    if trace.settings.similarity == "cosine":
+        return "s = cos(q, k), the cosine similarity of q and k, one per key"
+    return "s = q·k, the dot product of q and k, one per key"
+
+
+def scaled_scores(trace: Trace) -> str:
+    """What page 3's scaled scores are in this view: the raw scores divided by √d_k and then T, or by T alone and
+    why not by √d_k."""
+    temperature = trace.settings.temperature
+    by_t = f"the temperature T = {temperature:g}" + (", which changes nothing" if temperature == 1 else "")
+    if trace.settings.divides_by_root_dk:
+        return f"the raw scores divided by √dₖ = √{trace.Q.shape[1]}, then by {by_t}"
+    return f"the raw scores divided by {by_t}; they are {scaling(trace)}"
+
+
 def score_words(trace: Trace) -> str:
     """How a score is made in this view, in words: "q·k ÷ √d_k ÷ T" spelled out."""
     settings = trace.settings

@@ -255,11 +255,17 @@ def contributions(trace: Trace, query: int) -> Columns:
         "word": np.repeat(np.asarray(trace.labels, dtype=object), d),
         "word_index": np.repeat(np.arange(n), d),
         "dim": np.tile(np.asarray(trace.v_dims, dtype=object), n),
-        "dim_index": np.tile(np.arange(d), n),
         "weight": np.repeat(row, d),
         "value": trace.V.ravel(),
         "contribution": (row[:, None] * trace.V).ravel(),
     }
+
+
+def contributions_table(parts: Columns) -> pd.DataFrame:
+    """The numbers of contributions as a student checks them: for each word and output dimension, the weight a,
+    the value v and their product a·v (the order of the words, which the chart needs, left out)."""
+    return pd.DataFrame({"word": parts["word"], "dim": parts["dim"], "a (weight)": parts["weight"],
+                         "v (value)": parts["value"], "a·v": parts["contribution"]})
 
 
 def _tex_number(value: float) -> str:
@@ -304,9 +310,10 @@ def weighted_sum_formula(trace: Trace, query: int, shown: int = 3) -> str:
 
 
 def _tex_word(trace: Trace, index: int) -> str:
-    """A word as a LaTeX subscript. Tokens hold only letters, digits and apostrophes (of any script), so they are
-    safe inside \\text{}."""
-    return rf"\text{{{trace.tokens[index]}}}"
+    """A word as a LaTeX subscript, by its label: a repeated word by its number too, "the (1)", as the page's
+    headings and charts name it. Labels hold only letters, digits and apostrophes (of any script), and a repeated
+    word's " (n)", so they are safe inside \\text{}."""
+    return rf"\text{{{trace.labels[index]}}}"
 
 
 def features_text(word: str) -> str:

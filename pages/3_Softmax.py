@@ -19,16 +19,21 @@ frame.text(
     frame.formula(rf"a_{{ij}} = \text{{softmax}}_j\!\left(\frac{{s_{{ij}}}}{{{divisor}}}\right) = "
                   rf"\frac{{e^{{\,s_{{ij}}/{in_exponent}}}}}{{\sum_l e^{{\,s_{{il}}/{in_exponent}}}}}"),
     f"## The row of “{word}”, step by step{view.of_head}",  # the head here: in four panel titles, too wide
-    "1. **Raw scores** q·k, one per key.\n"
-    f"2. **Scaled**: {notes.scaling(trace)}, and by the temperature T = {state.temperature:g}.\n"
+    f"1. **Raw scores** {notes.raw_scores(trace)}.\n"
+    f"2. **Scaled**: {notes.scaled_scores(trace)}.\n"
     "3. **Exponentials**, after subtracting the row's largest scaled score: that changes nothing in the end "
     "(it cancels in the division) but keeps eˣ from overflowing. The largest becomes e⁰ = 1.\n"
     "4. **Probabilities**: each exponential divided by their sum.")
 steps = views.softmax_steps(trace, focus)
+# two panels a row, the keys named once, on the left: the rows are the same keys, and the width a long word's name
+# takes (up to the bars' limit, 100 px) goes once into the room of a phone: 2 × 126 px of panels leave 8 px of a
+# 390 px phone's page free beside the longest names. Wider than the narrowest the bars' numbers fit in
+# (charts.BAR_PLOT), so that on a projector the steps are drawn about as large as the page's other charts.
 frame.chart(figures.grid([charts.bars(rows, x="value", y="key", title=step,
                                      unit=step.startswith("3"), probability=step.startswith("4"),
-                                     rule_at=None if step.startswith(("3", "4")) else 0)  # 3, 4: between 0 and 1
-                         for step, rows in steps.items()], columns=2, width=92),
+                                     rule_at=None if step.startswith(("3", "4")) else 0,  # 3, 4: between 0 and 1
+                                     row_names=step.startswith(("1", "3")))
+                         for step, rows in steps.items()], columns=2, width=126),
             alt_text="The focus word's row in four steps: raw scores, scaled scores, exponentials and probabilities, "
                      "one bar per key.", numbers=lambda: views.softmax_table(steps), stretch=False)
 total = trace.attention[focus].sum()
@@ -62,16 +67,17 @@ frame.chart(figures.grid([spread, largest], columns=1, width=figures.FULL_PANEL,
 frame.text(
     "It is √dₖ and not dₖ because it is the standard deviation, not the variance, that sets how far apart the "
     "scores are.",
-    "## Temperature: how sharp, not which",
+    f"## Temperature: how sharp, not which{view.of_head}",  # the head here: in the chart's title, too wide
     f"Dividing the scores by a temperature T before softmax changes how sharply the weights pick a winner — "
     f"T below 1 sharpens the row toward one key, T above 1 flattens it toward uniform — but never the order of "
-    f"the keys. Below, the row of **{word}**, each key j's weight with its scaled score sⱼ; the dashed line is the "
-    f"current temperature ({state.temperature:g}).",
-    frame.formula(r"a_j(T) = \frac{e^{s_j / T}}{\sum_l e^{s_l / T}}"))
+    f"the keys. Below, the row of **{word}**: each key j's weight as T changes while its raw score sⱼ stays as it "
+    f"is — sⱼ is the sᵢⱼ above, with **{word}** as the query i. The dashed line is the current temperature "
+    f"({state.temperature:g}).",
+    frame.formula(rf"a_j(T) = \frac{{e^{{\,s_j/{in_exponent}}}}}{{\sum_l e^{{\,s_l/{in_exponent}}}}}"))
 st.slider(**frame.bound("temperature", "page"))
 sweep = views.temperature_sweep(trace, focus)
 frame.chart(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True, y_domain=(0, 1),
-                         mark_x=state.temperature, title=f"The focus word's row as T changes{view.of_head}",
+                         mark_x=state.temperature, title="The focus word's row as T changes",
                          y_title="attention weight"),
             alt_text=f"Each key's weight in the focus word's row for temperatures from {sweep['temperature'].min():g} "
                      f"to {sweep['temperature'].max():g}.",

@@ -32,7 +32,7 @@ parts = views.contributions(trace, focus)
 frame.chart(charts.stacked_contributions(parts,
                                          title=f"aⱼ·vⱼ: what each word puts in{view.of_head}"),
             alt_text="Stacked bars: for each output dimension of the focus word, the share a·v each word adds.",
-            numbers=parts)
+            numbers=lambda: views.contributions_table(parts))
 
 frame.text("## All the outputs at once: A · V",
            frame.formula(rf"\underset{{{n}\times{d_v}}}{{O}} = \underset{{{n}\times{n}}}{{A}}\;"
@@ -50,14 +50,14 @@ frame.chart(figures.grid([charts.heatmap(product[0], probability=True, focus_row
             numbers=lambda: side_by_side(product), stretch=False)
 
 frame.text(
-    "## Each output is a bag of words",
+    f"## Each output is a bag of words{view.of_head}",  # the head here: in the chart's title, too wide
     "Read each output row as a bag holding a little of every word, in the proportions its attention row gives: "
     "the chart below shows those proportions, the weights A (what each word actually puts in, a·v, is the stacked "
     "bars above). The word's own row of V is what it meant alone; its row of O is what it means *in this "
     "sentence*: it now carries the relations from it to every other word.",
     notes.bag_shares(trace, focus))
 attention = trace.matrix("attention")
-frame.chart(charts.bag_of_words(cells(attention), title=f"the proportions of each bag: the weights A{view.of_head}"),
+frame.chart(charts.bag_of_words(cells(attention), title="the proportions of each bag: the weights A"),
             alt_text="For each word, a 100% bar split into the attention weight it gives every word: the "
                      "proportions of its bag.",
             numbers=lambda: wide(attention))

@@ -53,7 +53,8 @@ def test_word_colours_are_at_least_twelve_distinct_colours():
 
 @pytest.mark.parametrize("name", ["stacked contributions", "bag of words", "temperature sweep", "bars by word"])
 def test_a_word_chart_colours_every_word_of_a_12_word_sentence_in_sentence_order(trace, name):
-    (color,) = encodings(word_charts(trace)[name], "color")
+    color, *same = encodings(word_charts(trace)[name], "color")  # the sweep's points and lines: the same
+    assert all(other == color for other in same)
     assert color["scale"]["domain"] == list(trace.labels)  # every word, in the sentence's order
     assert color["scale"]["range"] == list(charts.WORD_COLOURS[:12])
     assert len(set(color["scale"]["range"])) == 12
@@ -63,8 +64,8 @@ def test_a_word_has_the_same_colour_on_every_chart_and_for_every_query(trace):
     colours = set()
     for query in (0, 4, 11):
         for figure in word_charts(trace, query).values():
-            (color,) = encodings(figure, "color")
-            colours.add(tuple(zip(color["scale"]["domain"], color["scale"]["range"], strict=True)))
+            for color in encodings(figure, "color"):  # the sweep's points and lines: one scale
+                colours.add(tuple(zip(color["scale"]["domain"], color["scale"]["range"], strict=True)))
     assert len(colours) == 1
 
 

@@ -96,6 +96,37 @@ def test_probability_bars_fix_their_axis_to_zero_one(trace):
     assert marks["bar"]["encoding"]["x"]["scale"] == {"domain": [0, 1]}
 
 
+def test_the_output_total_reads_on_any_colour_of_a_mixed_sign_stack():
+    """With mixed signs the total lies on the stack, e.g. on a dark maroon slice (weights=random, seed=23, africa:
+    v2 is −0.17 on visits' slice): its tick and number are opaque black over a white halo drawn first."""
+    trace = run_attention(DEFAULT_SENTENCE, Settings(weight_set="random", seed=23))
+    parts = views.contributions(trace, 2)
+    v2 = parts["dim"] == "v2"
+    assert (parts["contribution"][v2] > 0).any() and parts["contribution"][v2].sum() < 0  # the total is on the stack
+    _, layers_ = layer_list(charts.stacked_contributions(parts, title="o"))
+    marks = [(layer["mark"]["type"], layer["mark"]) for layer in layers_]
+    ticks = [mark for kind, mark in marks if kind == "tick"]
+    numbers = [mark for kind, mark in marks if kind == "text"]
+    assert [tick["color"] for tick in ticks] == ["white", "black"] and all(t["opacity"] == 1 for t in ticks)
+    assert ticks[0]["thickness"] > ticks[1]["thickness"] + 2 and ticks[0]["size"] > ticks[1]["size"]
+    assert [number["fill"] for number in numbers] == ["white", "black"]
+    assert numbers[0]["stroke"] == "white" and numbers[0]["strokeWidth"] >= 3 and "stroke" not in numbers[1]
+    assert numbers[0]["dy"] == numbers[1]["dy"]
+
+
+def test_the_bag_chart_names_what_it_sums_the_weights_of_a_not_the_output():
+    """Its bars are rows of A: a word whose value is 0 still takes its weight's share of the bag, however little of
+    the output it makes (heads=2, head 2: visits has 48 % of jane's bag and adds nothing to its output)."""
+    trace = run_attention(DEFAULT_SENTENCE, Settings(heads=2)).head(1)
+    spec = charts.bag_of_words(cells(trace.matrix("attention")), title="b").chart().to_dict()
+    data = data_of(spec)
+    assert np.allclose(data[data.row == "jane"].value, trace.attention[0])
+    assert trace.attention[0, 1] > 0.4 and not trace.V[1].any()  # a big share of the bag, nothing in the output
+    x = spec["encoding"]["x"]
+    assert x["field"] == "value" and "weight" in x["title"] and "output" not in x["title"]
+    assert all("output" not in tip["title"] for tip in spec["encoding"]["tooltip"] if tip["field"] == "value")
+
+
 def test_stacked_contributions_stack_words_and_mark_the_total(trace):
     _spec, marks = layers(charts.stacked_contributions(views.contributions(trace, 0), title="o"))
     assert marks["bar"]["encoding"]["y"]["aggregate"] == "sum"
@@ -124,6 +155,22 @@ def test_the_vectors_plane_holds_every_words_fan_and_stays_when_the_focus_moves(
         assert low < xy.min() and xy.max() < high
         planes.add((low, high))
     assert len(planes) == 1
+
+
+def test_a_sweep_line_on_an_earlier_one_is_dashed_and_no_point_is_drawn_over_the_lines():
+    """Two heads, head 1: jane and africa get the same score, so africa's line lies on jane's. It is dashed and has
+    no points; every point lies under the lines (on top, 46 a line, they hid the dashes on a phone)."""
+    trace = run_attention(DEFAULT_SENTENCE, Settings(heads=2)).head(0)
+    sweep = views.temperature_sweep(trace, 0)
+    spec, layers_ = layer_list(charts.lines(sweep, x="temperature", y="weight", color="key", log_x=True,
+                                            mark_x=1.0, title="s"))
+    data = data_of(spec)
+    assert set(data.key[data._over]) == {"africa"}
+    assert np.allclose(data.weight[data.key == "africa"], data.weight[data.key == "jane"])
+    kinds = [layer["mark"]["type"] for layer in layers_]
+    assert kinds.index("point") < kinds.index("line") and not layers_[kinds.index("line")]["mark"].get("point")
+    assert layers_[kinds.index("point")]["transform"] == [{"filter": "!datum._over"}]
+    assert layers_[kinds.index("line")]["encoding"]["strokeDash"]["field"] == "_over"
 
 
 def test_lines_melt_several_columns_into_series():
@@ -199,23 +246,68 @@ def layer_list(figure):
 
 
 def test_negative_numbers_are_written_beside_the_zero_line_with_no_range_that_could_flip():
-    """A bar going left has its number right of 0; the axis keeps Vega's own range (one written with the "width"
-    signal ran backwards inside a grid of panels, where "width" is not the panel's)."""
+    """A bar going left has its number right of 0 where there is room; the axis keeps Vega's own range (one written
+    with the "width" signal ran backwards inside a grid of panels, where "width" is not the panel's)."""
     trace = run_attention(LONG, Settings(weight_set="random"))
     terms = views.dot_product_terms(trace, 0, 1)
     assert (terms["product"] < 0).any() and (terms["product"] > 0).any()
     figure = charts.bars(terms, x="product", y="dim", rule_at=0, title="q·k")
     spec, layers_ = layer_list(figure)
-    (text,) = [layer for layer in layers_ if layer["mark"]["type"] == "text"]
-    assert text["mark"].items() >= {"align": "left", "dx": 4}.items() and text["encoding"]["x"]["field"] == "_at"
+    texts = {layer["mark"]["align"]: layer for layer in layers_ if layer["mark"]["type"] == "text"}
+    assert texts["left"]["mark"]["dx"] == 4 and texts["right"]["mark"]["dx"] == -4
+    assert all(text["encoding"]["x"]["field"] == "_at" for text in texts.values())
     data = data_of(spec)
     negative = terms["product"] < 0
     assert list(data._negative) == list(negative)
-    assert (data._at[negative] == 0).all() and np.allclose(data._at[~negative], terms["product"][~negative])
+    right_of_zero = negative & (terms["product"].max() >= 0.5 * np.ptp(terms["product"]))  # half the plot is room
+    assert (data._at[right_of_zero] == 0).all() and not data._before[right_of_zero].any()
     bar = next(layer for layer in layers_ if layer["mark"]["type"] == "bar")
     assert "range" not in bar["encoding"]["x"].get("scale", {})
     in_grid = figures.grid([figure, figure], columns=2, width=92).chart().to_dict()
     assert "width" not in str([panel.get("encoding", {}) for panel in in_grid["concat"]])
+
+
+DIGIT = 6  # px: a digit, a point or a minus sign of 12 px type is at most this wide in Chromium (measured: ~5.6)
+
+
+@pytest.mark.parametrize("values, kind", [
+    ([-2.0, 0.0, -3.5, -5.0, 0.0], "signed"),  # all ≤ 0: the zero line is the plot's right end
+    ([-5.0, 0.05, -0.3, 0.0], "signed"),  # a tiny positive: no room beyond it
+    ([-0.6, -0.3, 0.4], "signed"), ([3.1, 15.73, 6.2], "signed"), ([-0.08, 0.32, -np.inf], "signed"),
+    ([0.97, 0.02, 0.01], "probability"), ([0.4, 0.6, 0.0], "probability"), ([1.0, 0.24, 0.03], "unit"),
+])
+def test_every_bars_number_is_written_inside_a_narrow_plot_readably(values, kind):
+    """In a plot of BAR_PLOT px (a grid's panel on a phone) every number lies inside the plot, whatever the signs:
+    beside its bar in black, or over it in white (a dark bar's)."""
+    rows = {"key": [f"k{i}" for i in range(len(values))], "value": np.asarray(values)}
+    figure = charts.bars(rows, x="value", y="key", title="t", probability=kind == "probability", unit=kind == "unit",
+                         rule_at=0)
+    spec, layers_ = layer_list(figure)
+    dx = {layer["mark"]["align"]: layer["mark"]["dx"] for layer in layers_ if layer["mark"]["type"] == "text"}
+    data = data_of(spec)
+    finite = np.isfinite(values)
+    low, high = (0, 1) if kind != "signed" else (min(0, min(np.asarray(values)[finite])), max(0, max(values)))
+    px = lambda value: (value - low) / (high - low) * charts.BAR_PLOT  # noqa: E731
+    for value, row in zip(values, data.to_dict("records"), strict=True):
+        width = DIGIT * len(row["_label"]) if np.isfinite(value) else 66  # "masked (−∞)": 63 px measured
+        start = px(row["_at"]) + dx["right"] - width if row["_before"] else px(row["_at"]) + dx["left"]
+        assert start >= 0 and start + width <= charts.BAR_PLOT, (value, row)
+        bar = sorted((px(0), px(value))) if np.isfinite(value) else (0, 0)
+        over_bar = min(start + width, bar[1]) - max(start, bar[0]) > 0
+        ink = "white" if over_bar else charts.MASKED_COLOUR if not np.isfinite(value) else "black"
+        assert row["_ink"] == ink, (value, row)
+        assert not over_bar or (start >= bar[0] - 0.5 and start + width <= bar[1] + 0.5)  # wholly inside
+        if over_bar and kind == "probability":
+            assert charts.strong(np.array([value]), probability=True)[0], value  # white on a dark purple only
+
+
+def test_bars_beside_a_panel_naming_the_same_rows_may_leave_them_unnamed(trace):
+    raw = views.softmax_steps(trace, 0)["1 raw score"]
+    named, unnamed = (layers(charts.bars(raw, x="value", y="key", title="1", row_names=names))[1]["bar"]
+                      for names in (True, False))
+    assert named["encoding"]["y"]["axis"] == {"labelLimit": 100}
+    assert unnamed["encoding"]["y"]["axis"] == {"labels": False, "ticks": False}
+    assert unnamed["encoding"]["y"]["sort"] == named["encoding"]["y"]["sort"] == list(trace.labels)
 
 
 def test_bars_of_positive_values_keep_their_axis_from_the_left_edge(trace):
@@ -230,13 +322,13 @@ def test_masked_keys_keep_a_visible_row_with_a_grey_label_at_zero():
     assert np.isnan(scaled["value"]).sum() == 9
     spec, layers_ = layer_list(charts.bars(scaled, x="value", y="key", rule_at=0, title="2 scaled"))
     data = data_of(spec)  # as the chart gets it: NaN is null there, which the text must not depend on
-    masked = data[data._masked]
+    masked = data[data._label == "masked (−∞)"]
     assert len(masked) == 9 and masked.value.isna().all()  # no bar
-    assert (masked._label == "masked (−∞)").all() and (masked._at == 0).all()  # but a label, at 0
-    (text,) = [layer for layer in layers_ if layer["mark"]["type"] == "text"]
-    assert text["encoding"]["x"]["field"] == "_at" and text["encoding"]["text"]["field"] == "_label"
-    assert text["encoding"]["fill"] == {"field": "_masked", "type": "nominal", "legend": None,
-                                        "scale": {"domain": [True, False], "range": [charts.MASKED_COLOUR, "black"]}}
+    assert (masked._at == 0).all() and (masked._ink == charts.MASKED_COLOUR).all()  # but a grey label, at 0
+    assert (data._ink[data.value.notna()] != charts.MASKED_COLOUR).all()
+    for text in [layer for layer in layers_ if layer["mark"]["type"] == "text"]:
+        assert text["encoding"]["x"]["field"] == "_at" and text["encoding"]["text"]["field"] == "_label"
+        assert text["encoding"]["fill"] == {"field": "_ink", "type": "nominal", "scale": None}
 
 
 @pytest.mark.parametrize("columns, size", [(3, 12), (6, 12), (8, 10), (9, 10), (12, 9)])

@@ -1,7 +1,9 @@
 """Every page in AppTest: runs cleanly for every sentence and every control, and draws what the lesson needs."""
 import ast
 import json
+import re
 
+import numpy as np
 import pytest
 
 from explainer import EXAMPLES
@@ -449,3 +451,88 @@ def test_the_soft_select_table_shows_every_word_whole_and_fits_a_phone(sentence)
               if not column.get("hidden")}
     assert widths["key"] >= 7 * max(map(len, sentence.split())) + 16, widths
     assert sum(widths.values()) <= 356 and widths["weight"] >= 64, widths
+
+
+def _softmax_step(at, number: int) -> str:
+    """One line of page 3's list of the softmax steps."""
+    text = " ".join(m.value for m in at.markdown)
+    return re.search(rf"^{number}\. \*\*.*$", text, re.MULTILINE)[0]
+
+
+@pytest.mark.parametrize("query", [{}, {"similarity": "cosine"}, {"similarity": "cosine", "heads": "2", "head": "2"}])
+def test_softmaxs_first_step_names_the_score_its_bars_show(query):
+    """Under cosine the raw-score bars are cosines, and step 1 says so; under the dot product it says q·k."""
+    from explainer import run_attention
+
+    at = open_page("pages/3_Softmax.py", query)
+    st, _ = state.from_query(query)
+    trace = run_attention(st.sentence, st.settings).head(st.head)
+    q = trace.Q[st.focus]
+    cosines = trace.K @ q / (np.linalg.norm(trace.K, axis=1) * np.linalg.norm(q))
+    (raw,) = [data for spec, data in charts(at) if spec.get("title", {}).get("text") == "1 raw score"]
+    step = _softmax_step(at, 1)
+    if st.similarity == "cosine":
+        assert np.allclose(raw.value, cosines) and "cos(q, k)" in step and "q·k" not in step
+    else:
+        assert np.allclose(raw.value, trace.K @ q) and "q·k" in step and "cos" not in step
+
+
+@pytest.mark.parametrize("query", [{}, {"temperature": "5"}, {"scaling": "off", "temperature": "5"},
+                                   {"similarity": "cosine"}, {"similarity": "cosine", "temperature": "0.2"},
+                                   {"scaling": "off"}])
+def test_softmaxs_second_step_says_what_the_scores_are_divided_by_as_its_bars_are(query):
+    """The temperature is said to divide in every view, √d_k only where it does; and the bars agree."""
+    at = open_page("pages/3_Softmax.py", query)
+    shown = {spec.get("title", {}).get("text"): data for spec, data in charts(at)}
+    step = _softmax_step(at, 2)
+    said = re.search(r"the raw scores divided by (?:√dₖ = √(\d+), then by )?the temperature T = ([\d.]+)", step)
+    assert said, step
+    root_dk, temperature = said.groups()
+    assert float(temperature) == state.from_query(query)[0].temperature
+    assert (root_dk is None) == ("not divided by √dₖ" in step)
+    divisor = float(temperature) * (np.sqrt(int(root_dk)) if root_dk else 1)
+    assert np.allclose(shown["2 scaled"].value, shown["1 raw score"].value / divisor)
+    assert ("changes nothing" in step) == (float(temperature) == 1)
+
+
+@pytest.mark.parametrize("query", [{}, {"scaling": "off"}, {"similarity": "cosine", "temperature": "3"}])
+def test_softmax_page_writes_s_for_the_raw_score_in_every_formula(query):
+    """s is the raw score of step 1 everywhere on page 3: the temperature sweep divides it by what the softmax
+    formula above it does, and the text never calls it the scaled score."""
+    at = open_page("pages/3_Softmax.py", query)
+    exponents = [re.findall(r"s_(?:\{\w+\}|\w)/(\([^)]*\)|T)", f) for f in formulas(at) if "e^" in f]
+    assert len(exponents) == 2 and all(len(found) == 2 for found in exponents), exponents
+    assert len({divisor for found in exponents for divisor in found}) == 1, exponents
+    text = " ".join(m.value for m in at.markdown)
+    assert "**Raw scores** s = " in text and "scaled score s" not in text
+
+
+def test_page_4s_formula_names_a_repeated_word_as_its_heading_does():
+    """With "the" twice, the output and each term are named by the word's label, "the (1)" or "the (2)"."""
+    from explainer import run_attention
+
+    query = {"sentence": "the cat sat on the mat because it was tired"}
+    at = open_page("pages/4_V_and_the_second_MatMul.py", query)
+    st, _ = state.from_query(query)
+    labels = run_attention(st.sentence, st.settings).labels
+    (formula,) = [f for f in formulas(at) if r"\sum_j a_j" in f]
+    output, *terms = re.findall(r"[ov]_\{\\text\{([^}]*)\}\}", formula)
+    assert f"The output of “{output}”" in " ".join(m.value for m in at.markdown) and output == labels[st.focus]
+    assert output == "the (1)" and all(term in labels for term in terms) and len(set(terms)) == len(terms) == 3
+
+
+@pytest.mark.parametrize("page", ["pages/3_Softmax.py", "pages/4_V_and_the_second_MatMul.py"])
+def test_the_numbers_tables_show_what_a_student_reads_and_no_internal_columns(page):
+    from explainer import run_attention
+
+    at = open_page(page, {"numbers": "on", "focus": "africa"})
+    tables = [element.value for element in at.dataframe]
+    assert tables
+    for table in tables:
+        names = [str(name) for name in [*table.columns, table.index.name] if name is not None]
+        assert not [name for name in names if name.startswith("_") or name.endswith("_index")], names
+    if page.startswith("pages/4"):
+        (parts,) = [table for table in tables if "a·v" in table.columns]
+        trace = run_attention("jane visits africa")
+        assert np.allclose(parts.groupby("dim", sort=False)["a·v"].sum(), trace.output[2])
+        assert np.allclose(parts["a (weight)"] * parts["v (value)"], parts["a·v"])

@@ -239,3 +239,37 @@ def test_on_a_projector_the_softmax_steps_are_drawn_as_large_as_the_page_and_its
     column = max(chart["room"] for chart in others)
     assert steps["drawn"] >= 0.5 * column, (steps, column)
     assert steps["smallest"] >= 0.9 * on["text"] and steps["smallest"] >= min(chart["smallest"] for chart in others)
+
+
+LONG_WORDS = "our team won the game and we celebrated with pizza at home"
+
+
+@pytest.mark.parametrize("query", ["focus=we&heads=4&head=2", "focus=celebrated", "focus=home&causal=on"],
+                         ids=["all scores ≤ 0", "long words", "masked keys"])
+def test_on_a_phone_the_softmax_steps_keep_every_number_on_the_page(browser, server, query):  # noqa: F811
+    """The four steps' panels write their numbers inside themselves whatever the signs (with no positive score
+    the zero line is a panel's right end), so that the grid fits a phone beside a sentence's long words."""
+    sizes = drawn(browser, f"{server}/{frame.page('pages/3_Softmax.py').url_path}"
+                           f"?sentence={LONG_WORDS.replace(' ', '+')}&{query}", 390)
+    assert sizes["page"] <= 0, sizes
+    steps = sizes["charts"][0]
+    assert steps["drawn"] <= steps["room"] + 0.5 and not steps["scrolls"], steps
+
+
+CHART_TITLES = "() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] g.role-title-text text')]" \
+               ".map(t => t.textContent)"
+
+
+@pytest.mark.parametrize("path", ["pages/3_Softmax.py", "pages/4_V_and_the_second_MatMul.py"])
+@pytest.mark.parametrize("query", ["heads=2&head=2", f"sentence={LONG_WORDS.replace(' ', '+')}&heads=4&head=4"])
+def test_on_a_phone_no_chart_title_is_cut_when_several_heads_are_on(browser, server, path, query):  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    tab = context.new_page()
+    tab.errors = []
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.goto(f"{server}/{frame.page(path).url_path}?{query}")
+    tab.wait_for_function(SETTLED, arg=SCRIPT_DONE, polling=500, timeout=60_000)
+    no_exception(tab)
+    shown = tab.evaluate(CHART_TITLES)
+    context.close()
+    assert shown and not [title for title in shown if title.endswith("…")], shown
