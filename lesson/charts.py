@@ -689,10 +689,11 @@ def lines(data: Table, *, x: str, y: list[str] | str, title: str, log_x: bool = 
     if words:
         data["_over"] = _over_an_earlier(np.asarray(data[color], dtype=object), np.asarray(data[y], dtype=float))
     x_range = (float(np.min(data[x])), float(np.max(data[x])))
+    whole = not log_x and bool(np.all(np.mod(data[x], 1) == 0))  # steps of training: no tick at 0.5
     series = _in_order(data[color]) if color else ()
     return figure("lines", data, _draw_lines, x=x, y=y, color=color, title=title, log_x=log_x,
                    y_title=y_title or y, marked=mark_x is not None, x_range=x_range, y_domain=y_domain,
-                   series=series, words=words)
+                   series=series, words=words, whole=whole)
 
 
 def _over_an_earlier(names: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -707,12 +708,15 @@ def _over_an_earlier(names: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.array([name in over for name in names])
 
 
-def _draw_lines(data, *, x, y, color, title, log_x, y_title, marked, x_range, y_domain, series, words):
-    x_scale = alt.Scale(type="log", domain=list(x_range), nice=False) if log_x else alt.Scale(domain=list(x_range))
+def _draw_lines(data, *, x, y, color, title, log_x, y_title, marked, x_range, y_domain, series, words, whole):
+    # a linear axis keeps 8 px free at each end: a mark at its first value (the snapshot at step 0) is not hidden
+    # by the axis line
+    x_scale = (alt.Scale(type="log", domain=list(x_range), nice=False) if log_x else
+               alt.Scale(domain=list(x_range), padding=8, nice=False))
     # one line alone (a loss curve) in the first series grey, as an encoding: the theme's blue would read as a
     # negative value, and Streamlit's theme paints over a colour set on the mark (seen in Chromium)
     line = alt.Chart().mark_line(point=True).encode(color=alt.value(SERIES_COLOURS[0]),
-        x=alt.X(f"{x}:Q", scale=x_scale, title=x),
+        x=alt.X(f"{x}:Q", scale=x_scale, title=x, axis=alt.Axis(tickMinStep=1) if whole else alt.Undefined),
         y=alt.Y(f"{y}:Q", scale=alt.Scale(domain=list(y_domain)) if y_domain else alt.Undefined, title=y_title),
         tooltip=[alt.Tooltip(f"{x}:Q", format=".3~g"), *([alt.Tooltip(f"{color}:N")] if color else []),
                  alt.Tooltip(f"{y}:Q", format=".4f")],

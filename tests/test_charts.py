@@ -453,3 +453,15 @@ def test_the_arrows_plane_is_as_long_across_as_up_so_that_angles_are_true(trace)
     assert marks["rule"]["encoding"]["x"]["scale"] == marks["rule"]["encoding"]["y"]["scale"]
     names = marks["text"]["encoding"]
     assert names["x"]["field"] == "label_x" and names["text"]["field"] == "label"
+
+
+def test_a_loss_curve_ticks_whole_steps_and_keeps_a_mark_at_step_0_off_the_axis():
+    """Ten steps of training: no tick at step 0.5, and the snapshot line at step 0 is not drawn on the axis line."""
+    curve = {"step": np.arange(11), "loss": np.linspace(0.2, 0.1, 11)}
+    (x,) = [layer["encoding"]["x"] for layer in charts.lines(curve, x="step", y="loss", title="l", mark_x=0)
+            .chart().to_dict()["layer"][:1]]
+    assert x["axis"]["tickMinStep"] == 1 and x["scale"]["padding"] > 0
+    sweep = {"temperature": np.geomspace(0.1, 5, 4), "weight": np.full(4, 0.5)}  # a log axis, not steps
+    (x,) = [layer["encoding"]["x"] for layer in charts.lines(sweep, x="temperature", y="weight", title="t",
+                                                             log_x=True).chart().to_dict()["layer"][:1]]
+    assert "axis" not in x and "padding" not in x["scale"]
