@@ -333,12 +333,13 @@ def _draw_sentence_strip(data, *, select, upright):
 
 MASKED_LABEL = "masked (−∞)"
 BAR_PLOT = 92  # px: the narrowest plot bars are drawn in (a panel of a grid of two on a phone); their numbers fit it
+WIDE_PLOT = 220  # px: the narrowest plot of bars as wide as the page (a 390 px phone, with row names beside them)
 NUMBER_CHARACTER = 6.5  # px a character of a bar's number takes (12 px type), a little more than a digit's
 
 
 def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, color: str | None = None,
          rule_at: float | None = None, domain: tuple[float, float] | None = None, unit: bool = False,
-         words: bool = False, row_names: bool = True) -> Figure:
+         words: bool = False, row_names: bool = True, plot: int = BAR_PLOT) -> Figure:
     """Horizontal bars with their numbers written at the end: one bar per row of `data`, in its order.
 
     Probabilities get the fixed 0..1 sequential colour scale and axis. Other values in 0..1 get the axis with
@@ -350,7 +351,7 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
     on every chart (WORD_COLOURS); otherwise they get SERIES_COLOURS. `rule_at` draws a vertical line at that value
     (e.g. 0). Without `row_names` the rows are not named: a panel beside one that names the same rows.
 
-    Every number is written inside the plot, even one BAR_PLOT px wide (see _number_places): beyond its bar's end
+    Every number is written inside the plot, `plot` px wide at the least (see _number_places): beyond its bar's end
     where there is room, else inside the bar in white, else on the other side of the zero line; a negative
     value's number first right of the zero line. A value that is not finite (a masked score) gets no bar and a grey
     "masked (−∞)" where a 0 would be written.
@@ -364,7 +365,7 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
     ends = domain or (min(0.0, float(values[finite].min(initial=0))), max(0.0, float(values[finite].max(initial=0))))
     groups = tuple(dict.fromkeys(data[color])) if color else None
     inked = strong(values, probability=True) if probability else np.ones(len(values), dtype=bool)
-    at, before, inside = _number_places(values, labels, ends, inside=color is None)
+    at, before, inside = _number_places(values, labels, ends, inside=color is None, plot=plot)
     columns = {**{column: data[column] for column in data},
                x: np.where(finite, values, np.nan),  # NaN, null in the chart's data: no bar
                "_label": labels, "_at": at, "_before": before, "_negative": negative,
@@ -375,8 +376,8 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
 
 
 def _number_places(values: np.ndarray, labels: list[str], ends: tuple[float, float], *,
-                   inside: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where each bar's number goes so that it stays inside a plot BAR_PLOT px wide spanning `ends`: the value it
+                   inside: bool, plot: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each bar's number goes so that it stays inside a plot `plot` px wide spanning `ends`: the value it
     is written at, whether it ends there (written before it, right-aligned) rather than starts there, and whether
     it is inside its bar. The first place with room for it, in this order: a value ≥ 0 beyond its bar's end, inside
     the bar (where `inside`; grouped bars' colours are not all dark enough for white), left of the zero line; a
@@ -386,7 +387,7 @@ def _number_places(values: np.ndarray, labels: list[str], ends: tuple[float, flo
     span = (high - low) or 1.0
     at, before, within = np.zeros(len(values)), np.zeros(len(values), bool), np.zeros(len(values), bool)
     for i, (value, label) in enumerate(zip(np.nan_to_num(values, nan=0, posinf=0, neginf=0), labels, strict=True)):
-        need = (4 + 2 + NUMBER_CHARACTER * len(label)) / BAR_PLOT * span  # its dx, a margin and its characters
+        need = (4 + 2 + NUMBER_CHARACTER * len(label)) / plot * span  # its dx, a margin and its characters
         # (room, value written at, ends there, inside the bar)
         beyond_end = (high - value, value, False, False) if value >= 0 else (value - low, value, True, False)
         in_bar = (abs(value) if inside else 0.0, value, value >= 0, True)

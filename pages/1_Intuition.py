@@ -68,6 +68,7 @@ frame.text(
 st.caption(f"s(q, k), the score of a query against a key, is here {notes.score_words(trace)} "
            f"(stages 2 and 3 take it apart). {notes.nothing_returned(trace, focus)}")
 frame.chart(charts.bars(views.lookup_results(trace, focus), x="value", y="dim", color="result", rule_at=0,
+                        plot=charts.WIDE_PLOT,
                         title=f"What the query gets back: soft vs hard{view.of_head}"),
             alt_text="Bars comparing, for each value dimension, the blended value attention returns with the "
                      "single value the exact lookup returns.",

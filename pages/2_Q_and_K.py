@@ -94,7 +94,7 @@ with st.expander("The position questions: how much a key gains from where it sta
                  on_change="rerun") as section:
     if section.open:  # built only when opened, like every breakdown of the lesson
         by_distance = views.position_scores()
-        frame.chart(charts.bars(by_distance, x="score from position", y="key", rule_at=0,
+        frame.chart(charts.bars(by_distance, x="score from position", y="key", rule_at=0, plot=charts.WIDE_PLOT,
                                 title="score from the near? questions"),  # longer, cut on a phone
                     alt_text="Bars: the score the designed position questions add to a key, by how many words "
                              "after the query it stands; highest for the next word.", numbers=by_distance)
@@ -146,7 +146,7 @@ with st.expander("One score, term by term", key=TERMS, on_change="rerun") as sec
         q_name, k_name = ("q̂", "k̂") if cosine else ("q", "k")
         # Chart titles leave the words out (the label names them): a new word then changes the chart's data, not
         # its spec, and the browser updates the drawing instead of building it again.
-        frame.chart(charts.bars(terms, x="product", y="dim", rule_at=0,
+        frame.chart(charts.bars(terms, x="product", y="dim", rule_at=0, plot=charts.WIDE_PLOT,
                                 title=f"{q_name} × {k_name}, dim by dim{view.of_head}"),
                     alt_text="Bars of the product of query and key in each dimension; they add up to the score.",
                     numbers=terms)

@@ -25,15 +25,17 @@ frame.text(
     "(it cancels in the division) but keeps eˣ from overflowing. The largest becomes e⁰ = 1.\n"
     "4. **Probabilities**: each exponential divided by their sum.")
 steps = views.softmax_steps(trace, focus)
+PANEL = 126  # px
 # two panels a row, the keys named once, on the left: the rows are the same keys, and the width a long word's name
-# takes (up to the bars' limit, 100 px) goes once into the room of a phone: 2 × 126 px of panels leave 8 px of a
+# takes (up to the bars' limit, 100 px) goes once into the room of a phone: 2 × PANEL px of panels leave 8 px of a
 # 390 px phone's page free beside the longest names. Wider than the narrowest the bars' numbers fit in
-# (charts.BAR_PLOT), so that on a projector the steps are drawn about as large as the page's other charts.
+# (charts.BAR_PLOT), so that on a projector the steps are drawn about as large as the page's other charts; the
+# numbers are placed for this width (more of them beside their bars, fewer across the zero line).
 frame.chart(figures.grid([charts.bars(rows, x="value", y="key", title=step,
                                      unit=step.startswith("3"), probability=step.startswith("4"),
                                      rule_at=None if step.startswith(("3", "4")) else 0,  # 3, 4: between 0 and 1
-                                     row_names=step.startswith(("1", "3")))
-                         for step, rows in steps.items()], columns=2, width=126),
+                                     row_names=step.startswith(("1", "3")), plot=PANEL)
+                         for step, rows in steps.items()], columns=2, width=PANEL),
             alt_text="The focus word's row in four steps: raw scores, scaled scores, exponentials and probabilities, "
                      "one bar per key.", numbers=lambda: views.softmax_table(steps), stretch=False)
 total = trace.attention[focus].sum()

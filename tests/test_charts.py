@@ -465,3 +465,16 @@ def test_a_loss_curve_ticks_whole_steps_and_keeps_a_mark_at_step_0_off_the_axis(
     (x,) = [layer["encoding"]["x"] for layer in charts.lines(sweep, x="temperature", y="weight", title="t",
                                                              log_x=True).chart().to_dict()["layer"][:1]]
     assert "axis" not in x and "padding" not in x["scale"]
+
+
+def test_bars_placed_for_their_own_panels_width_write_positive_numbers_beside_their_bars():
+    """Page 3's panels are wider than the narrowest (BAR_PLOT): placed for their width, the numbers of long positive
+    bars go beside or inside them, not across the zero line, where they read as a negative bar's (raw scores of
+    'my mum made soup for us because she loves it' at T = 0.1)."""
+    values = np.array([2.17, 16.22, 5.78, 10.33, -13.75, 1.41, -15.24, -6.29, -2.66, -7.47])
+    rows = {"key": [f"k{i}" for i in range(len(values))], "value": values}
+    across = {plot: [v for v, at in zip(values, data_of(layer_list(charts.bars(rows, x="value", y="key", title="t",
+                                                                               rule_at=0, plot=plot))[0])["_at"],
+                                        strict=True) if v > 0 and at != v] for plot in (charts.BAR_PLOT, 126)}
+    assert across[charts.BAR_PLOT]  # in the narrowest plot some have no other room
+    assert not across[126]
