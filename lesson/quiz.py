@@ -82,11 +82,16 @@ _NUMBER = re.compile(r"[−-]?\d+(?:\.\d+)?")
 
 
 def _ranked(options: tuple[str, ...], rank: int, by) -> int:
-    """The option `rank` places down the order `by` gives (0: the first; the last where there are fewer), ties in
-    the options' order; where `by` gives None for every option, the first option."""
+    """The option `rank` places down the order `by` gives (0: the first; the last where there are fewer); where
+    `by` gives None for every option, the first option. An option tied with another by `by` tells this guess
+    nothing: no answer (-1), not the first of the tied in the options' order, which would make it a guess by place
+    and the shuffle would push the right answers away from those places."""
     keys = [by(option) for option in options]
-    ranked = sorted((i for i, key in enumerate(keys) if key is not None), key=lambda i: (keys[i], i))
-    return ranked[min(rank, len(ranked) - 1)] if ranked else 0
+    ranked = sorted((i for i, key in enumerate(keys) if key is not None), key=lambda i: keys[i])
+    if not ranked:
+        return 0
+    chosen = ranked[min(rank, len(ranked) - 1)]
+    return -1 if keys.count(keys[chosen]) > 1 else chosen
 
 
 PLACES = ("1st", "2nd", "3rd", "4th")
@@ -270,15 +275,28 @@ def _softmax(trace: Trace, query: int) -> list[Question]:
 
 
 def _values(trace: Trace, query: int) -> list[Question]:
-    word = trace.labels[query]
-    output = Question(
-        f"blend|{_view(trace, query)}", f"What is the output of **{word}**?",
-        (f"Every value, weighted by the attention of {word}, added up",
-         f"The value of the word {word} attends to most", f"The value of {word} alone", "The keys, weighted"), 0,
-        ("Right: o = Σⱼ aⱼ vⱼ, a blend of all the values (the stacked bars on this page).",
-         "No: that would be a hard lookup; attention blends every value (only a one-hot row picks just one).",
-         f"No: the value of {word} is only one part of the blend, weighted by the share {word} gives itself.",
-         "No: keys decide the weights; what gets added up are the values."))
+    word, row = trace.labels[query], trace.attention[query]
+    whole = int(row.argmax())
+    if row[whole] > 1 - 1e-9:  # one word, or the first under the mask: one value, whole, and nothing to blend
+        only = trace.labels[whole]
+        output = Question(
+            f"blend|{_view(trace, query)}",
+            f"The row of attention of **{word}** is 1 on **{only}** and 0 everywhere else. What is its output?",
+            (f"Exactly the value of {only}, the whole of it", f"Half the value of {only}", "0: nothing to blend",
+             f"The key of {only}"), 0,
+            (f"Right: o = Σⱼ aⱼ vⱼ with a single weight 1: 1 × v({only}) (the stacked bars on this page).",
+             "No: its weight is 1, not 0.5: the whole of that value.",
+             "No: a weight of 1 takes the whole of that value; only a value of 0 would give 0.",
+             "No: keys decide the weights; what gets added up are the values."))
+    else:
+        output = Question(
+            f"blend|{_view(trace, query)}", f"What is the output of **{word}**?",
+            (f"Every value, weighted by the attention of {word}, added up",
+             f"The value of the word {word} attends to most", f"The value of {word} alone", "The keys, weighted"), 0,
+            ("Right: o = Σⱼ aⱼ vⱼ, a blend of all the values (the stacked bars on this page).",
+             "No: that would be a hard lookup; attention blends every value (only a one-hot row picks just one).",
+             f"No: the value of {word} is only one part of the blend, weighted by the share {word} gives itself.",
+             "No: keys decide the weights; what gets added up are the values."))
     mix = Question(
         f"mix|{_view(trace, query)}", "In the second MatMul, O = A·V, what do the attention weights A decide?",
         ("How much of each word's value goes into each output", "How many dimensions each value has",
