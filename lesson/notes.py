@@ -91,7 +91,7 @@ def soft_to_hard(trace: Trace, query: int) -> str:
     rows = "every row it can see" if trace.settings.causal else "every row"
     pile = ("on the best-matching key until one row has weight 1 and the rest 0 — attention has become the "
             "database's exact match" if len(tied) == 1 else
-            f"on the keys that match best, {_listed([_bold(trace.labels[j]) for j in tied])}; they tie, so they "
+            f"on the keys that match best, {listed([_bold(trace.labels[j]) for j in tied])}; they tie, so they "
             "end with equal shares and no temperature makes attention an exact match")
     return f"Slide the temperature toward 0: the weights pile up {pile}. Raise it and the answer spreads over {rows}."
 
@@ -282,7 +282,7 @@ def bag_shares(trace: Trace, query: int) -> str:
             + (f", and {rest:.0%} the other words" if rest >= 0.005 else "") + ".")
     empty = [trace.labels[j] for j in order if row[j] >= 0.05 and not np.abs(trace.V[j]).max() > 0.005]
     if empty:
-        text += (f" {_listed(list(map(_bold, empty)))} {'has' if len(empty) == 1 else 'have'} a value of 0: "
+        text += (f" {listed(list(map(_bold, empty)))} {'has' if len(empty) == 1 else 'have'} a value of 0: "
                  "a share of the bag, but nothing in it (a·v = 0 in the bars above).")
     return text
 
@@ -293,7 +293,7 @@ def same_lines(trace: Trace, query: int) -> str:
     groups = {}
     for j, value in enumerate(trace.logits[query]):
         groups.setdefault(round(float(value), 9) if np.isfinite(value) else "masked", []).append(j)
-    named = {value: _listed([_bold(trace.labels[j]) for j in keys]) for value, keys in groups.items() if len(keys) > 1}
+    named = {value: listed([_bold(trace.labels[j]) for j in keys]) for value, keys in groups.items() if len(keys) > 1}
     said = []
     equal = [names for value, names in named.items() if value != "masked"]
     if equal:
@@ -304,7 +304,7 @@ def same_lines(trace: Trace, query: int) -> str:
     return "; ".join(said) + " (the later lines dashed, so that the first shows through)." if said else ""
 
 
-def _listed(names: list[str]) -> str:
+def listed(names: list[str]) -> str:
     """"a", "a and b", "a, b and c"."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -379,7 +379,7 @@ def questions() -> str:
     def named(row: np.ndarray, sign: int) -> str:
         picked = [(FEATURES[f], row[f]) for f in np.argsort(-sign * row[: len(FEATURES)], kind="stable")
                   if sign * row[f] > 0]
-        return ", ".join(f"{name} ({value:g})" for name, value in picked)
+        return ", ".join(f"{name} ({value:g})".replace("-", "−") for name, value in picked)
 
     lines = []
     for name in MEANING_QUESTIONS:

@@ -84,7 +84,10 @@ frame.text(
     "nudged a little after each training example toward queries and keys that make the model's predictions "
     "better. Switch the weights to *random* in the sidebar to see an untrained model."
     if view.state.weight_set == "designed" else
-    "A real transformer starts from random W_Q and W_K and learns them by **backpropagation** (page 5 shows how).")
+    "A real transformer starts from random W_Q and W_K and learns them by **backpropagation** (page 5 shows how).",
+    f"With {view.state.heads} heads the rows are shared out: {trace.head_label} has "
+    f"{notes.listed([f'*{name}*' for name in trace.qk_dims])}, the rows of its W_Q and W_K below."
+    if view.state.heads > 1 and view.state.weight_set == "designed" else None)
 weights = [trace.matrix("W_Q"), trace.matrix("W_K")]
 # 30 px narrower than a grid's full panel: the questions' names beside the rows are longer than words
 frame.chart(figures.grid([charts.heatmap(m) for m in weights], columns=1, width=figures.FULL_PANEL - 30),

@@ -536,3 +536,14 @@ def test_the_numbers_tables_show_what_a_student_reads_and_no_internal_columns(pa
         trace = run_attention("jane visits africa")
         assert np.allclose(parts.groupby("dim", sort=False)["a·v"].sum(), trace.output[2])
         assert np.allclose(parts["a (weight)"] * parts["v (value)"], parts["a·v"])
+
+
+@pytest.mark.parametrize("heads, head", [(2, 2), (4, 1), (4, 4)])
+def test_q_and_k_with_several_heads_names_the_questions_of_the_head_it_shows(heads, head):
+    at = open_page("pages/2_Q_and_K.py", {"heads": str(heads), "head": str(head)})
+    text = " ".join(m.value for m in at.markdown)
+    shown = re.search(r"rows are shared out: head (\d) of (\d) has (.*?), the rows of its W_Q", text)
+    assert shown and shown.groups()[:2] == (str(head), str(heads))
+    (w_q,) = [data for spec, data in charts(at) if "W_Q" in str(spec)][:1]
+    asked = re.findall(r"\*([^*]+)\*", shown[3])
+    assert asked == list(dict.fromkeys(w_q[w_q.row.isin(asked)].row)) and set(asked) >= set(w_q.row)
