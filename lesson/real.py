@@ -13,7 +13,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from explainer import NOUN_KINDS, Matrix, kind, word_vector
+from explainer import NOUN_KINDS, VOCABULARY, Matrix, kind, known_form, word_vector
 from explainer.pretrained import Run
 from explainer.trace import unique_labels
 
@@ -218,22 +218,88 @@ RELATION_KINDS = {
     "stands for": "a pronoun and a noun it could stand for",
     "action": "a verb and its object",
 }
+# Pronouns the toy reads as persons, with no "stands for": i, you, we name the speaker or the listener, so no other
+# pronoun stands for them, and nothing describes them or points to them.
+SPEAKERS = frozenset({"i", "me", "you", "we", "us", "myself", "yourself", "ourselves"})
+# The pronouns that stand for a noun before them, and the nouns they can stand for. (The toy's other "stands for"
+# words, something, nothing, mine, stand for no noun of the sentence.) A contraction is its pronoun: it's, they're.
+PRONOUNS = {"it": "one thing", "itself": "one thing", "he": "one person", "him": "one person",
+            "himself": "one person", "she": "one person", "herself": "one person", "they": "several",
+            "them": "several", "themselves": "several"}
+OBJECTS = frozenset({"it", "him", "them"})  # those that may be a verb's object (she, he, they never are)
+# The neighbours that make a noun of the toy's something else. After a noun, a pronoun, a helping word or a word
+# the toy does not know (""), it is a verb (it *tastes*, we *water* the plants, can *book*) or the second of two
+# nouns (the school *bus*); before a noun or a describing word, a verb again (*tastes* wonderful) or the first of
+# two (the *school* bus). A possessive (grandma's) may have a noun after it, as my may.
+NOT_A_NOUN_AFTER = (*NOUN_KINDS, "stands for", "helps", "")
+NOT_A_NOUN_BEFORE = (*NOUN_KINDS, "describes")
+
+
+def _nouns(toy_tokens, kinds: list[str]) -> list[bool]:
+    """Which of the lesson's words are nouns, as far as the toy's vocabulary and their neighbours tell: a noun of
+    the toy's (NOUN_KINDS), not one of SPEAKERS, with no neighbour of NOT_A_NOUN_AFTER or NOT_A_NOUN_BEFORE. The toy
+    knows one meaning a word, so its nouns include verbs (tastes, waters): a word in doubt is left out."""
+    possessive = [known_form(token) not in (None, token) for token in toy_tokens]
+    last = len(kinds) - 1
+    return [own in NOUN_KINDS and token not in SPEAKERS
+            and not (i > 0 and kinds[i - 1] in NOT_A_NOUN_AFTER and not possessive[i - 1])
+            and not (i < last and kinds[i + 1] in NOT_A_NOUN_BEFORE and not possessive[i])
+            for i, (token, own) in enumerate(zip(toy_tokens, kinds, strict=True))]
+
+
+def _what(noun: str, its_kind: str) -> str:
+    """What a noun is, in PRONOUNS' words: "several" for a plural (a form the toy reads as another word: kids as
+    kid, children as child), else "one person" or "one thing"."""
+    form = known_form(noun)
+    if VOCABULARY.reads_as(form) != form:
+        return "several"
+    return "one person" if its_kind == "person" else "one thing"
+
+
 def sentence_relations(toy_tokens) -> list[tuple[int, int, str]]:
     """Pairs of the lesson's words that a teacher would link, found with the toy's vocabulary: (word, the word it
-    is about, which RELATION_KINDS). A describing or pointing word and the first noun within three words after it;
-    a pronoun and each noun before it; a verb and the first noun after it, before the next verb."""
+    is about, which RELATION_KINDS). Fewer pairs rather than a false one: a word in doubt is left out.
+
+    A describing or pointing word, and a verb, with the next word that is neither a describing nor a pointing word,
+    when that is a noun (_nouns): old → bike, her → bike and gave → bike in "gave her old bike". A verb right after
+    a pointing or describing word is a noun (the *run*): it has no object. A pronoun of PRONOUNS with each noun
+    before it that it could stand for (she: one person; it: one thing; they: several), but an object pronoun
+    (OBJECTS, right after a verb) not with its verb's subject (the dog ate *it*): the last noun before the verb
+    with a verb or a helping word right after it.
+    """
     kinds = [kind(word_vector(token)) for token in toy_tokens]
+    noun = _nouns(toy_tokens, kinds)
+    before = ("describes", "points")  # the words that come before a noun
     pairs = []
     for i, own in enumerate(kinds):
-        if own in ("describes", "points"):
-            after = [j for j in range(i + 1, min(i + 4, len(kinds))) if kinds[j] in NOUN_KINDS]
-            pairs += [(i, after[0], own)] if after else []
-        elif own == "stands for":
-            pairs += [(i, j, own) for j in range(i) if kinds[j] in NOUN_KINDS]
-        elif own == "action":
-            after = next((j for j in range(i + 1, len(kinds)) if kinds[j] in (*NOUN_KINDS, "action")), None)
-            pairs += [(i, after, own)] if after is not None and kinds[after] in NOUN_KINDS else []
+        if own in before or (own == "action" and not (i and kinds[i - 1] in before)):
+            j = next((j for j in range(i + 1, len(kinds)) if kinds[j] not in before), None)
+            pairs += [(i, j, own)] if j is not None and noun[j] else []
+        elif own == "stands for" and toy_tokens[i].split("'")[0] in PRONOUNS:
+            could = PRONOUNS[toy_tokens[i].split("'")[0]]
+            subject = next((j for j in range(i - 2, -1, -1) if noun[j] and kinds[j + 1] in ("action", "helps")),
+                           None) if toy_tokens[i] in OBJECTS and i and kinds[i - 1] == "action" else None
+            pairs += [(i, j, own) for j in range(i)
+                      if noun[j] and j != subject and _what(toy_tokens[j], kinds[j]) == could]
     return pairs
+
+
+def unknown_words(toy_tokens) -> list[str]:
+    """The lesson's words the toy does not know, each once: sentence_relations cannot place them."""
+    return list(dict.fromkeys(token for token in toy_tokens if known_form(token) is None))
+
+
+def relations_intro(found: list[dict], toy_tokens, layers: int) -> str:
+    """What the list of relation_lines is, or why there is none, naming the words the toy does not know."""
+    unknown = unknown_words(toy_tokens)
+    missing = f"it does not know {', '.join(f'*{word}*' for word in unknown)}" if unknown else ""
+    if found:
+        return ("Pairs of words a teacher would link, found with the toy's vocabulary (only pairs it is sure of"
+                + (f"; {missing}" if missing else "") + "), and for each the head of all "
+                f"{layers} layers that links them most strongly:")
+    return ("The toy's vocabulary finds no pair of words it is sure of in this sentence: a describing word, a "
+            "pronoun or a verb with its noun" + (f" ({missing})" if missing else "") + ". Try one with an "
+            "adjective right before its noun, *it* or *she*, or a verb and its object.")
 
 
 def relation_heads(run: Run, toy_tokens) -> list[dict]:

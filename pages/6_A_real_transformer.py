@@ -47,10 +47,7 @@ links = real.relation_heads(run, view.trace.tokens)
 frame.text(f"What the heads of layer {layer + 1} do with this sentence, averaged over the rows of its words:",
            "\n".join(f"- {line}" for line in real.observations(run, layer)),
            "## What the heads find in your sentence's meaning",
-           "Pairs of words a teacher would link, found with the toy's vocabulary, and for each the head of all "
-           f"{model.n_layers} layers that links them most strongly:" if links else
-           "The toy's vocabulary finds no describing word, pronoun or verb with a noun to link in this sentence. "
-           "Try one with an adjective, *it* or *she*, or a verb and its object.",
+           real.relations_intro(links, view.trace.tokens, model.n_layers),
            "\n".join(f"- {line}" for line in real.relation_lines(links)))
 frame.numbers_table(lambda: real.relations_table(run, layer))
 if links:
