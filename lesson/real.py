@@ -102,9 +102,10 @@ def grid(run: Run, layer: int, head: int) -> Figure:
     of_head, row, col = np.indices(attention.shape)
     names = np.asarray(labels(run), dtype=object)
     n = len(names)
+    # short: Streamlit cuts a chart's title at its room less 40 px, 318 px on a phone
     return head_maps({"head": of_head.ravel() + 1, "row": names[row.ravel()], "col": names[col.ravel()],
                       "row_index": row.ravel(), "col_index": col.ravel(), "value": attention.ravel()},
-                     title=f"Layer {layer + 1}: its {attention.shape[0]} heads' attention  ({n} × {n} each)",
+                     title=f"Layer {layer + 1}: all {attention.shape[0]} heads' Aₕ ({n} × {n})",
                      opened=head + 1, select=GRID_PICK)
 
 

@@ -420,6 +420,22 @@ def test_the_grid_draws_the_open_head_large_with_every_token_named(model):
     assert len(long.tokens) > 40 and crowded["encoding"]["y"]["axis"]["labelOverlap"] is True
 
 
+# Streamlit cuts a chart's title and subtitle at the chart's room less 40 px (its frontend sets title.limit): 318 px
+# on a phone. The page's sans-serif (Source Sans, 600 for titles) takes about 0.4 of its size a character in these
+# titles; 0.5 leaves room for a wider font (the phone's own, before Source Sans has loaded).
+TITLE_ROOM, TITLE_TYPE, SUBTITLE_TYPE, LETTER = 390 - 2 * 16 - 40, 16, 12, 0.5
+
+
+def test_the_grid_title_names_its_matrices_and_is_never_cut_on_a_phone(model):
+    run = model.run(" ".join(["the animal didn't cross the street because it was too tired"] * 6))
+    assert len(run.tokens) == model.max_tokens  # the longest a sentence can be
+    title = real.grid(run, 5, 11).spec()["title"]  # the longest: 64 tokens
+    text = title["text"]
+    assert "  " not in text and f"Aₕ ({model.max_tokens} × {model.max_tokens})" in text
+    assert len(text) * LETTER * TITLE_TYPE <= TITLE_ROOM, text
+    assert all(len(line) * LETTER * SUBTITLE_TYPE <= TITLE_ROOM for line in title["subtitle"]), title["subtitle"]
+
+
 def _opacity_rule(spec: dict) -> tuple[int, dict]:
     """A heatmap's text layer, and the plot width from which its numbers are shown (`width >= N ? 1 : 0`)."""
     text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
