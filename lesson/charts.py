@@ -175,10 +175,11 @@ def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None 
     `reach` fixes the signed scale's half width (default: signed_reach of this matrix): give several heatmaps one
     reach, e.g. signed_reach of all their values, so that the same number has the same colour in each. It has no
     effect on probabilities, always on 0..1.
-    `numbers_if_room` writes
-    the numbers only when the browser gives each cell the room its number takes (NUMBER_ROOM, WEIGHT_ROOM; 32
-    columns on a phone do not have it), and turns the column labels upright, dropping those that would run into
-    each other.
+    `numbers_if_room` is for cells the browser may make narrow (32 columns, or a long sentence's tokens, on a
+    phone): each number is written only where the browser gives every cell the room it takes (label_room), with
+    two decimals where they fit and the crowded form of cell_label where only that fits; the column labels are
+    upright, those that would run into each other dropped; and the row in focus is framed as a whole (not each of
+    its cells, whose frames would cut into their numbers), so no focus_cell.
     """
     values = np.asarray(matrix.values, dtype=float)
     if probability:
@@ -190,48 +191,69 @@ def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None 
     if focus_row is not None:
         focus = rows == focus_row
     if focus_cell is not None:
+        if numbers_if_room:
+            raise ValueError("numbers_if_room frames a row in focus, not a cell")
         focus = (rows == focus_cell[0]) & (cols == focus_cell[1])
     crowded = len(matrix.cols) > CROWDED
-    label = [cell_label(v, probability=probability, crowded=crowded) for v in values.ravel()]
+    label = [cell_label(v, probability=probability, crowded=crowded and not numbers_if_room) for v in values.ravel()]
     data = cells(matrix) | {"label": label, "strong": strong(values, probability=probability, reach=reach).ravel(),
                             "focus": focus.ravel()}
+    rooms = None
+    if numbers_if_room:
+        data["short"] = [cell_label(v, probability=probability, crowded=crowded) for v in values.ravel()]
+        rooms = (label_room(data["label"]), label_room(data["short"]))
     return figure("heatmap", data, _draw_heatmap, title=matrix.title, subtitle=subtitle or matrix.caption,
                    symbol=matrix.symbol, rows=matrix.rows, cols=matrix.cols, probability=probability,
                    reach=float(reach), select=select, select_fields=select_fields,
-                   font_size=cell_font_size(len(matrix.cols)), numbers_if_room=numbers_if_room)
+                   font_size=cell_font_size(len(matrix.cols)), rooms=rooms)
 
 
-# type sizes across that a cell's number needs (numbers_if_room): "−0.6" takes 1.75, a weight's ".05" 1.25
-NUMBER_ROOM, WEIGHT_ROOM = 1.8, 1.4
+def label_room(labels) -> float:
+    """How many type sizes across a cell needs for the widest of these numbers (numbers_if_room): half a size a
+    digit or minus sign, a quarter a point, and a quarter size to spare ("−0.6": 2, ".05": 1.5), in quarters."""
+    widest = max((sum(0.25 if c == "." else 0.5 for c in label) for label in labels), default=0.0)
+    return math.ceil(4 * widest) / 4 + 0.25
 
 
 def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, reach, select, select_fields,
-                  font_size, numbers_if_room):
+                  font_size, rooms):
+    numbers_if_room = rooms is not None
     # slant the column labels so that none is dropped or runs into the next for lack of room: when there are many,
     # or when together they are long (four value dimensions in a third of a page)
     slanted = len(cols) > 4 or sum(map(len, cols)) > 12
     # with numbers_if_room, labels that would run into each other are dropped, upright ones (Vega tests the
     # overlap of labels' upright boxes: a slanted label's box is wider than the label)
     angle = (-90 if numbers_if_room else -45) if slanted else 0
+    # (upright names 11 px high, nothing between them, fit 16 px columns: 18 tokens on a phone)
     x = alt.X("col:N", sort=list(cols), title=None,
               axis=alt.Axis(orient="top", labelAngle=angle, labelOverlap=numbers_if_room, labelLimit=90,
-                            labelFontSize=12))
+                            labelFontSize=NAME_TYPE if numbers_if_room else 12,
+                            **({"labelSeparation": 0} if numbers_if_room else {})))
     y = alt.Y("row:N", sort=list(rows), title=None, axis=alt.Axis(labelLimit=90, labelFontSize=12))
     base = alt.Chart().encode(x=x, y=y)
     cells = base.mark_rect().encode(
         color=alt.Color("value:Q", scale=probability_scale() if probability else signed_scale(reach), legend=None),
-        stroke=_by_flag(alt.Stroke, "focus", FOCUS_STROKE, "transparent"),
-        strokeWidth=_by_flag(alt.StrokeWidth, "focus", 3, 0),
         tooltip=[alt.Tooltip("row:N", title="row"), alt.Tooltip("col:N", title="column"),
                  alt.Tooltip("value:Q", title=symbol, format=".4f")],
     )
+    if not numbers_if_room:
+        cells = cells.encode(stroke=_by_flag(alt.Stroke, "focus", FOCUS_STROKE, "transparent"),
+                             strokeWidth=_by_flag(alt.StrokeWidth, "focus", 3, 0))
     if select:
         cells = cells.add_params(alt.selection_point(name=select, fields=list(select_fields), on="click"))
-    # the plot's width is only known in the browser: there, the numbers show when every cell has room for them
-    needed = round(len(cols) * (WEIGHT_ROOM if probability else NUMBER_ROOM) * font_size)  # px of plot
-    room = {"opacity": alt.ExprRef(f"width >= {needed} ? 1 : 0")} if numbers_if_room else {}
-    text = base.mark_text(fontSize=font_size, **room).encode(text=alt.Text("label:N"), fill=_ink())
-    return alt.layer(cells, text, data=data).properties(
+    layers = [cells]
+    if numbers_if_room:
+        # the plot's width is only known in the browser: there, each number shows in the longest form every cell
+        # has room for (px of plot: the columns times the room of the widest number)
+        full, short = (round(len(cols) * room * font_size) for room in rooms)
+        layers.append(base.mark_text(fontSize=font_size, text=alt.ExprRef(
+            f"width >= {full} ? datum.label : datum.short"), opacity=alt.ExprRef(f"width >= {short} ? 1 : 0"))
+            .encode(fill=_ink()))
+        layers.append(base.mark_rect(filled=False, stroke=FOCUS_STROKE, strokeWidth=3).encode(
+            x=alt.value(0), x2=alt.value("width")).transform_filter(alt.datum.focus & (alt.datum.col_index == 0)))
+    else:
+        layers.append(base.mark_text(fontSize=font_size).encode(text=alt.Text("label:N"), fill=_ink()))
+    return alt.layer(*layers, data=data).properties(
         title=alt.Title(title, subtitle=list(subtitle) if isinstance(subtitle, tuple) else subtitle,
                         anchor="start"),
         height=alt.Step(CELL), width="container")

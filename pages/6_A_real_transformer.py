@@ -71,10 +71,9 @@ if st.toggle(f"Show this head's Q, K and V ({n} × {model.d_k} each)", key="real
     frame.matrix(m["V"], **real.HEATMAP)
 frame.chart(figures.grid([charts.heatmap(m["S"], focus_row=focus, **real.HEATMAP),
                          charts.heatmap(m["A"], probability=True, focus_row=focus, **real.HEATMAP)],
-                        columns=1, width=figures.FULL_PANEL, own_colours=True),
+                        columns=1, width=None, own_colours=True),
             alt_text=f"{charts.describe(m['S'])} {charts.describe(m['A'], probability=True)}",
-            numbers=lambda: side_by_side([m["S"], m["A"]]),
-            stretch=False)
+            numbers=lambda: side_by_side([m["S"], m["A"]]))
 frame.matrix(m["o"], **real.HEATMAP)
 
 frame.text("## Beside the toy")

@@ -10,6 +10,7 @@ browser test (a click on a map) needs Chromium, as tests/test_browser.py does, a
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import re
@@ -436,12 +437,14 @@ def test_the_grid_title_names_its_matrices_and_is_never_cut_on_a_phone(model):
     assert all(len(line) * LETTER * SUBTITLE_TYPE <= TITLE_ROOM for line in title["subtitle"]), title["subtitle"]
 
 
-def _opacity_rule(spec: dict) -> tuple[int, dict]:
-    """A heatmap's text layer, and the plot width from which its numbers are shown (`width >= N ? 1 : 0`)."""
+def _number_rules(spec: dict) -> tuple[int, int, dict]:
+    """A heatmap's text layer, and the plot widths from which its numbers are written: in their short form
+    (`opacity: width >= N ? 1 : 0`), and in full (`text: width >= M ? datum.label : datum.short`)."""
     text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
-    rule = re.fullmatch(r"width >= (\d+) \? 1 : 0", text["mark"]["opacity"]["expr"])
-    assert rule, text["mark"]
-    return int(rule[1]), text
+    shown = re.fullmatch(r"width >= (\d+) \? 1 : 0", text["mark"]["opacity"]["expr"])
+    full = re.fullmatch(r"width >= (\d+) \? datum\.label : datum\.short", text["mark"]["text"]["expr"])
+    assert shown and full, text["mark"]
+    return int(shown[1]), int(full[1]), text
 
 
 PHONE_PLOT = 390 - 2 * 16  # px: a phone's page less its margins, more than any chart's plot gets there
@@ -459,11 +462,13 @@ def test_a_heatmaps_numbers_show_only_where_its_cells_are_as_wide_as_they_are(mo
     at.toggle(key="real_qkv").set_value(True).run()
     spec, data = _chart(at, symbol)
     alt.LayerChart.from_dict(spec, validate=True)  # a Vega-Lite spec
-    from_width, text = _opacity_rule(spec)
-    widest = max(_width(label, text["mark"]["fontSize"]) for label in data.label)
-    assert from_width / data.col.nunique() >= widest
-    if symbol in ("oₕ", "Qₕ"):  # 32 columns: no room on a phone, room on a desktop's page (about 770 px of plot)
-        assert PHONE_PLOT < from_width <= 700
+    short_from, full_from, text = _number_rules(spec)
+    size, columns = text["mark"]["fontSize"], data.col.nunique()
+    assert short_from / columns >= max(_width(label, size) for label in data.short)
+    assert full_from / columns >= max(_width(label, size) for label in data.label) and full_from >= short_from
+    assert all(re.fullmatch(r"−?\d+\.\d\d", label) for label in data.label)  # in full, two decimals
+    if symbol in ("oₕ", "Qₕ"):  # 32 columns: no room on a phone, room on a desktop's page (about 750 px of plot)
+        assert PHONE_PLOT < short_from <= 700
     axis = spec["layer"][0]["encoding"]["x"]["axis"]
     assert axis["labelOverlap"] is True and axis["labelAngle"] == -90  # upright, names that would touch dropped
 
@@ -480,13 +485,15 @@ def test_no_number_on_the_page_is_a_minus_zero(model, layer, head):
     _ok(at)
     shown = [block.value for block in (*at.markdown, *at.caption)]
     for _, data in charts(at):
-        for column in ("label", "_label"):
+        for column in ("label", "short", "_label"):
             if column in data:
                 shown += list(data[column])
     assert not [text for text in shown if MINUS_ZERO.search(text)]
     labels = pd.concat([data for spec, data in charts(at) if _title(spec).startswith(("Qₕ", "Sₕ", "oₕ"))])
     near_zero = labels[(labels.value < 0) & (labels.value > -0.05)]
-    assert len(near_zero) and set(near_zero.label) == {"0.0"}  # there are such numbers, written 0.0
+    assert len(near_zero) and set(near_zero.short) == {"0.0"}  # there are such numbers, written 0.0 where crowded
+    nearer = labels[(labels.value < 0) & (labels.value > -0.005)]
+    assert set(nearer.label) <= {"0.00"}  # and 0.00 in full
 
 
 def test_entropy_gelu_and_the_fixed_scaling_are_explained_where_they_are_first_used(model):
@@ -555,8 +562,36 @@ def test_on_a_phone_no_chart_runs_its_text_together_or_is_cut(model, browser, se
                         a["bottom"] - a["top"], b["bottom"] - b["top"])]
         assert not touching, (_title_of(texts), touching[:5])
     output = next(texts for texts in _texts_on(browser, url, 1280) if _title_of(texts).startswith("oₕ"))
-    numbers = [t for t in output if re.fullmatch(r"−?\d+\.\d|0", t["text"])]
-    assert len(numbers) == model.d_k  # a desktop has room for the output's 32 numbers
+    numbers = [t for t in output if re.fullmatch(r"−?\d+\.\d\d", t["text"])]
+    assert len(numbers) == model.d_k  # a desktop has room for the output's 32 numbers, with two decimals
+
+
+
+def test_on_a_desktop_the_heads_scores_and_weights_take_the_pages_width_with_every_number(model, browser, server):  # noqa: F811
+    sentence = SENTENCES["twelve words"]
+    n = len(model.run(sentence).tokens)
+    url = f"{server}/A_real_transformer?sentence={sentence.replace(' ', '+')}&layer=3&rhead=7"
+    texts = next(texts for texts in _texts_on(browser, url, 1280) if _title_of(texts).startswith("Sₕ"))
+    assert max(t["right"] for t in texts) - min(t["left"] for t in texts) >= 700  # of the page's 820 px
+    numbers = [t["text"] for t in texts if re.fullmatch(r"−?\d*\.\d+", t["text"])]
+    assert len(numbers) == 2 * n * n and all(re.fullmatch(r"−?\d+\.\d\d", number) for number in numbers)
+
+
+def test_the_heads_scores_and_weights_are_one_chart_as_wide_as_the_page(model):
+    at = open_page(PAGE, {"sentence": SENTENCES["twelve words"], "focus": "it"})
+    _ok(at)
+    specs = [json.loads(element.proto.spec) for element in at.get("vega_lite_chart")]
+    grids = [spec for spec in specs if [_title(panel)[:2] for panel in spec.get("vconcat", [])] == ["Sₕ", "Aₕ"]]
+    assert len(grids) == 1 and not [spec for spec in specs if _title(spec).startswith(("Sₕ", "Aₕ"))]  # one element
+    grid = grids[0]
+    assert all(panel["width"] == "container" for panel in grid["vconcat"])  # Streamlit sets them to the page's
+    assert grid["autosize"] == {"type": "fit-x", "contains": "padding"}  # their axes inside it
+    for symbol in ("Sₕ", "Aₕ"):
+        spec, data = _chart(at, symbol)
+        frame = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rect" and "stroke" in layer["mark"]]
+        assert len(frame) == 1 and frame[0]["encoding"]["x2"] == {"value": "width"}  # the focus row, one frame
+        assert "stroke" not in spec["layer"][0]["encoding"]  # not a frame per cell, cutting into the numbers
+        assert set(data[data.focus].row) == {"it"}
 
 
 VISIBLE_TEXTS = r"""() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] svg')].map(svg => {
