@@ -261,24 +261,35 @@ def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, rea
 
 HEADS_A_ROW = 3  # small maps a row: three fit a 390 px phone
 HEAD_MAP = 100  # px a small map
-OPEN_MAP = 240  # px: the open head's map under the small ones, its tokens beside it, as wide as them on a phone
-NAME_TYPE, NAME_ROOM = 11, 13  # px: the type of the tokens' names, and the row height a name needs
+NAME_TYPE = 11  # px: the type of the tokens' names
+OPEN_ROW = 16  # px: the least height of a row of the open head's map, a name and room between names
+PHONE_WIDTH = 390 - 2 * 16  # px: the page's width on a 390 px phone
 
 
-def head_maps(data: Table, *, title: str, opened: int, select: str) -> Figure:
+def head_maps(data: Table, *, title: str, opened: int, opened_title: str, select: str) -> Figure:
     """Every head's attention map of one layer, small and with no room for the tokens' names, HEADS_A_ROW a row;
-    below them the open head's map large, its rows and columns named by their tokens (where they fit: a name that
-    would run into the one before is left out). The open head's name is marked; a click on a small map selects its
-    head (a click selection named `select` on field head).
+    below them the open head's map large, titled `opened_title`, as wide as the page, its rows and columns named by
+    their tokens (the columns' where they fit: a name that would run into the one before is left out). The open
+    head's name is marked; a click on a small map selects its head (a click selection named `select` on field
+    head). To be drawn with width="stretch": Streamlit then sets the open map's width (a panel of a vconcat) to the
+    page's.
 
     `data` has one row per (head, query, key), in that order: columns head (counted from 1, as `opened`), row,
     col, row_index, col_index and value, the weight.
     """
-    return figure("head_maps", data, _draw_head_maps, title=title, opened=opened, select=select,
-                   names=_in_order(data["row"]))
+    names = _in_order(data["row"])
+    # The rows' names are written right of the open map, inside its width (an axis beside it would make the chart
+    # wider than the page): from the middle of the first of some empty columns at the end of its x scale, as many
+    # as a phone needs for the longest name and half a column (named by spaces, so that their labels are blank).
+    # Its rows as high as its columns are wide on a phone (square cells there), from OPEN_ROW to a heatmap's CELL.
+    room = max(map(len, names)) * 0.6 * NAME_TYPE  # px
+    blank = math.ceil(room * len(names) / (PHONE_WIDTH - room) + 0.5)
+    row = round(min(CELL, max(OPEN_ROW, PHONE_WIDTH / (len(names) + blank))))
+    return figure("head_maps", data, _draw_head_maps, title=title, opened=opened, opened_title=opened_title,
+                   select=select, names=names, blank=blank, row=row)
 
 
-def _draw_head_maps(data, *, title, opened, select, names):
+def _draw_head_maps(data, *, title, opened, opened_title, select, names, blank, row):
     base = alt.Chart(data).mark_rect().encode(
         color=alt.Color("value:Q", scale=probability_scale(), legend=None),
         tooltip=[alt.Tooltip("head:O"), alt.Tooltip("row:N", title="query"), alt.Tooltip("col:N", title="key"),
@@ -290,18 +301,19 @@ def _draw_head_maps(data, *, title, opened, select, names):
     header = alt.Header(labelExpr=f"datum.value == {opened} ? '▶ head ' + datum.value + ' (open)' : "
                                   "'head ' + datum.value",
                         labelFontSize=12, labelFontWeight="bold", labelPadding=2, title=None)
-    # every name where the rows leave it room; else Vega drops every other name until the rest fit
-    column = OPEN_MAP / len(names)  # px
-    across = max(map(len, names)) * 0.6 * NAME_TYPE < column  # the names fit written across their columns
-    names_axis = dict(labelFontSize=NAME_TYPE, labelLimit=70, labelOverlap=column < NAME_ROOM, ticks=False,
-                      domain=False)
-    large = base.encode(
-        x=alt.X("col:N", sort=list(names), title=None, axis=alt.Axis(orient="top", labelAngle=0 if across else -90,
-                                                                    **names_axis)),
-        y=alt.Y("row:N", sort=list(names), title=None, axis=alt.Axis(orient="right", **names_axis)),
-    ).transform_filter(alt.datum.head == opened).properties(
-        width=OPEN_MAP, height=OPEN_MAP,
-        title=alt.Title(f"▶ head {opened} (open), with its tokens", fontSize=12, anchor="start"))
+    # the columns' names across them where they fit a phone's columns, else upright; every one where it has room,
+    # else Vega drops every other name until the rest fit
+    n = len(names)
+    across = max(map(len, names)) * 0.6 * NAME_TYPE < (PHONE_WIDTH / (n + blank))
+    x = alt.X("col:N", title=None, scale=alt.Scale(domain=[*names, *(" " * (i + 1) for i in range(blank))]),
+              axis=alt.Axis(orient="top", labelAngle=0 if across else -90, labelFontSize=NAME_TYPE, labelLimit=70,
+                            labelOverlap=True, labelSeparation=0, labelFlush=False, ticks=False, domain=False))
+    y = alt.Y("row:N", sort=list(names), title=None, axis=None)
+    row_names = alt.Chart(data).mark_text(align="left", fontSize=NAME_TYPE).encode(
+        x=alt.XDatum(" "), y=y, text=alt.Text("row:N")).transform_filter(alt.datum.col_index == 0)
+    large = alt.layer(base.encode(x=x, y=y), row_names, data=data).transform_filter(alt.datum.head == opened
+                                                                                     ).properties(
+        width="container", height=alt.Step(row), title=alt.Title(opened_title, fontSize=12, anchor="start"))
     return alt.vconcat(small.facet(facet=alt.Facet("head:O", header=header), columns=HEADS_A_ROW, spacing=8),
                        large, spacing=20).properties(
         title=alt.Title(title, subtitle=["rows: queries · columns: keys · darker = more weight",

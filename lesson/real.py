@@ -106,7 +106,8 @@ def grid(run: Run, layer: int, head: int) -> Figure:
     return head_maps({"head": of_head.ravel() + 1, "row": names[row.ravel()], "col": names[col.ravel()],
                       "row_index": row.ravel(), "col_index": col.ravel(), "value": attention.ravel()},
                      title=f"Layer {layer + 1}: all {attention.shape[0]} heads' Aₕ ({n} × {n})",
-                     opened=head + 1, select=GRID_PICK)
+                     opened=head + 1, opened_title=f"▶ Aₕ ({n} × {n}) · layer {layer + 1} · head {head + 1}, open",
+                     select=GRID_PICK)
 
 
 def grid_alt(run: Run, layer: int) -> str:

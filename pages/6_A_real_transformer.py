@@ -41,8 +41,7 @@ frame.text("## Your sentence, as the model reads it", real.tokens_text(run), rea
            f"## One layer, all {model.n_heads} heads")
 layer, head = frame.model.choice(model)
 frame.chart(real.grid(run, layer, head), alt_text=real.grid_alt(run, layer),
-            numbers=lambda: real.grid_table(run, layer), key=frame.model.GRID_KEY, on_select=frame.model.grid_clicked,
-            stretch=False)
+            numbers=lambda: real.grid_table(run, layer), key=frame.model.GRID_KEY, on_select=frame.model.grid_clicked)
 links = real.relation_heads(run, view.trace.tokens)
 frame.text(f"What the heads of layer {layer + 1} do with this sentence, averaged over the rows of its words:",
            "\n".join(f"- {line}" for line in real.observations(run, layer)),

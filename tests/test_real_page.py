@@ -391,13 +391,6 @@ def test_the_pairs_of_a_sentence_the_toy_misreads_are_true_on_the_page(model):
 
 # --- every view true: the tokens named, numbers that fit, words explained -------------------------------------------
 
-def _unit_with_axes(spec: dict) -> dict:
-    """The one map of the grid whose rows and columns are named (the others draw no axes)."""
-    named = [view for view in spec["vconcat"] if view.get("encoding", {}).get("y", {}).get("axis")]
-    assert len(named) == 1, spec["vconcat"]
-    return named[0]
-
-
 def test_the_grid_draws_the_open_head_large_with_every_token_named(model):
     sentence = SENTENCES["twelve words"]
     at = open_page(PAGE, {"sentence": sentence, "layer": "2", "rhead": "5"})
@@ -405,20 +398,45 @@ def test_the_grid_draws_the_open_head_large_with_every_token_named(model):
     run = model.run(sentence)
     spec, data = _chart(at, "Layer 2")
     alt.VConcatChart.from_dict(spec, validate=True)  # a Vega-Lite spec
-    large = _unit_with_axes(spec)
+    large = spec["vconcat"][1]  # under the small maps
     names = list(data.sort_values("row_index").row.unique())  # the data's own tokens, in the sentence's order
-    assert len(names) == len(run.tokens) == 16
-    for channel, field in (("x", "col"), ("y", "row")):
-        encoding = large["encoding"][channel]
-        assert encoding["field"] == field and encoding["sort"] == names
-        assert encoding["axis"]["labelOverlap"] is False  # 16 tokens have room: none is left out
-        assert encoding["axis"]["labelFontSize"] >= 10
+    n = len(names)
+    assert n == len(run.tokens) == 16
+    assert large["title"]["text"] == f"▶ Aₕ ({n} × {n}) · layer 2 · head 5, open"  # its name and shape
     assert large["transform"] == [{"filter": "(datum.head === 5)"}]  # the open head's weights only
-    assert "head 5" in large["title"]["text"]
-    assert large["width"] / len(names) >= large["encoding"]["y"]["axis"]["labelFontSize"]  # a row a name high
+    assert large["width"] == "container"  # as wide as the page: Streamlit sets a vconcat's panels to its width
+    cells, row_names = large["layer"]
+    x = cells["encoding"]["x"]
+    assert x["field"] == "col" and x["scale"]["domain"][:n] == names  # then empty columns, for the rows' names
+    blank = x["scale"]["domain"][n:]
+    assert blank and not "".join(blank).strip()
+    assert x["axis"]["labelFontSize"] >= 10 and x["axis"]["labelFlush"] is False
+    assert cells["encoding"]["y"]["sort"] == names and cells["encoding"]["y"]["axis"] is None
+    # the rows' names written in the first empty column, one a row, inside the chart's width
+    assert row_names["encoding"]["text"]["field"] == "row" and row_names["encoding"]["x"] == {"datum": blank[0]}
+    assert row_names["transform"] == [{"filter": "(datum.col_index === 0)"}]
+    assert large["height"]["step"] >= row_names["mark"]["fontSize"] + 4  # a row a name high, with room between
     long = model.run(" ".join(["the animal didn't cross the street because it was too tired"] * 3))
-    crowded = _unit_with_axes(real.grid(long, 0, 0).spec())  # 40 tokens: names where they fit, the rest dropped
-    assert len(long.tokens) > 40 and crowded["encoding"]["y"]["axis"]["labelOverlap"] is True
+    crowded = real.grid(long, 0, 0).spec()["vconcat"][1]  # 40 tokens: every row still named
+    assert len(long.tokens) > 40 and crowded["height"]["step"] >= row_names["mark"]["fontSize"] + 4
+
+
+def test_the_open_heads_map_is_large_on_a_desktop_and_its_rows_named_evenly_at_any_width(model, browser, server):  # noqa: F811
+    sentence = "she gave her old bike to her cousin"  # 10 tokens: the grid is drawn in SVG
+    names = list(real.labels(model.run(sentence)))
+    url = f"{server}/A_real_transformer?sentence={sentence.replace(' ', '+')}&layer=4&rhead=7"
+    for width, wide in ((1280, 500), (390, 250)):
+        texts = next(texts for texts in _texts_on(browser, url, width)
+                     if any(t["text"].startswith("Layer 4:") for t in texts))
+        rows = [t for t in texts if t["angle"] == 0 and t["text"] in names]  # the rows' names, written across
+        assert [t["text"] for t in rows] == names
+        middles = np.array([(t["top"] + t["bottom"]) / 2 for t in rows])
+        steps = np.diff(middles)
+        assert steps.min() > 12 and steps.max() - steps.min() < 1, steps  # one a row: the first not on the second
+        columns = [t for t in texts if t["angle"] != 0 and t["text"] in names]
+        assert len(columns) == len(names)
+        assert columns[-1]["left"] - columns[0]["left"] >= wide  # the columns' names spread over the map
+        assert max(t["right"] for t in rows) <= width - 16  # inside the page
 
 
 # Streamlit cuts a chart's title and subtitle at the chart's room less 40 px (its frontend sets title.limit): 318 px
