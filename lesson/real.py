@@ -82,12 +82,23 @@ def _plain(text: str) -> str:
 
 
 def focus_token(run: Run, toy_tokens, focus: int) -> int | None:
-    """Where the lesson's word in focus (toy_tokens[focus]) is among the run's tokens: the same occurrence of the
-    same word, when the model keeps it as one token. None when it does not (the word was cut into pieces)."""
-    word = _plain(toy_tokens[focus])
-    occurrence = [_plain(t) for t in toy_tokens[:focus]].count(word)
-    found = [i for i, token in enumerate(run.tokens) if token == word]
-    return found[occurrence] if occurrence < len(found) else None
+    """Where the lesson's word in focus (toy_tokens[focus]) is among the run's tokens: the first of the pieces that
+    spell it (word_pieces), the word itself when the model keeps it whole. None when the model does not read it (a
+    character its vocabulary lacks, or a word past the end of a cut sentence)."""
+    pieces = word_pieces(run, toy_tokens)[focus]
+    return pieces[0] if pieces else None
+
+
+def focus_note(run: Run, toy_tokens, focus: int) -> str:
+    """What the outlined row is when the word in focus is not one token for the model ("" when it is)."""
+    pieces, word = word_pieces(run, toy_tokens)[focus], toy_tokens[focus]
+    if len(pieces) == 1:
+        return ""
+    if not pieces:
+        return f"The model does not read “{word}” as the lesson does, so the outlined row is [CLS]'s."
+    spelled = " ".join(f"`{run.tokens[i].replace('`', 'ˋ')}`" for i in pieces)
+    return (f"The model reads “{word}” as {len(pieces)} tokens, {spelled}: the outlined row, and oₕ, are those of "
+            f"its first, `{labels(run)[pieces[0]].replace('`', 'ˋ')}`.")
 
 
 # --- one layer's maps ----------------------------------------------------------------------------------------------

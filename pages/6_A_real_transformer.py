@@ -59,8 +59,8 @@ frame.text(
                   rf"\underset{{{n}\times{model.d_k}}}{{Q_h}}\,\underset{{{model.d_k}\times{n}}}{{K_h^\top}}}}"
                   rf"{{\sqrt{{{model.d_k}}}}} \\ A_h &= \mathrm{{softmax}}(S_h) \\ "
                   r"o_h &= \textstyle\sum_j a_{j}\, v_j \end{aligned}"))
-if found is None:
-    st.caption(f"“{view.focus_word}” is not one whole token for the model, so the outlined row is [CLS]'s.")
+if note := real.focus_note(run, view.trace.tokens, view.focus):
+    st.caption(note)
 if st.toggle(f"Show this head's Q, K and V ({n} × {model.d_k} each)", key="real_qkv",
              help=f"Each head has {model.d_k} of the {model.d_model} query, key and value columns: X·W_Qᵀ + b cut "
                   f"into {model.n_heads} slices."):

@@ -131,12 +131,23 @@ def test_the_opened_head_is_the_runs_own_q_k_v_scores_and_weights(model, layer, 
     assert set(weights[weights.focus].row) == {"it"}  # the lesson's word in focus, outlined
 
 
-def test_a_word_the_model_cuts_into_pieces_puts_cls_in_focus(model):
-    at = open_page(PAGE, {"sentence": SENTENCES["twelve words"], "focus": "didn't"})
+@pytest.mark.parametrize("sentence, word", [
+    (SENTENCES["twelve words"], "didn't"),
+    ("My grandma's homemade lasagna tastes wonderful, doesn't it?", "lasagna"),
+    ("My grandma's homemade lasagna tastes wonderful, doesn't it?", "grandma's"),
+])
+def test_a_word_the_model_cuts_into_pieces_keeps_the_focus_on_its_first_piece(model, sentence, word):
+    at = open_page(PAGE, {"sentence": sentence, "focus": word})
     _ok(at)
-    assert any("not one whole token" in c.value for c in at.caption)
-    _, weights = _chart(at, "Aₕ")
-    assert set(weights[weights.focus].row) == {"[CLS]"}
+    pieces = model.run(word).tokens[1:-1]  # the word alone, as the model spells it
+    assert len(pieces) > 1
+    note = next(c.value for c in at.caption if f"“{word}”" in c.value)
+    assert " ".join(f"`{piece}`" for piece in pieces) in note and f"its first, `{pieces[0]}`" in note
+    for symbol in ("Sₕ", "Aₕ"):
+        _, cells = _chart(at, symbol)
+        assert set(cells[cells.focus].row) == {pieces[0]}  # not [CLS]
+    spec, _ = _chart(at, "oₕ")
+    assert f"the output of “{pieces[0]}”" in str(spec["title"]["subtitle"])
 
 
 OBSERVED = re.compile(r"On \*\*(.+?)\*\*: head \*\*(\d+)\*\* the most, \*\*([\d.]+)\*\*.*median: ([\d.]+)\)")
