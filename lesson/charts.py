@@ -8,7 +8,7 @@ Colours follow one rule per quantity, everywhere:
   coloured: NEGATIVE_COLOUR or POSITIVE_COLOUR, the diverging scale's two ends;
 - words by their position in the sentence: word i is WORD_COLOURS[i] in every chart of every page;
 - anything else drawn as a group or series (e.g. "soft" and "hard" results, "std of q·k" and "√d_k") in
-  SERIES_COLOURS, greys that no word uses.
+  SERIES_COLOURS, greys that no word uses (and, for lines, dashes; bars may draw one group hollow).
 The schemes are colour-blind safe (WORD_COLOURS as far as 12 colours can be), and numbers are written in white on
 the cells dark enough to need it. `describe` gives a heatmap's text alternative for screen readers.
 
@@ -365,7 +365,7 @@ MASKED_LABEL = "masked (−∞)"
 
 def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, color: str | None = None,
          rule_at: float | None = None, domain: tuple[float, float] | None = None, unit: bool = False,
-         words: bool = False) -> Figure:
+         words: bool = False, hollow: str | None = None) -> Figure:
     """Horizontal bars with their numbers written at the end: one bar per row of `data`, in its order.
 
     Probabilities get the fixed 0..1 sequential colour scale and axis. Other values in 0..1 get the axis with
@@ -374,7 +374,8 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
     length tells the size); their axis may be fixed with `domain`. A field `color` colours the bars by group instead
     and sets the bars of one row side by side, one per group: with `words=True` the groups are words of the
     sentence, in sentence order, coloured as words are on every chart (WORD_COLOURS); otherwise they get
-    SERIES_COLOURS. `rule_at` draws a vertical line at that value (e.g. 0).
+    SERIES_COLOURS, or, the group named `hollow`, white inside an outline (then every bar is outlined): three
+    groups in greys alone would leave two dark greys to tell apart. `rule_at` draws a vertical line at that value.
 
     Each number is written right of its bar's end for values ≥ 0, and right of the zero line for negative values
     (a bar going left has its number beside its start: no room to keep free left of the plot, which a panel of a
@@ -394,10 +395,10 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
     groups = tuple(dict.fromkeys(data[color])) if color else None
     return figure("bars", columns, _draw_bars, x=x, y=y, title=title, probability=probability,
                    rule_at=rule_at, domain=domain, order=tuple(dict.fromkeys(data[y])), color=color, groups=groups,
-                   words=bool(words and color))
+                   words=bool(words and color), hollow=hollow)
 
 
-def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color, groups, words):
+def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color, groups, words, hollow):
     # (Numbers right of the bars may run past the plot's right end: the chart's width takes them in.)
     scale = alt.Scale(domain=list(domain)) if domain else alt.Undefined
     base = alt.Chart().encode(
@@ -405,16 +406,21 @@ def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color,
         x=alt.X(f"{x}:Q", title=None, scale=scale, axis=alt.Axis(format=TICKS)),
     )
     tooltip = [alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", format=".4f")]
+    outline = {"stroke": SERIES_COLOURS[0], "strokeWidth": 1} if hollow else {}
     if color:
         base = base.encode(yOffset=alt.YOffset(f"{color}:N", sort=list(groups)))
-        fill = alt.Color(f"{color}:N", scale=word_scale(groups) if words else series_scale(groups),
-                         legend=alt.Legend(title=None, orient="bottom", columns=3 if words else 2, labelLimit=120))
+        greys = iter(SERIES_COLOURS)  # (a hollow bar among more than four groups would run out of them)
+        palette = tuple("white" if group == hollow else next(greys) for group in groups) if hollow else SERIES_COLOURS
+        fill = alt.Color(f"{color}:N", scale=word_scale(groups) if words else series_scale(groups, palette),
+                         legend=alt.Legend(title=None, orient="bottom", columns=3 if words else 2, labelLimit=120,
+                                           **({"symbolStrokeColor": SERIES_COLOURS[0], "symbolStrokeWidth": 1}
+                                              if hollow else {})))
         tooltip.append(alt.Tooltip(f"{color}:N"))
     elif probability:
         fill = alt.Color(f"{x}:Q", scale=probability_scale(), legend=None)
     else:  # the bar's length tells the size: the colour only needs to tell the sign
         fill = _by_flag(alt.Color, "_negative", NEGATIVE_COLOUR, POSITIVE_COLOUR)
-    bar = base.mark_bar().encode(color=fill, tooltip=tooltip)
+    bar = base.mark_bar(**outline).encode(color=fill, tooltip=tooltip)
     label = base.encode(x=alt.X("_at:Q", title=None), text=alt.Text("_label:N"),
                         fill=_by_flag(alt.Fill, "_masked", MASKED_COLOUR, "black"))
     layers = [bar, label.mark_text(align="left", dx=4, fontSize=12)]

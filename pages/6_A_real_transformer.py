@@ -84,7 +84,7 @@ frame.text("The toy's rows share their weight among the words only; the real mod
            "Where the rows of the sentence's words put their weight, in each layer on average over its "
            f"{model.n_heads} heads:")
 contrast = real.layer_contrast(run)
-frame.chart(charts.bars(real.layer_bars(run), x="weight", y="layer", color="where", unit=True,
+frame.chart(charts.bars(real.layer_bars(run), x="weight", y="layer", color="where", unit=True, hollow=real.WHERE[-1],
                         title="Where the weight goes, layer by layer"),
             alt_text="Bars: the average weight on [CLS], on [SEP] and on the token itself in each layer. "
                      + contrast.replace("**", ""),

@@ -243,6 +243,32 @@ def test_a_layer_carried_from_another_page_is_checked_against_the_model(model):
     assert "layer" not in at.query_params
 
 
+
+def _lightness(colour: str) -> float:
+    """CIE L* (0 black .. 100 white) of a colour written #rrggbb or "white"."""
+    colour = "#ffffff" if colour == "white" else colour
+    linear = [(c / 255 / 12.92) if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4
+              for c in (int(colour[i:i + 2], 16) for i in (1, 3, 5))]
+    y = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 116 * y ** (1 / 3) - 16 if y > 0.008856 else 903.3 * y
+
+
+def test_where_the_weight_goes_in_greys_and_an_outline_told_apart(model):
+    at = open_page(PAGE)
+    _ok(at)
+    spec, data = _chart(at, "Where the weight goes")
+    bar = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "bar")
+    scale = bar["encoding"]["color"]["scale"]
+    fills = dict(zip(scale["domain"], scale["range"], strict=True))
+    assert set(fills) == set(data["where"]) == {"on [CLS]", "on [SEP]", "on itself"}
+    filled = sorted(_lightness(colour) for colour in fills.values() if colour != "white")
+    hollow = [where for where, colour in fills.items() if colour == "white"]
+    assert len(hollow) == 1 and _lightness(bar["mark"]["stroke"]) < 30  # one drawn as an outline, dark
+    assert filled[1] - filled[0] >= 40  # the two filled ones far apart (#222 and #555 were 23 apart)
+    assert filled[1] <= 60  # and both against white as a bar needs (3:1, L* 60 or less)
+    assert bar["encoding"]["color"]["legend"]["symbolStrokeColor"] == bar["mark"]["stroke"]  # the legend too
+
+
 # --- without the model ---------------------------------------------------------------------------------------------
 
 @pytest.fixture
