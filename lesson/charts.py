@@ -280,7 +280,7 @@ def head_maps(data: Table, *, title: str, opened: int, opened_title: str, select
     names = _in_order(data["row"])
     # The rows' names are written right of the open map, inside its width (an axis beside it would make the chart
     # wider than the page): from the middle of the first of some empty columns at the end of its x scale, as many
-    # as a phone needs for the longest name and half a column (named by spaces, so that their labels are blank).
+    # as a phone needs for the longest name and half a column (named by spaces, and not labelled).
     # Its rows as high as its columns are wide on a phone (square cells there), from OPEN_ROW to a heatmap's CELL.
     room = max(map(len, names)) * 0.6 * NAME_TYPE  # px
     blank = math.ceil(room * len(names) / (PHONE_WIDTH - room) + 0.5)
@@ -306,8 +306,9 @@ def _draw_head_maps(data, *, title, opened, opened_title, select, names, blank, 
     n = len(names)
     across = max(map(len, names)) * 0.6 * NAME_TYPE < (PHONE_WIDTH / (n + blank))
     x = alt.X("col:N", title=None, scale=alt.Scale(domain=[*names, *(" " * (i + 1) for i in range(blank))]),
-              axis=alt.Axis(orient="top", labelAngle=0 if across else -90, labelFontSize=NAME_TYPE, labelLimit=70,
-                            labelOverlap=True, labelSeparation=0, labelFlush=False, ticks=False, domain=False))
+              axis=alt.Axis(values=list(names), orient="top", labelAngle=0 if across else -90, labelFontSize=NAME_TYPE,
+                            labelLimit=70, labelOverlap=True, labelSeparation=0, labelFlush=False, labelBound=True,
+                            ticks=False, domain=False))  # (unbound, the upright boxes of 64 names widened the chart)
     y = alt.Y("row:N", sort=list(names), title=None, axis=None)
     row_names = alt.Chart(data).mark_text(align="left", fontSize=NAME_TYPE).encode(
         x=alt.XDatum(" "), y=y, text=alt.Text("row:N")).transform_filter(alt.datum.col_index == 0)

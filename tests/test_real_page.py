@@ -649,6 +649,24 @@ def test_the_heads_scores_and_weights_are_one_chart_as_wide_as_the_page(model):
         assert set(data[data.focus].row) == {"it"}
 
 
+
+LONGEST = " ".join(["pneumonoultramicroscopic", "supercalifragilistic", "antidisestablishmentarianism",
+                    "floccinaucinihilipilification", "hippopotomonstrosesquipedalian", "pseudopseudohypoparathyroidism",
+                    "thyroparathyroidectomized", "spectrophotofluorometrically", "honorificabilitudinitatibus",
+                    "electroencephalographically", "immunoelectrophoretically", "psychoneuroimmunological"])
+
+
+def test_on_a_phone_no_chart_is_wider_than_the_page_with_the_longest_sentence(model, browser, server):  # noqa: F811
+    assert len(model.run(LONGEST).tokens) == model.max_tokens  # 12 words, cut at 64 tokens
+    tab = browser.new_page(viewport={"width": 390, "height": 3000})
+    tab.goto(f"{server}/A_real_transformer?sentence={LONGEST.replace(' ', '+')}&layer=6&rhead=12")
+    _settled(tab)
+    sizes = tab.evaluate("""() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].map(chart =>
+        [chart.querySelector('svg, canvas').getBoundingClientRect().width, chart.clientWidth])""")
+    tab.close()
+    assert sizes and all(drawn <= room + 0.5 for drawn, room in sizes), sizes
+
+
 VISIBLE_TEXTS = r"""() => [...document.querySelectorAll('[data-testid=stVegaLiteChart] svg')].map(svg => {
     const shown = el => { for (let e = el; e && e !== svg; e = e.parentElement) {
         const style = getComputedStyle(e);
