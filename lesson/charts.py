@@ -210,9 +210,9 @@ def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None 
 
 def label_room(labels) -> float:
     """How many type sizes across a cell needs for the widest of these numbers (numbers_if_room): half a size a
-    digit or minus sign, a quarter a point, and a quarter size to spare ("−0.6": 2, ".05": 1.5), in quarters."""
-    widest = max((sum(0.25 if c == "." else 0.5 for c in label) for label in labels), default=0.0)
-    return math.ceil(4 * widest) / 4 + 0.25
+    character, the longest's ("−0.6": 2, ".05": 1.5). A digit or a minus sign takes about half a size, a point a
+    quarter: the other quarter is room to spare."""
+    return max(map(len, labels), default=0) / 2
 
 
 def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, reach, select, select_fields,
