@@ -8,7 +8,7 @@ Colours follow one rule per quantity, everywhere:
   coloured: NEGATIVE_COLOUR or POSITIVE_COLOUR, the diverging scale's two ends;
 - words by their position in the sentence: word i is WORD_COLOURS[i] in every chart of every page;
 - anything else drawn as a group or series (e.g. "soft" and "hard" results, "std of q·k" and "√d_k") in
-  SERIES_COLOURS, greys that no word uses.
+  SERIES_COLOURS, greys that no word uses (and, for lines, dashes; bars may draw one group hollow).
 The schemes are colour-blind safe (WORD_COLOURS as far as 12 colours can be), and numbers are written in white on
 the cells dark enough to need it. `describe` gives a heatmap's text alternative for screen readers.
 
@@ -180,10 +180,11 @@ def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None 
     `reach` fixes the signed scale's half width (default: signed_reach of this matrix): give several heatmaps one
     reach, e.g. signed_reach of all their values, so that the same number has the same colour in each. It has no
     effect on probabilities, always on 0..1.
-    `numbers_if_room` writes
-    the numbers only when the browser gives each cell the room its number takes (NUMBER_ROOM, WEIGHT_ROOM; 32
-    columns on a phone do not have it), and turns the column labels upright, dropping those that would run into
-    each other.
+    `numbers_if_room` is for cells the browser may make narrow (32 columns, or a long sentence's tokens, on a
+    phone): each number is written only where the browser gives every cell the room it takes (label_room), with
+    two decimals where they fit and the crowded form of cell_label where only that fits; the column labels are
+    upright, those that would run into each other dropped; and the row in focus is framed as a whole (not each of
+    its cells, whose frames would cut into their numbers), so no focus_cell.
     """
     values = np.asarray(matrix.values, dtype=float)
     if probability:
@@ -195,48 +196,69 @@ def heatmap(matrix: Matrix, *, probability: bool = False, focus_row: int | None 
     if focus_row is not None:
         focus = rows == focus_row
     if focus_cell is not None:
+        if numbers_if_room:
+            raise ValueError("numbers_if_room frames a row in focus, not a cell")
         focus = (rows == focus_cell[0]) & (cols == focus_cell[1])
     crowded = len(matrix.cols) > CROWDED
-    label = [cell_label(v, probability=probability, crowded=crowded) for v in values.ravel()]
+    label = [cell_label(v, probability=probability, crowded=crowded and not numbers_if_room) for v in values.ravel()]
     data = cells(matrix) | {"label": label, "strong": strong(values, probability=probability, reach=reach).ravel(),
                             "focus": focus.ravel()}
+    rooms = None
+    if numbers_if_room:
+        data["short"] = [cell_label(v, probability=probability, crowded=crowded) for v in values.ravel()]
+        rooms = (label_room(data["label"]), label_room(data["short"]))
     return figure("heatmap", data, _draw_heatmap, title=matrix.title, subtitle=subtitle or matrix.caption,
                    symbol=matrix.symbol, rows=matrix.rows, cols=matrix.cols, probability=probability,
                    reach=float(reach), select=select, select_fields=select_fields,
-                   font_size=cell_font_size(len(matrix.cols)), numbers_if_room=numbers_if_room)
+                   font_size=cell_font_size(len(matrix.cols)), rooms=rooms)
 
 
-# type sizes across that a cell's number needs (numbers_if_room): "−0.6" takes 1.75, a weight's ".05" 1.25
-NUMBER_ROOM, WEIGHT_ROOM = 1.8, 1.4
+def label_room(labels) -> float:
+    """How many type sizes across a cell needs for the widest of these numbers (numbers_if_room): half a size a
+    character, the longest's ("−0.6": 2, ".05": 1.5). A digit or a minus sign takes about half a size, a point a
+    quarter: the other quarter is room to spare."""
+    return max(map(len, labels), default=0) / 2
 
 
 def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, reach, select, select_fields,
-                  font_size, numbers_if_room):
+                  font_size, rooms):
+    numbers_if_room = rooms is not None
     # slant the column labels so that none is dropped or runs into the next for lack of room: when there are many,
     # or when together they are long (four value dimensions in a third of a page)
     slanted = len(cols) > 4 or sum(map(len, cols)) > 12
     # with numbers_if_room, labels that would run into each other are dropped, upright ones (Vega tests the
     # overlap of labels' upright boxes: a slanted label's box is wider than the label)
     angle = (-90 if numbers_if_room else -45) if slanted else 0
+    # (upright names 11 px high, nothing between them, fit 16 px columns: 18 tokens on a phone)
     x = alt.X("col:N", sort=list(cols), title=None,
               axis=alt.Axis(orient="top", labelAngle=angle, labelOverlap=numbers_if_room, labelLimit=90,
-                            labelFontSize=12))
+                            labelFontSize=NAME_TYPE if numbers_if_room else 12,
+                            **({"labelSeparation": 0} if numbers_if_room else {})))
     y = alt.Y("row:N", sort=list(rows), title=None, axis=alt.Axis(labelLimit=90, labelFontSize=12))
     base = alt.Chart().encode(x=x, y=y)
     cells = base.mark_rect().encode(
         color=alt.Color("value:Q", scale=probability_scale() if probability else signed_scale(reach), legend=None),
-        stroke=_by_flag(alt.Stroke, "focus", FOCUS_STROKE, "transparent"),
-        strokeWidth=_by_flag(alt.StrokeWidth, "focus", 3, 0),
         tooltip=[alt.Tooltip("row:N", title="row"), alt.Tooltip("col:N", title="column"),
                  alt.Tooltip("value:Q", title=symbol, format=".4f")],
     )
+    if not numbers_if_room:
+        cells = cells.encode(stroke=_by_flag(alt.Stroke, "focus", FOCUS_STROKE, "transparent"),
+                             strokeWidth=_by_flag(alt.StrokeWidth, "focus", 3, 0))
     if select:
         cells = cells.add_params(alt.selection_point(name=select, fields=list(select_fields), on="click"))
-    # the plot's width is only known in the browser: there, the numbers show when every cell has room for them
-    needed = round(len(cols) * (WEIGHT_ROOM if probability else NUMBER_ROOM) * font_size)  # px of plot
-    room = {"opacity": alt.ExprRef(f"width >= {needed} ? 1 : 0")} if numbers_if_room else {}
-    text = base.mark_text(fontSize=font_size, **room).encode(text=alt.Text("label:N"), fill=_ink())
-    return alt.layer(cells, text, data=data).properties(
+    layers = [cells]
+    if numbers_if_room:
+        # the plot's width is only known in the browser: there, each number shows in the longest form every cell
+        # has room for (px of plot: the columns times the room of the widest number)
+        full, short = (round(len(cols) * room * font_size) for room in rooms)
+        layers.append(base.mark_text(fontSize=font_size, text=alt.ExprRef(
+            f"width >= {full} ? datum.label : datum.short"), opacity=alt.ExprRef(f"width >= {short} ? 1 : 0"))
+            .encode(fill=_ink()))
+        layers.append(base.mark_rect(filled=False, stroke=FOCUS_STROKE, strokeWidth=3).encode(
+            x=alt.value(0), x2=alt.value("width")).transform_filter(alt.datum.focus & (alt.datum.col_index == 0)))
+    else:
+        layers.append(base.mark_text(fontSize=font_size).encode(text=alt.Text("label:N"), fill=_ink()))
+    return alt.layer(*layers, data=data).properties(
         title=alt.Title(title, subtitle=list(subtitle) if isinstance(subtitle, tuple) else subtitle,
                         anchor="start"),
         height=alt.Step(CELL), width="container")
@@ -244,24 +266,35 @@ def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, rea
 
 HEADS_A_ROW = 3  # small maps a row: three fit a 390 px phone
 HEAD_MAP = 100  # px a small map
-OPEN_MAP = 240  # px: the open head's map under the small ones, its tokens beside it, as wide as them on a phone
-NAME_TYPE, NAME_ROOM = 11, 13  # px: the type of the tokens' names, and the row height a name needs
+NAME_TYPE = 11  # px: the type of the tokens' names
+OPEN_ROW = 16  # px: the least height of a row of the open head's map, a name and room between names
+PHONE_WIDTH = 390 - 2 * 16  # px: the page's width on a 390 px phone
 
 
-def head_maps(data: Table, *, title: str, opened: int, select: str) -> Figure:
+def head_maps(data: Table, *, title: str, opened: int, opened_title: str, select: str) -> Figure:
     """Every head's attention map of one layer, small and with no room for the tokens' names, HEADS_A_ROW a row;
-    below them the open head's map large, its rows and columns named by their tokens (where they fit: a name that
-    would run into the one before is left out). The open head's name is marked; a click on a small map selects its
-    head (a click selection named `select` on field head).
+    below them the open head's map large, titled `opened_title`, as wide as the page, its rows and columns named by
+    their tokens (the columns' where they fit: a name that would run into the one before is left out). The open
+    head's name is marked; a click on a small map selects its head (a click selection named `select` on field
+    head). To be drawn with width="stretch": Streamlit then sets the open map's width (a panel of a vconcat) to the
+    page's.
 
     `data` has one row per (head, query, key), in that order: columns head (counted from 1, as `opened`), row,
     col, row_index, col_index and value, the weight.
     """
-    return figure("head_maps", data, _draw_head_maps, title=title, opened=opened, select=select,
-                   names=_in_order(data["row"]))
+    names = _in_order(data["row"])
+    # The rows' names are written right of the open map, inside its width (an axis beside it would make the chart
+    # wider than the page): from the middle of the first of some empty columns at the end of its x scale, as many
+    # as a phone needs for the longest name and half a column (named by spaces, and not labelled).
+    # Its rows as high as its columns are wide on a phone (square cells there), from OPEN_ROW to a heatmap's CELL.
+    room = max(map(len, names)) * 0.6 * NAME_TYPE  # px
+    blank = math.ceil(room * len(names) / (PHONE_WIDTH - room) + 0.5)
+    row = round(min(CELL, max(OPEN_ROW, PHONE_WIDTH / (len(names) + blank))))
+    return figure("head_maps", data, _draw_head_maps, title=title, opened=opened, opened_title=opened_title,
+                   select=select, names=names, blank=blank, row=row)
 
 
-def _draw_head_maps(data, *, title, opened, select, names):
+def _draw_head_maps(data, *, title, opened, opened_title, select, names, blank, row):
     base = alt.Chart(data).mark_rect().encode(
         color=alt.Color("value:Q", scale=probability_scale(), legend=None),
         tooltip=[alt.Tooltip("head:O"), alt.Tooltip("row:N", title="query"), alt.Tooltip("col:N", title="key"),
@@ -273,18 +306,20 @@ def _draw_head_maps(data, *, title, opened, select, names):
     header = alt.Header(labelExpr=f"datum.value == {opened} ? '▶ head ' + datum.value + ' (open)' : "
                                   "'head ' + datum.value",
                         labelFontSize=12, labelFontWeight="bold", labelPadding=2, title=None)
-    # every name where the rows leave it room; else Vega drops every other name until the rest fit
-    column = OPEN_MAP / len(names)  # px
-    across = max(map(len, names)) * 0.6 * NAME_TYPE < column  # the names fit written across their columns
-    names_axis = dict(labelFontSize=NAME_TYPE, labelLimit=70, labelOverlap=column < NAME_ROOM, ticks=False,
-                      domain=False)
-    large = base.encode(
-        x=alt.X("col:N", sort=list(names), title=None, axis=alt.Axis(orient="top", labelAngle=0 if across else -90,
-                                                                    **names_axis)),
-        y=alt.Y("row:N", sort=list(names), title=None, axis=alt.Axis(orient="right", **names_axis)),
-    ).transform_filter(alt.datum.head == opened).properties(
-        width=OPEN_MAP, height=OPEN_MAP,
-        title=alt.Title(f"▶ head {opened} (open), with its tokens", fontSize=12, anchor="start"))
+    # the columns' names across them where they fit a phone's columns, else upright; every one where it has room,
+    # else Vega drops every other name until the rest fit
+    n = len(names)
+    across = max(map(len, names)) * 0.6 * NAME_TYPE < (PHONE_WIDTH / (n + blank))
+    x = alt.X("col:N", title=None, scale=alt.Scale(domain=[*names, *(" " * (i + 1) for i in range(blank))]),
+              axis=alt.Axis(values=list(names), orient="top", labelAngle=0 if across else -90, labelFontSize=NAME_TYPE,
+                            labelLimit=70, labelOverlap=True, labelSeparation=0, labelFlush=False, labelBound=True,
+                            ticks=False, domain=False))  # (unbound, the upright boxes of 64 names widened the chart)
+    y = alt.Y("row:N", sort=list(names), title=None, axis=None)
+    row_names = alt.Chart(data).mark_text(align="left", fontSize=NAME_TYPE).encode(
+        x=alt.XDatum(" "), y=y, text=alt.Text("row:N")).transform_filter(alt.datum.col_index == 0)
+    large = alt.layer(base.encode(x=x, y=y), row_names, data=data).transform_filter(alt.datum.head == opened
+                                                                                     ).properties(
+        width="container", height=alt.Step(row), title=alt.Title(opened_title, fontSize=12, anchor="start"))
     return alt.vconcat(small.facet(facet=alt.Facet("head:O", header=header), columns=HEADS_A_ROW, spacing=8),
                        large, spacing=20).properties(
         title=alt.Title(title, subtitle=["rows: queries · columns: keys · darker = more weight",
@@ -339,7 +374,7 @@ NUMBER_CHARACTER = 6.5  # px a character of a bar's number takes (12 px type), a
 
 def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, color: str | None = None,
          rule_at: float | None = None, domain: tuple[float, float] | None = None, unit: bool = False,
-         words: bool = False, row_names: bool = True, plot: int = BAR_PLOT) -> Figure:
+         words: bool = False, row_names: bool = True, plot: int = BAR_PLOT, hollow: str | None = None) -> Figure:
     """Horizontal bars with their numbers written at the end: one bar per row of `data`, in its order.
 
     Probabilities get the fixed 0..1 sequential colour scale and axis. Other values in 0..1 get the axis with
@@ -348,8 +383,10 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
     length tells the size); their axis may be fixed with `domain`, else it runs from the lowest value (or 0) to the
     highest (or 0). A field `color` colours the bars by group instead and sets the bars of one row side by side,
     one per group: with `words=True` the groups are words of the sentence, in sentence order, coloured as words are
-    on every chart (WORD_COLOURS); otherwise they get SERIES_COLOURS. `rule_at` draws a vertical line at that value
-    (e.g. 0). Without `row_names` the rows are not named: a panel beside one that names the same rows.
+    on every chart (WORD_COLOURS); otherwise they get SERIES_COLOURS, or, the group named `hollow`, white inside an
+    outline (then every bar is outlined): three groups in greys alone would leave two dark greys to tell apart.
+    `rule_at` draws a vertical line at that value (e.g. 0). Without `row_names` the rows are not named: a panel
+    beside one that names the same rows.
 
     Every number is written inside the plot, `plot` px wide at the least (see _number_places): beyond its bar's end
     where there is room, else inside the bar in white, else on the other side of the zero line; a negative
@@ -372,7 +409,7 @@ def bars(data: Table, *, x: str, y: str, title: str, probability: bool = False, 
                "_ink": np.where(~finite, MASKED_COLOUR, np.where(inside & inked, "white", "black"))}
     return figure("bars", columns, _draw_bars, x=x, y=y, title=title, probability=probability,
                    rule_at=rule_at, domain=domain, order=tuple(dict.fromkeys(data[y])), color=color, groups=groups,
-                   words=bool(words and color), row_names=row_names)
+                   words=bool(words and color), row_names=row_names, hollow=hollow)
 
 
 def _number_places(values: np.ndarray, labels: list[str], ends: tuple[float, float], *,
@@ -398,7 +435,7 @@ def _number_places(values: np.ndarray, labels: list[str], ends: tuple[float, flo
     return at, before, within
 
 
-def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color, groups, words, row_names):
+def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color, groups, words, row_names, hollow):
     # the axis ends where the values do, as _number_places counts: a "nice" end further out would leave them room
     # they do not need, and move them from where they were placed
     scale = alt.Scale(domain=list(domain)) if domain else alt.Scale(nice=False)
@@ -408,16 +445,21 @@ def _draw_bars(data, *, x, y, title, probability, rule_at, domain, order, color,
         x=alt.X(f"{x}:Q", title=None, scale=scale, axis=alt.Axis(format=TICKS)),
     )
     tooltip = [alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", format=".4f")]
+    outline = {"stroke": SERIES_COLOURS[0], "strokeWidth": 1} if hollow else {}
     if color:
         base = base.encode(yOffset=alt.YOffset(f"{color}:N", sort=list(groups)))
-        fill = alt.Color(f"{color}:N", scale=word_scale(groups) if words else series_scale(groups),
-                         legend=alt.Legend(title=None, orient="bottom", columns=3 if words else 2, labelLimit=120))
+        greys = iter(SERIES_COLOURS)  # (a hollow bar among more than four groups would run out of them)
+        palette = tuple("white" if group == hollow else next(greys) for group in groups) if hollow else SERIES_COLOURS
+        fill = alt.Color(f"{color}:N", scale=word_scale(groups) if words else series_scale(groups, palette),
+                         legend=alt.Legend(title=None, orient="bottom", columns=3 if words else 2, labelLimit=120,
+                                           **({"symbolStrokeColor": SERIES_COLOURS[0], "symbolStrokeWidth": 1}
+                                              if hollow else {})))
         tooltip.append(alt.Tooltip(f"{color}:N"))
     elif probability:
         fill = alt.Color(f"{x}:Q", scale=probability_scale(), legend=None)
     else:  # the bar's length tells the size: the colour only needs to tell the sign
         fill = _by_flag(alt.Color, "_negative", NEGATIVE_COLOUR, POSITIVE_COLOUR)
-    bar = base.mark_bar().encode(color=fill, tooltip=tooltip)
+    bar = base.mark_bar(**outline).encode(color=fill, tooltip=tooltip)
     label = base.encode(x=alt.X("_at:Q", title=None), text=alt.Text("_label:N"),
                         fill=alt.Fill("_ink:N", scale=None))
     layers = [bar, label.transform_filter("!datum._before").mark_text(align="left", dx=4, fontSize=12),

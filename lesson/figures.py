@@ -173,18 +173,22 @@ PANEL = "_panel"  # in a grid's data: which panel a row belongs to
 FULL_PANEL = 270  # px: the widest grid panel that fits a 390 px phone with its row labels and axis beside it
 
 
-def grid(figures: list[Figure], *, columns: int, width: int, own_colours: bool = False) -> Figure:
+def grid(figures: list[Figure], *, columns: int, width: int | None, own_colours: bool = False) -> Figure:
     """Several figures as one chart, panels in a grid of `columns`, each `width` px wide: one element on the page
     instead of one per figure and one per column around it (each costs the browser on every move).
 
     The panels share one table (the figures' columns, one after another, and PANEL saying whose); each draws its own
     rows as it would alone. `columns` × `width` must fit a phone (about 340 px) where the panels are many.
+    `width=None` (one column) makes every panel as wide as the page, one under the other: a vconcat, whose panels
+    Streamlit sets to the page's width when it draws the chart with width="stretch" (fit-x keeps their axes in).
     The panels share their colour scales (the same number, the same colour) unless `own_colours`: then each keeps
     its own colours, dashes and legend (lines of different series).
     """
     names = list(figures[0].columns)
     if any(list(figure.columns) != names for figure in figures):
         raise ValueError("a grid's figures must have the same columns")
+    if width is None and columns != 1:
+        raise ValueError("panels as wide as the page are one a row")
     columns_of = {name: np.concatenate([np.asarray(figure.columns[name]) for figure in figures]) for name in names}
     columns_of[PANEL] = np.repeat(np.arange(len(figures)), [len(figure.columns[names[0]]) for figure in figures])
     draws = tuple(figure.draw for figure in figures)
@@ -198,8 +202,14 @@ def _draw_grid(data, *, draws, columns, width, own_colours):
         panel = draw(data)
         panel.data = alt.Undefined  # the grid's, filtered to this panel's rows
         panel.autosize = alt.Undefined  # only the whole chart may have one
-        panels.append(panel.transform_filter(alt.datum[PANEL] == index).properties(width=width))
-    chart = alt.concat(*panels, columns=columns, data=data, spacing=16)
+        if width is None and isinstance(panel.title, alt.Title):  # a title wider than the page squeezes the plot
+            panel.title.limit = alt.ExprRef("containerSize()[0]")  # to make room for it (projector mode on a phone)
+        panels.append(panel.transform_filter(alt.datum[PANEL] == index).properties(width=width or "container"))
+    if width is None:
+        chart = alt.vconcat(*panels, data=data, spacing=16, autosize=alt.AutoSizeParams(type="fit-x",
+                                                                                       contains="padding"))
+    else:
+        chart = alt.concat(*panels, columns=columns, data=data, spacing=16)
     return chart.resolve_scale(color="independent", strokeDash="independent") if own_colours else chart
 
 

@@ -13,7 +13,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from explainer import NOUN_KINDS, Matrix, kind, word_vector
+from explainer import NOUN_KINDS, VOCABULARY, Matrix, kind, known_form, word_vector
 from explainer.pretrained import Run
 from explainer.trace import unique_labels
 
@@ -82,12 +82,23 @@ def _plain(text: str) -> str:
 
 
 def focus_token(run: Run, toy_tokens, focus: int) -> int | None:
-    """Where the lesson's word in focus (toy_tokens[focus]) is among the run's tokens: the same occurrence of the
-    same word, when the model keeps it as one token. None when it does not (the word was cut into pieces)."""
-    word = _plain(toy_tokens[focus])
-    occurrence = [_plain(t) for t in toy_tokens[:focus]].count(word)
-    found = [i for i, token in enumerate(run.tokens) if token == word]
-    return found[occurrence] if occurrence < len(found) else None
+    """Where the lesson's word in focus (toy_tokens[focus]) is among the run's tokens: the first of the pieces that
+    spell it (word_pieces), the word itself when the model keeps it whole. None when the model does not read it (a
+    character its vocabulary lacks, or a word past the end of a cut sentence)."""
+    pieces = word_pieces(run, toy_tokens)[focus]
+    return pieces[0] if pieces else None
+
+
+def focus_note(run: Run, toy_tokens, focus: int) -> str:
+    """What the outlined row is when the word in focus is not one token for the model ("" when it is)."""
+    pieces, word = word_pieces(run, toy_tokens)[focus], toy_tokens[focus]
+    if len(pieces) == 1:
+        return ""
+    if not pieces:
+        return f"The model does not read “{word}” as the lesson does, so the outlined row is [CLS]'s."
+    spelled = " ".join(f"`{run.tokens[i].replace('`', 'ˋ')}`" for i in pieces)
+    return (f"The model reads “{word}” as {len(pieces)} tokens, {spelled}: the outlined row, and oₕ, are those of "
+            f"its first, `{labels(run)[pieces[0]].replace('`', 'ˋ')}`.")
 
 
 # --- one layer's maps ----------------------------------------------------------------------------------------------
@@ -102,10 +113,12 @@ def grid(run: Run, layer: int, head: int) -> Figure:
     of_head, row, col = np.indices(attention.shape)
     names = np.asarray(labels(run), dtype=object)
     n = len(names)
+    # short: Streamlit cuts a chart's title at its room less 40 px, 318 px on a phone
     return head_maps({"head": of_head.ravel() + 1, "row": names[row.ravel()], "col": names[col.ravel()],
                       "row_index": row.ravel(), "col_index": col.ravel(), "value": attention.ravel()},
-                     title=f"Layer {layer + 1}: its {attention.shape[0]} heads' attention  ({n} × {n} each)",
-                     opened=head + 1, select=GRID_PICK)
+                     title=f"Layer {layer + 1}: all {attention.shape[0]} heads' Aₕ ({n} × {n})",
+                     opened=head + 1, opened_title=f"▶ Aₕ ({n} × {n}) · layer {layer + 1} · head {head + 1}, open",
+                     select=GRID_PICK)
 
 
 def grid_alt(run: Run, layer: int) -> str:
@@ -218,22 +231,88 @@ RELATION_KINDS = {
     "stands for": "a pronoun and a noun it could stand for",
     "action": "a verb and its object",
 }
+# Pronouns the toy reads as persons, with no "stands for": i, you, we name the speaker or the listener, so no other
+# pronoun stands for them, and nothing describes them or points to them.
+SPEAKERS = frozenset({"i", "me", "you", "we", "us", "myself", "yourself", "ourselves"})
+# The pronouns that stand for a noun before them, and the nouns they can stand for. (The toy's other "stands for"
+# words, something, nothing, mine, stand for no noun of the sentence.) A contraction is its pronoun: it's, they're.
+PRONOUNS = {"it": "one thing", "itself": "one thing", "he": "one person", "him": "one person",
+            "himself": "one person", "she": "one person", "herself": "one person", "they": "several",
+            "them": "several", "themselves": "several"}
+OBJECTS = frozenset({"it", "him", "them"})  # those that may be a verb's object (she, he, they never are)
+# The neighbours that make a noun of the toy's something else. After a noun, a pronoun, a helping word or a word
+# the toy does not know (""), it is a verb (it *tastes*, we *water* the plants, can *book*) or the second of two
+# nouns (the school *bus*); before a noun or a describing word, a verb again (*tastes* wonderful) or the first of
+# two (the *school* bus). A possessive (grandma's) may have a noun after it, as my may.
+NOT_A_NOUN_AFTER = (*NOUN_KINDS, "stands for", "helps", "")
+NOT_A_NOUN_BEFORE = (*NOUN_KINDS, "describes")
+
+
+def _nouns(toy_tokens, kinds: list[str]) -> list[bool]:
+    """Which of the lesson's words are nouns, as far as the toy's vocabulary and their neighbours tell: a noun of
+    the toy's (NOUN_KINDS), not one of SPEAKERS, with no neighbour of NOT_A_NOUN_AFTER or NOT_A_NOUN_BEFORE. The toy
+    knows one meaning a word, so its nouns include verbs (tastes, waters): a word in doubt is left out."""
+    possessive = [known_form(token) not in (None, token) for token in toy_tokens]
+    last = len(kinds) - 1
+    return [own in NOUN_KINDS and token not in SPEAKERS
+            and not (i > 0 and kinds[i - 1] in NOT_A_NOUN_AFTER and not possessive[i - 1])
+            and not (i < last and kinds[i + 1] in NOT_A_NOUN_BEFORE and not possessive[i])
+            for i, (token, own) in enumerate(zip(toy_tokens, kinds, strict=True))]
+
+
+def _what(noun: str, its_kind: str) -> str:
+    """What a noun is, in PRONOUNS' words: "several" for a plural (a form the toy reads as another word: kids as
+    kid, children as child), else "one person" or "one thing"."""
+    form = known_form(noun)
+    if VOCABULARY.reads_as(form) != form:
+        return "several"
+    return "one person" if its_kind == "person" else "one thing"
+
+
 def sentence_relations(toy_tokens) -> list[tuple[int, int, str]]:
     """Pairs of the lesson's words that a teacher would link, found with the toy's vocabulary: (word, the word it
-    is about, which RELATION_KINDS). A describing or pointing word and the first noun within three words after it;
-    a pronoun and each noun before it; a verb and the first noun after it, before the next verb."""
+    is about, which RELATION_KINDS). Fewer pairs rather than a false one: a word in doubt is left out.
+
+    A describing or pointing word, and a verb, with the next word that is neither a describing nor a pointing word,
+    when that is a noun (_nouns): old → bike, her → bike and gave → bike in "gave her old bike". A verb right after
+    a pointing or describing word is a noun (the *run*): it has no object. A pronoun of PRONOUNS with each noun
+    before it that it could stand for (she: one person; it: one thing; they: several), but an object pronoun
+    (OBJECTS, right after a verb) not with its verb's subject (the dog ate *it*): the last noun before the verb
+    with a verb or a helping word right after it.
+    """
     kinds = [kind(word_vector(token)) for token in toy_tokens]
+    noun = _nouns(toy_tokens, kinds)
+    before = ("describes", "points")  # the words that come before a noun
     pairs = []
     for i, own in enumerate(kinds):
-        if own in ("describes", "points"):
-            after = [j for j in range(i + 1, min(i + 4, len(kinds))) if kinds[j] in NOUN_KINDS]
-            pairs += [(i, after[0], own)] if after else []
-        elif own == "stands for":
-            pairs += [(i, j, own) for j in range(i) if kinds[j] in NOUN_KINDS]
-        elif own == "action":
-            after = next((j for j in range(i + 1, len(kinds)) if kinds[j] in (*NOUN_KINDS, "action")), None)
-            pairs += [(i, after, own)] if after is not None and kinds[after] in NOUN_KINDS else []
+        if own in before or (own == "action" and not (i and kinds[i - 1] in before)):
+            j = next((j for j in range(i + 1, len(kinds)) if kinds[j] not in before), None)
+            pairs += [(i, j, own)] if j is not None and noun[j] else []
+        elif own == "stands for" and toy_tokens[i].split("'")[0] in PRONOUNS:
+            could = PRONOUNS[toy_tokens[i].split("'")[0]]
+            subject = next((j for j in range(i - 2, -1, -1) if noun[j] and kinds[j + 1] in ("action", "helps")),
+                           None) if toy_tokens[i] in OBJECTS and i and kinds[i - 1] == "action" else None
+            pairs += [(i, j, own) for j in range(i)
+                      if noun[j] and j != subject and _what(toy_tokens[j], kinds[j]) == could]
     return pairs
+
+
+def unknown_words(toy_tokens) -> list[str]:
+    """The lesson's words the toy does not know, each once: sentence_relations cannot place them."""
+    return list(dict.fromkeys(token for token in toy_tokens if known_form(token) is None))
+
+
+def relations_intro(found: list[dict], toy_tokens, layers: int) -> str:
+    """What the list of relation_lines is, or why there is none, naming the words the toy does not know."""
+    unknown = unknown_words(toy_tokens)
+    missing = f"it does not know {', '.join(f'*{word}*' for word in unknown)}" if unknown else ""
+    if found:
+        return ("Pairs of words a teacher would link, found with the toy's vocabulary (only pairs it is sure of"
+                + (f"; {missing}" if missing else "") + "), and for each the head of all "
+                f"{layers} layers that links them most strongly:")
+    return ("The toy's vocabulary finds no pair of words it is sure of in this sentence: a describing word, a "
+            "pronoun or a verb with its noun" + (f" ({missing})" if missing else "") + ". Try one with an "
+            "adjective right before its noun, *it* or *she*, or a verb and its object.")
 
 
 def relation_heads(run: Run, toy_tokens) -> list[dict]:

@@ -41,16 +41,12 @@ frame.text("## Your sentence, as the model reads it", real.tokens_text(run), rea
            f"## One layer, all {model.n_heads} heads")
 layer, head = frame.model.choice(model)
 frame.chart(real.grid(run, layer, head), alt_text=real.grid_alt(run, layer),
-            numbers=lambda: real.grid_table(run, layer), key=frame.model.GRID_KEY, on_select=frame.model.grid_clicked,
-            stretch=False)
+            numbers=lambda: real.grid_table(run, layer), key=frame.model.GRID_KEY, on_select=frame.model.grid_clicked)
 links = real.relation_heads(run, view.trace.tokens)
 frame.text(f"What the heads of layer {layer + 1} do with this sentence, averaged over the rows of its words:",
            "\n".join(f"- {line}" for line in real.observations(run, layer)),
            "## What the heads find in your sentence's meaning",
-           "Pairs of words a teacher would link, found with the toy's vocabulary, and for each the head of all "
-           f"{model.n_layers} layers that links them most strongly:" if links else
-           "The toy's vocabulary finds no describing word, pronoun or verb with a noun to link in this sentence. "
-           "Try one with an adjective, *it* or *she*, or a verb and its object.",
+           real.relations_intro(links, view.trace.tokens, model.n_layers),
            "\n".join(f"- {line}" for line in real.relation_lines(links)))
 frame.numbers_table(lambda: real.relations_table(run, layer))
 if links:
@@ -63,8 +59,8 @@ frame.text(
                   rf"\underset{{{n}\times{model.d_k}}}{{Q_h}}\,\underset{{{model.d_k}\times{n}}}{{K_h^\top}}}}"
                   rf"{{\sqrt{{{model.d_k}}}}} \\ A_h &= \mathrm{{softmax}}(S_h) \\ "
                   r"o_h &= \textstyle\sum_j a_{j}\, v_j \end{aligned}"))
-if found is None:
-    st.caption(f"“{view.focus_word}” is not one whole token for the model, so the outlined row is [CLS]'s.")
+if note := real.focus_note(run, view.trace.tokens, view.focus):
+    st.caption(note)
 if st.toggle(f"Show this head's Q, K and V ({n} × {model.d_k} each)", key="real_qkv",
              help=f"Each head has {model.d_k} of the {model.d_model} query, key and value columns: X·W_Qᵀ + b cut "
                   f"into {model.n_heads} slices."):
@@ -74,10 +70,9 @@ if st.toggle(f"Show this head's Q, K and V ({n} × {model.d_k} each)", key="real
     frame.matrix(m["V"], **real.HEATMAP)
 frame.chart(figures.grid([charts.heatmap(m["S"], focus_row=focus, **real.HEATMAP),
                          charts.heatmap(m["A"], probability=True, focus_row=focus, **real.HEATMAP)],
-                        columns=1, width=figures.FULL_PANEL, own_colours=True),
+                        columns=1, width=None, own_colours=True),
             alt_text=f"{charts.describe(m['S'])} {charts.describe(m['A'], probability=True)}",
-            numbers=lambda: side_by_side([m["S"], m["A"]]),
-            stretch=False)
+            numbers=lambda: side_by_side([m["S"], m["A"]]))
 frame.matrix(m["o"], **real.HEATMAP)
 
 frame.text("## Beside the toy")
@@ -89,7 +84,8 @@ frame.text("The toy's rows share their weight among the words only; the real mod
            "Where the rows of the sentence's words put their weight, in each layer on average over its "
            f"{model.n_heads} heads:")
 contrast = real.layer_contrast(run)
-frame.chart(charts.bars(real.layer_bars(run), x="weight", y="layer", color="where", unit=True, plot=charts.WIDE_PLOT,
+frame.chart(charts.bars(real.layer_bars(run), x="weight", y="layer", color="where", unit=True,
+                        plot=charts.WIDE_PLOT, hollow=real.WHERE[-1],
                         title="Where the weight goes, layer by layer"),
             alt_text="Bars: the average weight on [CLS], on [SEP] and on the token itself in each layer. "
                      + contrast.replace("**", ""),

@@ -66,9 +66,10 @@ def charts(at) -> list[tuple[dict, object]]:
         if element.proto.data.data:  # the data given beside the spec
             frames.append(pa.ipc.open_stream(element.proto.data.data).read_all().to_pandas())
         data = pd.concat(frames) if frames else pd.DataFrame()
-        if "concat" in spec:
+        panels = spec.get("concat") or (spec.get("vconcat") if PANEL in data else None)  # a grid's, or none
+        if panels:
             found += [(panel, data[data[PANEL] == index].drop(columns=PANEL).reset_index(drop=True))
-                      for index, panel in enumerate(spec["concat"])]
+                      for index, panel in enumerate(panels)]
         else:
             found.append((spec, data))
     return found
