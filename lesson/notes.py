@@ -194,10 +194,13 @@ def doubt(trace: Trace, query: int) -> tuple[str, str]:
         return "by position only", f"Here {why}: only position decides, and it looks at the words right around it."
     nouns = stood_for(trace, query)
     if len(nouns) > 1:
+        best = favourites(trace.attention[query])
+        elsewhere = ("" if set(best) & set(nouns) else
+                     f" Here none of them wins: it looks most at {listed([_bold(labels[j]) for j in best])}.")
         return (f"could stand for {' or '.join(labels[j] for j in nouns)}",
                 f"{word} could stand for {' or '.join(_bold(labels[j]) for j in nouns)}. A pronoun's question is "
                 "“who?”, so a person or an animal wins over a place or a thing; which one the sentence means, the toy "
-                "cannot read.")
+                "cannot read." + elsewhere)
     if not nouns and trace.settings.weight_set == "designed" and kind(trace.embeddings[query]) == "stands for":
         return ("no noun before it", f"{word} stands for someone or something said before, but no word before it "
                 "names one: what it means, the toy cannot tell, so don't read much into where it looks.")

@@ -95,3 +95,16 @@ def test_a_pronoun_with_no_noun_before_it_is_in_doubt_and_one_with_a_noun_is_not
     assert notes.doubt(after, 3)[0] != "no noun before it"  # she: sister comes before
     assert notes.doubt(run_attention("she ate the soup", Settings(weight_set="random")), 0) \
         [0] != "no noun before it"  # the toy's rules are the designed weights'
+
+
+def test_a_pronouns_note_says_when_none_of_the_nouns_it_could_stand_for_wins():
+    trace = run_attention("the boy who won the race was happy because he trained hard")
+    he = trace.labels.index("he")
+    best = notes.favourites(trace.attention[he])
+    nouns = notes.stood_for(trace, he)
+    assert len(nouns) > 1 and not set(best) & set(nouns)  # the view this test is about
+    assert f"none of them wins: it looks most at **{trace.labels[best[0]]}**" in notes.doubt(trace, he)[1]
+    dog = run_attention("the dog and the cat ran because it was late")  # it: a noun before it wins, or not
+    it = dog.labels.index("it")
+    wins = bool(set(notes.favourites(dog.attention[it])) & set(notes.stood_for(dog, it)))
+    assert ("none of them wins" in notes.doubt(dog, it)[1]) == (not wins)
