@@ -254,7 +254,7 @@ def _draw_heatmap(data, *, title, subtitle, symbol, rows, cols, probability, rea
         layers.append(base.mark_text(fontSize=font_size, text=alt.ExprRef(
             f"width >= {full} ? datum.label : datum.short"), opacity=alt.ExprRef(f"width >= {short} ? 1 : 0"))
             .encode(fill=_ink()))
-        layers.append(base.mark_rect(filled=False, stroke=FOCUS_STROKE, strokeWidth=3).encode(
+        layers.append(base.mark_rect(filled=False, stroke=FOCUS_STROKE, strokeWidth=3, aria=False).encode(  # axe
             x=alt.value(0), x2=alt.value("width")).transform_filter(alt.datum.focus & (alt.datum.col_index == 0)))
     else:
         layers.append(base.mark_text(fontSize=font_size).encode(text=alt.Text("label:N"), fill=_ink()))
